@@ -1,0 +1,44 @@
+# tspod: `make demo` sets everything up and runs a container-image round trip;
+# `make test` sets everything up and runs the test suite. Both are idempotent.
+SHELL := /bin/bash
+export npm_config_nodedir ?= /usr
+DEB_PACKAGES := runc conmon netavark aardvark-dns iptables catatonit uidmap slirp4netns busybox-static \
+	docker-registry skopeo zstd attr golang-github-containers-common
+BIN_DIR ?= /usr/local/bin
+
+.PHONY: all setup deps system-deps build native install demo test bench clean
+
+all: build
+
+setup: system-deps deps build install
+
+system-deps:
+	@./scripts/install-system-deps.sh $(DEB_PACKAGES)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+
+native: deps
+	@node scripts/build-native.mjs
+
+build: deps native
+	@node scripts/build.mjs
+
+install: build
+	@if [ -w "$(BIN_DIR)" ]; then ln -sf "$(CURDIR)/bin/tspod" "$(BIN_DIR)/tspod"; \
+	else echo "note: $(BIN_DIR) is not writable; add $(CURDIR)/bin to PATH"; fi
+
+demo: setup
+	@./scripts/demo.sh
+
+test: setup
+	@node scripts/run-tests.mjs
+
+bench: setup
+	@node --import tsx bench/images.ts
+
+clean:
+	rm -rf dist native/build

@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { defineCommand } from '../../command.js';
+import { VERSION, API_VERSION } from '../../../version.js';
+
+interface Options {
+  format?: string;
+}
+
+export default defineCommand<Options>({
+  usage: '[options]',
+  description: 'Display the tspod version information.',
+  configure(cmd: Command) {
+    cmd.option('-f, --format <format>', 'change the output format to JSON or a Go template');
+  },
+  async run(ctx, _args, opts) {
+    const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+    const client = {
+      APIVersion: API_VERSION,
+      Version: VERSION,
+      GoVersion: `node ${process.version}`,
+      GitCommit: '',
+      BuiltTime: 'Thu Jan  1 00:00:00 1970',
+      Built: 0,
+      OsArch: `linux/${arch}`,
+      Os: 'linux',
+    };
+    const report = { Client: client };
+    if (opts.format) {
+      const { printJson } = await import('../../format/report.js');
+      if (opts.format === 'json' || opts.format === '{{json .}}') return void ctx.out(printJson(report));
+      const { compileTemplate } = await import('../../format/gotemplate.js');
+      ctx.out(`${compileTemplate(opts.format).execute(report)}\n`);
+      return;
+    }
+    ctx.out(
+      [
+        `Client:       tspod Engine`,
+        `Version:      ${client.Version}`,
+        `API Version:  ${client.APIVersion}`,
+        `Go Version:   ${client.GoVersion}`,
+        `Built:        ${client.BuiltTime}`,
+        `OS/Arch:      ${client.OsArch}`,
+        '',
+      ].join('\n'),
+    );
+  },
+});

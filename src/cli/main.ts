@@ -1,0 +1,156 @@
+import { COMMANDS, GROUPS, findCommand, type CommandEntry } from './registry.js';
+import { GLOBAL_VALUE_FLAGS, type GlobalOptions } from './globals.js';
+import type { CommandContext } from './command.js';
+import { VERSION } from '../version.js';
+
+const PROGRAM = 'tspod';
+
+async function main(argv: string[]): Promise<number> {
+  guardStdoutPipe();
+  const located = locateCommandWords(argv);
+  if (located.words.length === 0) {
+    if (argv.includes('-v') || argv.includes('--version')) {
+      process.stdout.write(`${PROGRAM} version ${VERSION}\n`);
+      return 0;
+    }
+    process.stdout.write(rootHelp());
+    if (argv.includes('--help') || argv.includes('-h')) return 0;
+    process.stderr.write(`Error: missing command '${PROGRAM} COMMAND'\n`);
+    return 125;
+  }
+  const found = findCommand(located.words);
+  if (!found) {
+    const group = located.words[0]!;
+    if (GROUPS[group] !== undefined) {
+      process.stdout.write(groupHelp(group));
+      if (located.words.length === 1) {
+        if (argv.includes('--help') || argv.includes('-h')) return 0;
+        process.stderr.write(`Error: missing command '${PROGRAM} ${group} COMMAND'\n`);
+        return 125;
+      }
+    }
+    process.stderr.write(
+      `Error: unrecognized command \`${PROGRAM} ${located.words.join(' ')}\`\nTry '${PROGRAM} --help' for more information\n`,
+    );
+    return 125;
+  }
+  const rest = argv.filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
+  const path = located.words.slice(0, found.consumed).join(' ');
+  return runCommand(found.entry, path, rest);
+}
+
+async function runCommand(entry: CommandEntry, path: string, args: string[]): Promise<number> {
+  const [{ Command, CommanderError }, { addGlobalOptions }, mod] = await Promise.all([
+    import('commander'),
+    import('./globals.js'),
+    entry.load(),
+  ]);
+  const spec = mod.default;
+  const cmd = new Command(`${PROGRAM} ${path}`);
+  cmd.description(spec.description).usage(spec.usage);
+  spec.configure(cmd);
+  addGlobalOptions(cmd);
+  if (spec.stopAtFirstArg) cmd.passThroughOptions();
+  if (spec.examples?.length) cmd.addHelpText('after', `\nExamples:\n  ${spec.examples.join('\n  ')}\n`);
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(`Error: ${s.replace(/^error: /, '').trimEnd()}\nSee '${PROGRAM} ${path} --help'\n`),
+  });
+  let parsedArgs: string[] = [];
+  cmd.action((...params: unknown[]) => {
+    const self = params[params.length - 1] as { args: string[] };
+    parsedArgs = self.args;
+  });
+  try {
+    cmd.parse(args, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' ? 0 : 125;
+    throw e;
+  }
+  const opts = cmd.opts() as GlobalOptions & Record<string, unknown>;
+  const ctx = makeContext(opts);
+  const code = await spec.run(ctx, parsedArgs, opts);
+  return code ?? 0;
+}
+
+function makeContext(globals: GlobalOptions): CommandContext {
+  let engine: Promise<import('../engine/types.js').Engine> | undefined;
+  return {
+    globals,
+    engine() {
+      engine ??= import('../engine/index.js').then((m) => m.createEngine(globals));
+      return engine;
+    },
+    out: (text) => {
+      if (!globals.noout) process.stdout.write(text);
+    },
+    err: (text) => process.stderr.write(text),
+    stdoutIsTty: process.stdout.isTTY === true,
+    stderrIsTty: process.stderr.isTTY === true,
+  };
+}
+
+/** The command words and where they stand, skipping global flags and their values. */
+function locateCommandWords(argv: string[]): { words: string[]; indexes: number[] } {
+  const words: string[] = [];
+  const indexes: number[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (arg.startsWith('-')) {
+      if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
+      continue;
+    }
+    if (words.length === 1 && GROUPS[words[0]!] === undefined) break;
+    words.push(arg);
+    indexes.push(i);
+  }
+  return { words, indexes };
+}
+
+function rootHelp(): string {
+  const lines = [`Manage pods, containers and images\n`, `Usage:\n  ${PROGRAM} [options] [command]\n`, 'Available Commands:'];
+  const entries: Array<[string, string]> = Object.entries(GROUPS).map(([g, s]) => [g, s]);
+  for (const c of COMMANDS) {
+    const top = c.paths.find((p) => !p.includes(' '));
+    if (top) entries.push([top, c.summary]);
+  }
+  entries.sort((a, b) => a[0].localeCompare(b[0]));
+  for (const [name, summary] of entries) lines.push(`  ${name.padEnd(12)} ${summary}`);
+  lines.push('', `Options:\n  -v, --version   Version of ${PROGRAM}\n  -h, --help      help for ${PROGRAM}`, '');
+  return lines.join('\n');
+}
+
+function groupHelp(group: string): string {
+  const lines = [`${GROUPS[group]}\n`, `Usage:\n  ${PROGRAM} ${group} [command]\n`, 'Available Commands:'];
+  for (const c of COMMANDS) {
+    const p = c.paths.find((x) => x.startsWith(`${group} `));
+    if (p) lines.push(`  ${p.slice(group.length + 1).padEnd(12)} ${c.summary}`);
+  }
+  return lines.join('\n') + '\n\n';
+}
+
+/** `tspod images | head` must end quietly, not with EPIPE. */
+function guardStdoutPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
+async function reportAndExit(e: unknown): Promise<never> {
+  const { isTspodError, errorMessage } = await import('../util/errors.js');
+  const debug = process.argv.includes('--log-level=debug') || process.argv.join(' ').includes('--log-level debug');
+  process.stderr.write(`Error: ${errorMessage(e)}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  process.exit(isTspodError(e) ? e.exitCode : 125);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  reportAndExit,
+);

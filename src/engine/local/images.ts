@@ -1,0 +1,359 @@
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import type { Runtime } from '../runtime.js';
+import type {
+  ImagesEngine,
+  ImageSummary,
+  ImageListOptions,
+  ImageInspectReport,
+  ImageHistoryEntry,
+  ImageRemoveReport,
+  ImageLoadOptions,
+  ImageSaveOptions,
+  ImageImportOptions,
+  ImageTreeReport,
+} from '../types.js';
+import type { ImageRecord } from '../../storage/store.js';
+import type { ImageConfig } from '../../image/oci.js';
+import { MEDIA, hostArchitecture } from '../../image/oci.js';
+import { buildManifest } from '../../image/manifest.js';
+import { lookupImage, findImage, stripTag, storageName } from './imageLookup.js';
+import { imageFilter } from './imageFilters.js';
+import { NoSuchImageError, TspodError } from '../../util/errors.js';
+
+export class LocalImages implements ImagesEngine {
+  constructor(private readonly runtime: Runtime) {}
+
+  private get store() {
+    return this.runtime.store;
+  }
+
+  async list(opts: ImageListOptions): Promise<ImageSummary[]> {
+    if (!this.store.exists()) return [];
+    const summaries = this.summaries();
+    const filters = opts.filters ?? [];
+    const resolve = (name: string) => {
+      const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+      return summaries.find((s) => s.Id === image.id)!;
+    };
+    const keep = imageFilter(filters, resolve);
+    return summaries.filter((s) => (opts.all || !s.Intermediate || filters.length > 0) && keep(s));
+  }
+
+  /** One query for images, names and digests; parents from the layer graph. */
+  private summaries(): ImageSummary[] {
+    const images = this.store.listImages();
+    const byTopLayer = new Map<string, string>();
+    for (const image of images) if (image.topLayer) byTopLayer.set(image.topLayer, image.id);
+    const layerParents = new Map<string, string | null>();
+    for (const row of this.store.db.prepare('SELECT id, parent FROM layers').all() as Array<{ id: string; parent: string | null }>) {
+      layerParents.set(row.id, row.parent);
+    }
+    const hasChildren = new Set<string>();
+    const parentOf = new Map<string, string>();
+    for (const image of images) {
+      let layer = image.topLayer ? layerParents.get(image.topLayer) ?? null : null;
+      while (layer) {
+        const parentImage = byTopLayer.get(layer);
+        if (parentImage) {
+          parentOf.set(image.id, parentImage);
+          hasChildren.add(parentImage);
+          break;
+        }
+        layer = layerParents.get(layer) ?? null;
+      }
+    }
+    const containerCounts = new Map<string, number>();
+    for (const row of this.store.db.prepare('SELECT image_id, COUNT(*) AS n FROM containers GROUP BY image_id').all() as Array<{ image_id: string; n: number }>) {
+      containerCounts.set(row.image_id, row.n);
+    }
+    return images.map((image) => summarize(image, parentOf.get(image.id) ?? '', hasChildren.has(image.id), containerCounts.get(image.id) ?? 0));
+  }
+
+  async inspect(names: string[]): Promise<Array<ImageInspectReport | Error>> {
+    return names.map((name) => {
+      try {
+        return this.inspectOne(lookupImage(this.store, this.runtime.registriesConf, name).image);
+      } catch (e) {
+        return e as Error;
+      }
+    });
+  }
+
+  private inspectOne(image: ImageRecord): ImageInspectReport {
+    const config = parseConfig(image);
+    const layers = this.store.layerChain(image.topLayer);
+    const top = layers[layers.length - 1];
+    const lowers = layers.slice(0, -1).reverse().map((l) => this.store.layerDiffDir(l.id));
+    const graphData: Record<string, string> = {};
+    if (top) {
+      if (lowers.length > 0) graphData.LowerDir = lowers.join(':');
+      graphData.UpperDir = this.store.layerDiffDir(top.id);
+      graphData.WorkDir = join(this.store.layerDir(top.id), 'work');
+    }
+    const summary = summarize(image, '', false, 0);
+    return {
+      Id: image.id,
+      Digest: summary.Digest,
+      RepoTags: summary.RepoTags,
+      RepoDigests: summary.RepoDigests,
+      Parent: '',
+      Comment: config.history?.find((h) => h.comment)?.comment ?? '',
+      Created: config.created ?? new Date(image.created).toISOString(),
+      Config: (config.config ?? {}) as Record<string, unknown>,
+      Version: typeof config.docker_version === 'string' ? config.docker_version : '',
+      Author: config.author ?? '',
+      Architecture: config.architecture ?? '',
+      Os: config.os ?? '',
+      Size: image.size,
+      VirtualSize: image.size,
+      GraphDriver: { Name: this.store.driver, Data: graphData },
+      RootFS: { Type: 'layers', Layers: config.rootfs?.diff_ids ?? [] },
+      Labels: config.config?.Labels ?? null,
+      Annotations: manifestAnnotations(image),
+      ManifestType: manifestType(image),
+      User: config.config?.User ?? '',
+      History: config.history ?? [],
+      NamesHistory: image.names,
+    };
+  }
+
+  async history(name: string): Promise<ImageHistoryEntry[]> {
+    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    const config = parseConfig(image);
+    const layers = this.store.layerChain(image.topLayer);
+    const entries: ImageHistoryEntry[] = [];
+    let layerIndex = 0;
+    const history = config.history?.length ? config.history : layers.map(() => ({}) as NonNullable<ImageConfig['history']>[number]);
+    for (const h of history) {
+      const layer = h.empty_layer ? undefined : layers[layerIndex++];
+      entries.push({
+        id: '<missing>',
+        created: h.created ? Date.parse(h.created) : image.created,
+        createdBy: h.created_by ?? '',
+        size: layer?.contentSize ?? 0,
+        comment: h.comment ?? '',
+        tags: [],
+      });
+    }
+    entries.reverse();
+    if (entries[0]) {
+      entries[0].id = image.id;
+      entries[0].tags = image.names;
+    }
+    return entries;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    if (!this.store.exists()) return false;
+    return findImage(this.store, this.runtime.registriesConf, name) !== undefined;
+  }
+
+  async tag(name: string, newNames: string[]): Promise<void> {
+    const targets = newNames.map(storageName);
+    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    for (const target of targets) this.store.addName(image.id, target);
+  }
+
+  async untag(name: string, names: string[]): Promise<void> {
+    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    if (names.length === 0) {
+      for (const n of image.names) this.store.removeName(image.id, n);
+      return;
+    }
+    for (const n of names) {
+      const full = storageName(n);
+      const candidates = [full, ...(n.includes('/') ? [] : [`docker.io/library/${n.includes(':') ? n : `${n}:latest`}`])];
+      if (!candidates.some((c) => this.store.removeName(image.id, c))) {
+        throw new NoSuchImageError(`${n}: tag not known on image ${image.id.slice(0, 12)}: check the name`);
+      }
+    }
+  }
+
+  async remove(names: string[], opts: { force?: boolean; all?: boolean; ignore?: boolean }): Promise<ImageRemoveReport> {
+    const report: ImageRemoveReport = { untagged: [], deleted: [], errors: [] };
+    if (!this.store.exists()) {
+      if (!opts.ignore && !opts.all) for (const n of names) report.errors.push({ name: n, error: new NoSuchImageError(`${n}: image not known`) });
+      return report;
+    }
+    if (opts.all) {
+      for (const image of this.store.listImages()) this.removeImage(image, undefined, opts, report);
+      return report;
+    }
+    for (const name of names) {
+      try {
+        const { image, matchedName } = lookupImage(this.store, this.runtime.registriesConf, name);
+        this.removeImage(image, matchedName, opts, report);
+      } catch (e) {
+        if (opts.ignore && e instanceof NoSuchImageError) continue;
+        report.errors.push({ name, error: e as Error });
+      }
+    }
+    return report;
+  }
+
+  /** podman's rmi: a name given for an image with other names only untags it. */
+  private removeImage(image: ImageRecord, matchedName: string | undefined, opts: { force?: boolean }, report: ImageRemoveReport): void {
+    if (matchedName && image.names.length > 1) {
+      this.store.removeName(image.id, matchedName);
+      report.untagged.push(matchedName);
+      return;
+    }
+    this.store.deleteImage(image.id, { force: opts.force });
+    report.untagged.push(...image.names);
+    report.deleted.push(image.id);
+  }
+
+  async prune(opts: { all?: boolean; filters?: string[] }): Promise<Array<{ id: string; size: number }>> {
+    if (!this.store.exists()) return [];
+    const pruned: Array<{ id: string; size: number }> = [];
+    // Removing an image can make its parent dangling: repeat until stable.
+    for (;;) {
+      const candidates = (await this.list({ all: true, filters: opts.filters })).filter(
+        (s) => s.Containers === 0 && (opts.all || s.Dangling) && !s.Intermediate,
+      );
+      if (candidates.length === 0) break;
+      for (const c of candidates) {
+        try {
+          this.store.deleteImage(c.Id);
+          pruned.push({ id: c.Id, size: c.Size });
+        } catch (e) {
+          if (!(e instanceof NoSuchImageError)) throw e;
+        }
+      }
+    }
+    this.store.cleanLeftovers();
+    return pruned;
+  }
+
+  async load(opts: ImageLoadOptions): Promise<{ names: string[] }> {
+    const { loadArchive } = await import('../../image/archive/load.js');
+    const loaded = await loadArchive(opts.input, this.store, { progress: opts.progress });
+    return { names: loaded.flatMap((l) => (l.names.length > 0 ? l.names : [`sha256:${l.id}`])) };
+  }
+
+  async save(names: string[], opts: ImageSaveOptions): Promise<void> {
+    const { saveImages } = await import('../../image/archive/save.js');
+    const images = names.map((name) => {
+      const { image, matchedName } = lookupImage(this.store, this.runtime.registriesConf, name);
+      return { image, names: matchedName ? [matchedName] : [] };
+    });
+    if (images[0]) images[0].names.push(...(opts.additionalTags ?? []).map(storageName));
+    await saveImages(this.store, images, opts.format, opts.output);
+  }
+
+  async import(opts: ImageImportOptions): Promise<{ id: string }> {
+    const name = opts.reference ? storageName(opts.reference) : undefined;
+    const [{ applyChanges }, { decompressStream }, { applyLayerTar }] = await Promise.all([
+      import('../../image/changes.js'),
+      import('../../storage/tar/decompress.js'),
+      import('../../storage/tar/apply.js'),
+    ]);
+    const containerConfig = applyChanges({}, opts.changes ?? []);
+    const dir = this.store.makeStagingDir();
+    try {
+      const { stream } = await decompressStream(opts.input);
+      const layer = await applyLayerTar(stream, {
+        targetDir: join(dir, 'diff'),
+        tarSplitPath: join(dir, 'tarsplit.gz'),
+        whiteoutFormat: process.getuid?.() === 0 ? 'overlay' : 'overlay-rootless',
+        chown: process.getuid?.() === 0,
+      });
+      const created = new Date().toISOString();
+      const config: ImageConfig = {
+        created,
+        architecture: opts.arch ?? hostArchitecture(),
+        os: opts.os ?? 'linux',
+        ...(opts.variant ? { variant: opts.variant } : {}),
+        config: containerConfig,
+        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+        history: [{ created, created_by: '/bin/sh -c #(nop) ADD file in /', ...(opts.message ? { comment: opts.message } : {}) }],
+      };
+      const configBytes = Buffer.from(JSON.stringify(config));
+      const manifest = buildManifest('oci', configBytes, [layer]);
+      const result = this.store.createImage({
+        config: configBytes,
+        manifest: manifest.bytes,
+        manifestDigest: manifest.digest,
+        created: Date.parse(created),
+        names: name ? [name] : [],
+        layers: [{ dir, diffId: layer.diffId, compressedDigest: null, tarSize: layer.tarSize, contentSize: layer.contentSize }],
+      });
+      return { id: result.id };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async tree(name: string): Promise<ImageTreeReport> {
+    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    const summary = (await this.list({ all: true })).find((s) => s.Id === image.id);
+    if (!summary) throw new NoSuchImageError(`${name}: image not known`);
+    const byTop = new Map<string, Array<{ id: string; tags: string[] }>>();
+    for (const other of this.store.listImages()) {
+      if (!other.topLayer) continue;
+      const list = byTop.get(other.topLayer) ?? [];
+      list.push({ id: other.id, tags: other.names });
+      byTop.set(other.topLayer, list);
+    }
+    const layers = this.store.layerChain(image.topLayer).map((l) => ({ id: l.id, size: l.contentSize, images: byTop.get(l.id) ?? [] }));
+    return { image: summary, layers };
+  }
+}
+
+function parseConfig(image: ImageRecord): ImageConfig {
+  try {
+    return JSON.parse(image.config.toString('utf8')) as ImageConfig;
+  } catch {
+    throw new TspodError(`image ${image.id.slice(0, 12)} has a damaged config in storage: remove it and load it again`);
+  }
+}
+
+function manifestType(image: ImageRecord): string {
+  if (!image.manifest) return MEDIA.ociManifest;
+  try {
+    const m = JSON.parse(image.manifest.toString('utf8')) as { mediaType?: string };
+    return m.mediaType ?? MEDIA.ociManifest;
+  } catch {
+    return MEDIA.ociManifest;
+  }
+}
+
+function manifestAnnotations(image: ImageRecord): Record<string, string> {
+  if (!image.manifest) return {};
+  try {
+    return (JSON.parse(image.manifest.toString('utf8')) as { annotations?: Record<string, string> }).annotations ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export function summarize(image: ImageRecord, parentId: string, hasChildren: boolean, containers: number): ImageSummary {
+  const config = parseConfig(image);
+  const created = Math.floor((config.created ? Date.parse(config.created) : image.created) / 1000) || 0;
+  const digest = image.manifestDigest ?? image.digests[0] ?? '';
+  const digests = new Set([...(image.manifestDigest ? [image.manifestDigest] : []), ...image.digests]);
+  const repos = [...new Set(image.names.map(stripTag))];
+  const repoDigests = repos.flatMap((r) => [...digests].map((d) => `${r}@${d}`));
+  const dangling = image.names.length === 0;
+  return {
+    Id: image.id,
+    ParentId: parentId,
+    RepoTags: image.names,
+    RepoDigests: repoDigests,
+    Created: created,
+    CreatedAt: new Date(created * 1000).toISOString(),
+    Size: image.size,
+    SharedSize: 0,
+    VirtualSize: image.size,
+    Labels: config.config?.Labels ?? {},
+    Containers: containers,
+    Names: image.names,
+    Digest: digest,
+    History: image.names,
+    Dangling: dangling,
+    ReadOnly: false,
+    Intermediate: dangling && hasChildren,
+  };
+}
+

@@ -1,0 +1,143 @@
+/**
+ * The engine interface: what the CLI and the API server call. Two
+ * implementations: local (in-process) and remote (HTTP). Grouped by resource;
+ * options and reports are plain data so they cross a socket unchanged.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export interface Engine {
+  images: ImagesEngine;
+  system: SystemEngine;
+  close(): void;
+}
+
+// ------------------------------------------------------------------ images
+
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number;
+  CreatedAt: string;
+  Size: number;
+  SharedSize: number;
+  VirtualSize: number;
+  Labels: Record<string, string>;
+  Containers: number;
+  Names: string[];
+  Digest: string;
+  History: string[];
+  Dangling: boolean;
+  ReadOnly: boolean;
+  Intermediate: boolean;
+}
+
+export interface ImageListOptions {
+  all?: boolean;
+  filters?: string[];
+}
+
+export interface ImageInspectReport {
+  Id: string;
+  Digest: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Parent: string;
+  Comment: string;
+  Created: string;
+  Config: Record<string, unknown>;
+  Version: string;
+  Author: string;
+  Architecture: string;
+  Os: string;
+  Size: number;
+  VirtualSize: number;
+  GraphDriver: { Name: string; Data: Record<string, string> };
+  RootFS: { Type: string; Layers: string[] };
+  Labels: Record<string, string> | null;
+  Annotations: Record<string, string>;
+  ManifestType: string;
+  User: string;
+  History: unknown[];
+  NamesHistory: string[];
+}
+
+export interface ImageHistoryEntry {
+  id: string;
+  created: number;
+  createdBy: string;
+  size: number;
+  comment: string;
+  tags: string[];
+}
+
+export interface ImageRemoveReport {
+  untagged: string[];
+  deleted: string[];
+  /** Per-name errors; the CLI prints them and exits non-zero. */
+  errors: Array<{ name: string; error: Error }>;
+}
+
+export interface ImageLoadOptions {
+  input: Readable;
+  progress?: (line: string) => void;
+}
+
+export interface ImageSaveOptions {
+  format: 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
+  /** More names to record for the (single) image, as podman save without -m. */
+  additionalTags?: string[];
+  output: { path?: string; stream?: Writable };
+}
+
+export interface ImageImportOptions {
+  input: Readable;
+  reference?: string;
+  changes?: string[];
+  message?: string;
+  os?: string;
+  arch?: string;
+  variant?: string;
+}
+
+export interface ImageTreeNode {
+  id: string;
+  size: number;
+  tags: string[];
+}
+
+export interface ImageTreeReport {
+  image: ImageSummary;
+  /** Layers bottom first, with the images whose top layer each one is. */
+  layers: Array<{ id: string; size: number; images: Array<{ id: string; tags: string[] }> }>;
+}
+
+export interface ImagesEngine {
+  list(opts: ImageListOptions): Promise<ImageSummary[]>;
+  inspect(names: string[]): Promise<Array<ImageInspectReport | Error>>;
+  history(name: string): Promise<ImageHistoryEntry[]>;
+  exists(name: string): Promise<boolean>;
+  tag(name: string, newNames: string[]): Promise<void>;
+  untag(name: string, names: string[]): Promise<void>;
+  remove(names: string[], opts: { force?: boolean; all?: boolean; ignore?: boolean }): Promise<ImageRemoveReport>;
+  prune(opts: { all?: boolean; filters?: string[] }): Promise<Array<{ id: string; size: number }>>;
+  load(opts: ImageLoadOptions): Promise<{ names: string[] }>;
+  save(names: string[], opts: ImageSaveOptions): Promise<void>;
+  import(opts: ImageImportOptions): Promise<{ id: string }>;
+  tree(name: string): Promise<ImageTreeReport>;
+}
+
+// ------------------------------------------------------------------ system
+
+export interface SystemInfo {
+  host: Record<string, unknown>;
+  store: Record<string, unknown>;
+  registries: Record<string, unknown>;
+  plugins: Record<string, unknown>;
+  version: Record<string, unknown>;
+}
+
+export interface SystemEngine {
+  info(): Promise<SystemInfo>;
+}

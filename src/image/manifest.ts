@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { MEDIA, type ImageManifest } from './oci.js';
+
+export interface ManifestLayer {
+  diffId: string;
+  tarSize: number;
+}
+
+export interface BuiltManifest {
+  bytes: Buffer;
+  digest: string;
+  size: number;
+}
+
+/** A manifest for uncompressed layers, in OCI or Docker v2s2 form; same input, same bytes. */
+export function buildManifest(kind: 'oci' | 'docker', config: Buffer, layers: ManifestLayer[]): BuiltManifest {
+  const oci = kind === 'oci';
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: oci ? MEDIA.ociManifest : MEDIA.dockerManifest,
+    config: { mediaType: oci ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: `sha256:${sha256Hex(config)}`, size: config.length },
+    layers: layers.map((l) => ({ mediaType: oci ? MEDIA.ociLayer : MEDIA.dockerLayer, digest: l.diffId, size: l.tarSize })),
+  };
+  return describe(Buffer.from(JSON.stringify(manifest)));
+}
+
+export function describe(bytes: Buffer): BuiltManifest {
+  return { bytes, digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length };
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,407 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase, writeTransaction, type Database } from './db.js';
+import { ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
+
+export type StorageDriver = 'overlay' | 'vfs';
+
+export interface StoreOptions {
+  graphRoot: string;
+  runRoot: string;
+  driver: StorageDriver;
+}
+
+export interface LayerRecord {
+  id: string;
+  parent: string | null;
+  diffId: string;
+  compressedDigest: string | null;
+  tarSize: number;
+  contentSize: number;
+  created: number;
+}
+
+export interface ImageRecord {
+  id: string;
+  topLayer: string | null;
+  config: Buffer;
+  manifest: Buffer | null;
+  manifestDigest: string | null;
+  created: number;
+  loaded: number;
+  size: number;
+  names: string[];
+  digests: string[];
+}
+
+/** A layer extracted into a staging dir, not yet part of the store. */
+export interface StagedLayer {
+  dir: string;
+  diffId: string;
+  compressedDigest: string | null;
+  tarSize: number;
+  contentSize: number;
+}
+
+export interface NewImage {
+  config: Buffer;
+  manifest: Buffer | null;
+  manifestDigest: string | null;
+  created: number;
+  names: string[];
+  /** Bottom to top; each either staged here or already in the store (by diff id). */
+  layers: StagedLayer[];
+}
+
+interface LayerRow {
+  id: string;
+  parent: string | null;
+  diff_id: string;
+  compressed_digest: string | null;
+  tar_size: number;
+  content_size: number;
+  created: number;
+}
+
+interface ImageRow {
+  id: string;
+  top_layer: string | null;
+  config: Buffer;
+  manifest: Buffer | null;
+  manifest_digest: string | null;
+  created: number;
+  loaded: number;
+  size: number;
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** containers/storage's layer id for image layers: the OCI chain id. */
+export function chainId(parent: string | null, diffId: string): string {
+  if (parent === null) return diffId.replace(/^sha256:/, '');
+  return sha256Hex(`sha256:${parent} ${diffId}`);
+}
+
+/**
+ * Layers and images on disk, with their metadata in SQLite. Everything tspod
+ * owns lives below `<graphRoot>/tspod` so it never mixes with another
+ * engine's files when both use the same graph root.
+ */
+export class Store {
+  readonly base: string;
+  readonly runBase: string;
+  readonly driver: StorageDriver;
+  private database: Database | undefined;
+
+  constructor(readonly options: StoreOptions) {
+    this.base = join(options.graphRoot, 'tspod');
+    this.runBase = join(options.runRoot, 'tspod');
+    this.driver = options.driver;
+  }
+
+  get db(): Database {
+    if (!this.database) {
+      mkdirSync(this.base, { recursive: true, mode: 0o700 });
+      this.database = openDatabase(join(this.base, 'state.db'));
+    }
+    return this.database;
+  }
+
+  close(): void {
+    this.database?.close();
+    this.database = undefined;
+  }
+
+  write<T>(fn: () => T): T {
+    return writeTransaction(this.db, fn);
+  }
+
+  layerDir(id: string): string {
+    return join(this.base, this.driver, id);
+  }
+
+  layerDiffDir(id: string): string {
+    return join(this.layerDir(id), 'diff');
+  }
+
+  layerTarSplit(id: string): string {
+    return join(this.layerDir(id), 'tarsplit.gz');
+  }
+
+  /** A fresh private dir for work in progress; removed by the caller or by `cleanStaging`. */
+  makeStagingDir(): string {
+    const dir = join(this.base, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  getLayer(id: string): LayerRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM layers WHERE id = ?').get(id) as LayerRow | undefined;
+    return row && toLayer(row);
+  }
+
+  /** The layers of a chain, bottom first. */
+  layerChain(topId: string | null): LayerRecord[] {
+    if (topId === null) return [];
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE chain(id, depth) AS (
+           SELECT ?, 0
+           UNION ALL SELECT l.parent, c.depth + 1 FROM layers l JOIN chain c ON l.id = c.id WHERE l.parent IS NOT NULL
+         ) SELECT layers.* FROM chain JOIN layers ON layers.id = chain.id ORDER BY chain.depth DESC`,
+      )
+      .all(topId) as LayerRow[];
+    if (rows.length === 0) throw new NoSuchLayerError(`layer ${topId} is missing from storage`);
+    return rows.map(toLayer);
+  }
+
+  allLayers(): LayerRecord[] {
+    return (this.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toLayer);
+  }
+
+  // ---------------------------------------------------------------- images
+
+  listImages(): ImageRecord[] {
+    const rows = this.db.prepare('SELECT * FROM images ORDER BY created DESC').all() as ImageRow[];
+    const names = this.db.prepare('SELECT name, image_id FROM image_names ORDER BY position').all() as Array<{
+      name: string;
+      image_id: string;
+    }>;
+    const digests = this.db.prepare('SELECT image_id, digest FROM image_digests').all() as Array<{
+      image_id: string;
+      digest: string;
+    }>;
+    const byId = new Map(rows.map((r) => [r.id, toImage(r, [], [])]));
+    for (const n of names) byId.get(n.image_id)?.names.push(n.name);
+    for (const d of digests) byId.get(d.image_id)?.digests.push(d.digest);
+    return [...byId.values()];
+  }
+
+  getImage(id: string): ImageRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    if (!row) return undefined;
+    const names = (
+      this.db.prepare('SELECT name FROM image_names WHERE image_id = ? ORDER BY position').all(id) as Array<{ name: string }>
+    ).map((r) => r.name);
+    const digests = (
+      this.db.prepare('SELECT digest FROM image_digests WHERE image_id = ?').all(id) as Array<{ digest: string }>
+    ).map((r) => r.digest);
+    return toImage(row, names, digests);
+  }
+
+  imageIdByName(name: string): string | undefined {
+    const row = this.db.prepare('SELECT image_id FROM image_names WHERE name = ?').get(name) as
+      | { image_id: string }
+      | undefined;
+    return row?.image_id;
+  }
+
+  imageIdsByPrefix(prefix: string): string[] {
+    return (
+      this.db.prepare("SELECT id FROM images WHERE id >= ? AND id < ? || 'g'").all(prefix, prefix) as Array<{ id: string }>
+    ).map((r) => r.id);
+  }
+
+  imageIdsByDigest(digest: string): string[] {
+    return (
+      this.db
+        .prepare('SELECT id FROM images WHERE manifest_digest = ? UNION SELECT image_id FROM image_digests WHERE digest = ?')
+        .all(digest, digest) as Array<{ id: string }>
+    ).map((r) => r.id);
+  }
+
+  /**
+   * Commits staged layers and the image in one transaction, so a concurrent
+   * removal can never take a layer away between the two. Layers already in the
+   * store are reused and their staging dirs discarded.
+   */
+  createImage(image: NewImage): { id: string; created: boolean } {
+    const id = sha256Hex(image.config);
+    const now = Date.now();
+    const discard: string[] = [];
+    const result = this.write(() => {
+      let parent: string | null = null;
+      let size = 0;
+      for (const staged of image.layers) {
+        const layerId = chainId(parent, staged.diffId);
+        if (this.getLayer(layerId)) {
+          discard.push(staged.dir);
+        } else {
+          mkdirSync(this.layerDir(layerId), { recursive: true });
+          renameSync(join(staged.dir, 'diff'), this.layerDiffDir(layerId));
+          renameSync(join(staged.dir, 'tarsplit.gz'), this.layerTarSplit(layerId));
+          discard.push(staged.dir);
+          this.db
+            .prepare('INSERT INTO layers (id, parent, diff_id, compressed_digest, tar_size, content_size, created) VALUES (?,?,?,?,?,?,?)')
+            .run(layerId, parent, staged.diffId, staged.compressedDigest, staged.tarSize, staged.contentSize, now);
+        }
+        size += staged.contentSize;
+        parent = layerId;
+      }
+      const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(id);
+      if (!exists) {
+        this.db
+          .prepare('INSERT INTO images (id, top_layer, config, manifest, manifest_digest, created, loaded, size) VALUES (?,?,?,?,?,?,?,?)')
+          .run(id, parent, image.config, image.manifest, image.manifestDigest, image.created, now, size);
+      }
+      if (image.manifestDigest) {
+        this.db.prepare('INSERT OR IGNORE INTO image_digests (image_id, digest) VALUES (?, ?)').run(id, image.manifestDigest);
+      }
+      for (const name of image.names) this.setNameInTransaction(id, name);
+      return { id, created: !exists };
+    });
+    for (const dir of discard) rmSync(dir, { recursive: true, force: true });
+    return result;
+  }
+
+  /** Points `name` at the image, taking it from any other image (as `tag` does). */
+  addName(imageId: string, name: string): void {
+    this.write(() => {
+      if (!this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId)) {
+        throw new NoSuchImageError(`image ${imageId} was removed meanwhile: check the name and try again`);
+      }
+      this.setNameInTransaction(imageId, name);
+    });
+  }
+
+  private setNameInTransaction(imageId: string, name: string): void {
+    const next = this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM image_names').get() as { p: number };
+    this.db
+      .prepare(
+        'INSERT INTO image_names (name, image_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, position = excluded.position WHERE image_id != excluded.image_id',
+      )
+      .run(name, imageId, next.p);
+  }
+
+  /** Removes a name; false when the image did not carry it. */
+  removeName(imageId: string, name: string): boolean {
+    return this.write(() => this.db.prepare('DELETE FROM image_names WHERE name = ? AND image_id = ?').run(name, imageId).changes > 0);
+  }
+
+  containersUsingImage(imageId: string): Array<{ id: string; name: string }> {
+    return this.db.prepare('SELECT id, name FROM containers WHERE image_id = ?').all(imageId) as Array<{ id: string; name: string }>;
+  }
+
+  /**
+   * Deletes an image and every layer no other image or layer needs. Layer dirs
+   * move to the trash inside the transaction (so no concurrent commit can see
+   * a row without its dir) and are deleted after it.
+   */
+  deleteImage(imageId: string, opts: { force?: boolean } = {}): { removedLayers: string[] } {
+    const trashed: string[] = [];
+    const removedLayers: string[] = [];
+    this.write(() => {
+      const row = this.db.prepare('SELECT top_layer FROM images WHERE id = ?').get(imageId) as { top_layer: string | null } | undefined;
+      if (!row) throw new NoSuchImageError(`no image ${imageId} in local storage: it was removed meanwhile`);
+      const users = this.containersUsingImage(imageId);
+      if (users.length > 0 && !opts.force) {
+        throw new ImageInUseError(
+          `image ${imageId.slice(0, 12)} is in use by container ${users[0]!.id.slice(0, 12)} (${users[0]!.name}): remove the container first or use --force`,
+        );
+      }
+      this.db.prepare('DELETE FROM images WHERE id = ?').run(imageId);
+      let layer = row.top_layer;
+      while (layer !== null) {
+        const stillUsed =
+          this.db.prepare('SELECT 1 FROM images WHERE top_layer = ? LIMIT 1').get(layer) ||
+          this.db.prepare('SELECT 1 FROM layers WHERE parent = ? LIMIT 1').get(layer);
+        if (stillUsed) break;
+        const parent = (this.db.prepare('SELECT parent FROM layers WHERE id = ?').get(layer) as { parent: string | null } | undefined)
+          ?.parent ?? null;
+        this.db.prepare('DELETE FROM layers WHERE id = ?').run(layer);
+        trashed.push(this.moveToTrash(this.layerDir(layer)));
+        removedLayers.push(layer);
+        layer = parent;
+      }
+    });
+    for (const dir of trashed) rmSync(dir, { recursive: true, force: true });
+    return { removedLayers };
+  }
+
+  private moveToTrash(dir: string): string {
+    const trash = join(this.base, 'trash');
+    mkdirSync(trash, { recursive: true });
+    const dest = join(trash, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    try {
+      renameSync(dir, dest);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    return dest;
+  }
+
+  /**
+   * Removes what interrupted commands left behind: staging dirs of dead
+   * processes, trash, and layer dirs with no row. Runs under the write lock so
+   * no commit is half-way.
+   */
+  cleanLeftovers(): void {
+    const remove: string[] = [];
+    this.write(() => {
+      for (const entry of safeReaddir(join(this.base, 'tmp'))) {
+        const pid = Number(entry.split('-')[0]);
+        if (!isProcessAlive(pid)) remove.push(join(this.base, 'tmp', entry));
+      }
+      for (const entry of safeReaddir(join(this.base, 'trash'))) remove.push(join(this.base, 'trash', entry));
+      const known = new Set((this.db.prepare('SELECT id FROM layers').all() as Array<{ id: string }>).map((r) => r.id));
+      for (const entry of safeReaddir(join(this.base, this.driver))) {
+        if (!known.has(entry)) remove.push(this.moveToTrash(join(this.base, this.driver, entry)));
+      }
+    });
+    for (const dir of remove) rmSync(dir, { recursive: true, force: true });
+  }
+
+  exists(): boolean {
+    return existsSync(join(this.base, 'state.db'));
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function toLayer(r: LayerRow): LayerRecord {
+  return {
+    id: r.id,
+    parent: r.parent,
+    diffId: r.diff_id,
+    compressedDigest: r.compressed_digest,
+    tarSize: r.tar_size,
+    contentSize: r.content_size,
+    created: r.created,
+  };
+}
+
+function toImage(r: ImageRow, names: string[], digests: string[]): ImageRecord {
+  return {
+    id: r.id,
+    topLayer: r.top_layer,
+    config: r.config,
+    manifest: r.manifest,
+    manifestDigest: r.manifest_digest,
+    created: r.created,
+    loaded: r.loaded,
+    size: r.size,
+    names,
+    digests,
+  };
+}

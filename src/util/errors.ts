@@ -1,0 +1,64 @@
+/**
+ * Typed errors. Every error a user can see is a TspodError: the CLI prints
+ * `Error: <message>` and exits with `exitCode`; the API maps `status` to HTTP.
+ * Nothing else catches and rewords errors.
+ */
+export class TspodError extends Error {
+  code = 'ENGINE';
+  status = 500;
+  exitCode = 125;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidArgumentError extends TspodError {
+  override code = 'INVALID_ARGUMENT';
+  override status = 400;
+}
+
+export class NoSuchImageError extends TspodError {
+  override code = 'NO_SUCH_IMAGE';
+  override status = 404;
+}
+
+export class NoSuchLayerError extends TspodError {
+  override code = 'NO_SUCH_LAYER';
+  override status = 404;
+}
+
+export class ImageInUseError extends TspodError {
+  override code = 'IMAGE_IN_USE';
+  override status = 409;
+}
+
+export class ConflictError extends TspodError {
+  override code = 'CONFLICT';
+  override status = 409;
+}
+
+/** Malformed input data: a tar, a manifest, a config file, a template. */
+export class BadInputError extends TspodError {
+  override code = 'BAD_INPUT';
+  override status = 400;
+}
+
+/** A required external program is missing. */
+export class MissingProgramError extends TspodError {
+  override code = 'MISSING_PROGRAM';
+  override status = 500;
+  constructor(program: string, debianPackage: string) {
+    super(`required program "${program}" not found: install the Debian package "${debianPackage}"`);
+  }
+}
+
+export function isTspodError(e: unknown): e is TspodError {
+  return e instanceof TspodError;
+}
+
+/** Message of any thrown value, without stack. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

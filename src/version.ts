@@ -1,0 +1,6 @@
+/** Replaced at build time from package.json by esbuild's `define`. */
+declare const __TSPOD_VERSION__: string | undefined;
+export const VERSION: string = typeof __TSPOD_VERSION__ === 'string' ? __TSPOD_VERSION__ : '0.0.0-dev';
+/** The Podman release whose behaviour and API tspod follows. */
+export const PODMAN_COMPAT_VERSION = '4.3.1';
+export const API_VERSION = '4.3.1';
