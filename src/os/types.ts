@@ -17,6 +17,12 @@ export interface OsSyscalls {
   umount2(target: string, flags: number): void;
   /** flock(2) on an open fd; op is LOCK_SH=1, LOCK_EX=2, LOCK_UN=8, | LOCK_NB=4. */
   flock(fd: number, op: number): void;
+  /**
+   * Connects a SOCK_SEQPACKET|SOCK_CLOEXEC unix socket (conmon's attach socket) and
+   * returns its blocking fd; paths beyond sun_path's 108 bytes work. Native only:
+   * the fallback throws ENOSYS.
+   */
+  seqpacketConnect(path: string): number;
   /** Whether the fast native addon is in use (false: spawn fallbacks). */
   readonly native: boolean;
 }

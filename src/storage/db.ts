@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS images (
   manifest_digest TEXT,
   created INTEGER NOT NULL,
   loaded INTEGER NOT NULL,
-  size INTEGER NOT NULL
+  size INTEGER NOT NULL,
+  names_history TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS images_top_layer ON images(top_layer);
 CREATE TABLE IF NOT EXISTS image_names (

@@ -33,6 +33,8 @@ export interface ImageRecord {
   size: number;
   names: string[];
   digests: string[];
+  /** Every name the image has had, current ones first (podman's NamesHistory). */
+  namesHistory: string[];
 }
 
 /** A layer extracted into a staging dir, not yet part of the store. */
@@ -73,6 +75,7 @@ interface ImageRow {
   created: number;
   loaded: number;
   size: number;
+  names_history: string;
 }
 
 export function sha256Hex(data: Buffer | string): string {
@@ -270,12 +273,24 @@ export class Store {
   }
 
   private setNameInTransaction(imageId: string, name: string): void {
+    const previous = this.imageIdByName(name);
+    if (previous === imageId) return;
     const next = this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM image_names').get() as { p: number };
     this.db
-      .prepare(
-        'INSERT INTO image_names (name, image_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, position = excluded.position WHERE image_id != excluded.image_id',
-      )
+      .prepare('INSERT INTO image_names (name, image_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, position = excluded.position')
       .run(name, imageId, next.p);
+    this.recordNamesHistory(imageId);
+  }
+
+  /** podman's NamesHistory: the current names, then every earlier one, without repeats. */
+  private recordNamesHistory(imageId: string): void {
+    const row = this.db.prepare('SELECT names_history FROM images WHERE id = ?').get(imageId) as { names_history: string } | undefined;
+    if (!row) return;
+    const current = (this.db.prepare('SELECT name FROM image_names WHERE image_id = ? ORDER BY position').all(imageId) as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    const history = [...new Set([...current, ...(JSON.parse(row.names_history) as string[])])];
+    this.db.prepare('UPDATE images SET names_history = ? WHERE id = ?').run(JSON.stringify(history), imageId);
   }
 
   /** Removes a name; false when the image did not carry it. */
@@ -403,5 +418,6 @@ function toImage(r: ImageRow, names: string[], digests: string[]): ImageRecord {
     size: r.size,
     names,
     digests,
+    namesHistory: JSON.parse(r.names_history) as string[],
   };
 }

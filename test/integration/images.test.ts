@@ -103,8 +103,9 @@ test('import makes a one-layer image with --change and --message', () => {
   const rootfs = box.path('rootfs.tar');
   const made = spawnSync('tar', ['-cf', rootfs, '-C', '/usr/share/doc', 'tar']);
   assert.equal(made.status, 0);
-  const id = box.ok(['import', '--change', 'CMD=["/bin/true"]', '--change', 'ENV FOO=bar', '-m', 'imported', rootfs, 'imported:v1']).trim();
-  assert.match(id, /^[a-f0-9]{64}$/);
+  const printed = box.ok(['import', '--change', 'CMD=["/bin/true"]', '--change', 'ENV FOO=bar', '-m', 'imported', rootfs, 'imported:v1']).trim();
+  assert.match(printed, /^sha256:[a-f0-9]{64}$/);
+  const id = printed.slice(7);
   const [info] = JSON.parse(box.ok(['image', 'inspect', 'imported:v1'])) as Array<Record<string, any>>;
   assert.equal(info!.Id, id);
   assert.deepEqual(info!.Config.Cmd, ['/bin/true']);
@@ -112,7 +113,7 @@ test('import makes a one-layer image with --change and --message', () => {
   assert.deepEqual(info!.RepoTags, ['localhost/imported:v1']);
   assert.equal(box.ok(['history', '--format', '{{.Comment}}', 'imported:v1']), 'imported\n');
   const fromStdin = box.ok(['import', '-', 'imported:stdin'], { input: readFileSync(rootfs) }).trim();
-  assert.equal(fromStdin.length, 64);
+  assert.equal(fromStdin.length, 71);
 });
 
 test('rmi reports exit 1 for an unknown image and removes layers nobody uses', () => {

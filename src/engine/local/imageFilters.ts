@@ -11,7 +11,7 @@ export function imageFilter(filters: string[], resolve: (name: string) => ImageS
   const byKey = new Map<string, string[]>();
   for (const f of filters) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`invalid filter "${f}": use KEY=VALUE`);
+    if (eq <= 0) throw new InvalidArgumentError(`invalid image filter "${f}": must be in the format "filter=value or filter!=value"`);
     const key = f.slice(0, eq);
     (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(f.slice(eq + 1));
   }
@@ -47,7 +47,8 @@ function singleFilter(key: string, value: string, resolve: (name: string) => Ima
       const ref = resolve(value);
       return (i) => i.Created < ref.Created;
     }
-    case 'since': {
+    case 'since':
+    case 'after': {
       const ref = resolve(value);
       return (i) => i.Created > ref.Created;
     }

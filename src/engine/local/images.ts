@@ -114,7 +114,7 @@ export class LocalImages implements ImagesEngine {
       ManifestType: manifestType(image),
       User: config.config?.User ?? '',
       History: config.history ?? [],
-      NamesHistory: image.names,
+      NamesHistory: image.namesHistory,
     };
   }
 
@@ -350,7 +350,7 @@ export function summarize(image: ImageRecord, parentId: string, hasChildren: boo
     Containers: containers,
     Names: image.names,
     Digest: digest,
-    History: image.names,
+    History: image.namesHistory,
     Dangling: dangling,
     ReadOnly: false,
     Intermediate: dangling && hasChildren,

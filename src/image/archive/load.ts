@@ -22,6 +22,9 @@ export interface LoadOptions {
   progress?: (line: string) => void;
 }
 
+const NOT_AN_ARCHIVE =
+  'payload does not match any of the supported image formats: (oci-archive, docker-archive): give a tar made by save, docker save or skopeo';
+
 /** JSON files up to this size are kept in memory; anything larger is a layer. */
 const MAX_JSON = 8 << 20;
 
@@ -78,7 +81,7 @@ export async function loadArchive(input: Readable, store: Store, opts: LoadOptio
         ? ociImages(jsonFiles, resolve)
         : undefined;
     if (!images) {
-      throw new BadInputError('archive is neither a docker-archive (no manifest.json) nor an oci-archive (no index.json): check the file');
+      throw new BadInputError(NOT_AN_ARCHIVE);
     }
     if (images.length === 0) throw new BadInputError('archive contains no image');
     const loaded: LoadedImage[] = [];
@@ -313,8 +316,6 @@ function sha256(data: Buffer): string {
 function asArchiveError(e: unknown): unknown {
   if (e instanceof BadInputError || (e as { exitCode?: number })?.exitCode !== undefined) return e;
   const message = (e as Error)?.message ?? String(e);
-  if (/Invalid tar header|Unexpected end of data|invalid/i.test(message)) {
-    return new BadInputError(`invalid archive: ${message}: is it a docker-archive or oci-archive tar?`);
-  }
+  if (/Invalid tar header|Unexpected end of data|invalid/i.test(message)) return new BadInputError(`${NOT_AN_ARCHIVE} (${message})`);
   return e;
 }

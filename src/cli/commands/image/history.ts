@@ -31,9 +31,9 @@ export default defineCommand<Options>({
       const createdBy = noTrunc || e.createdBy.length <= 45 ? e.createdBy : `${e.createdBy.slice(0, 42)}...`;
       return {
         ID: e.id === '<missing>' || noTrunc ? e.id : e.id.slice(0, 12),
-        Created: opts.human ? timeAgo(new Date(e.created)) : new Date(e.created).toISOString(),
+        Created: opts.human ? timeAgo(new Date(e.created)) : isoSeconds(e.created),
         CreatedSince: timeAgo(new Date(e.created)),
-        CreatedAt: new Date(e.created).toISOString(),
+        CreatedAt: isoSeconds(e.created),
         CreatedBy: createdBy,
         Size: opts.human ? humanSize(e.size) : String(e.size),
         Comment: e.comment,
@@ -59,3 +59,7 @@ export default defineCommand<Options>({
     });
   },
 });
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

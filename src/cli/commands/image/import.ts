@@ -42,6 +42,6 @@ export default defineCommand<Options>({
       arch: opts.arch,
       variant: opts.variant,
     });
-    ctx.out(`${id}\n`);
+    ctx.out(`sha256:${id}\n`);
   },
 });

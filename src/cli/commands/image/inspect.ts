@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { compileTemplate } from '../../format/gotemplate.js';
-import { printJson } from '../../format/report.js';
 import { InvalidArgumentError, TspodError } from '../../../util/errors.js';
 
 interface Options {
@@ -30,7 +29,7 @@ export default defineCommand<Options>({
     const found = results.filter((r): r is Exclude<typeof r, Error> => !(r instanceof Error));
     const errors = results.filter((r): r is Error => r instanceof Error);
     if (!opts.format || opts.format === 'json') {
-      ctx.out(printJson(found));
+      ctx.out(`${JSON.stringify(found, null, 5)}\n`);
     } else {
       const template = compileTemplate(opts.format.replace(/^table /, ''));
       for (const item of found) ctx.out(`${template.execute(item)}\n`);

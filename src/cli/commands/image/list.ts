@@ -43,7 +43,7 @@ export default defineCommand<Options>({
     const images = await engine.images.list({ all: opts.all, filters });
     const noTrunc = opts.trunc === false;
     if (opts.format === 'json') {
-      printRows(ctx, [], { format: 'json', columns: [], json: images });
+      printRows(ctx, [], { format: 'json', columns: [], json: images.map(podmanJson) });
       return;
     }
     const rows = sortRows(images.flatMap((image) => imageRows(image, noTrunc)), opts.sort ?? 'created');
@@ -132,4 +132,24 @@ function sortRows(rows: ImageRow[], key: string): ImageRow[] {
     tag: (a, b) => a.Tag.localeCompare(b.Tag),
   };
   return [...rows].sort(by[key]);
+}
+
+/** podman 4.3's `images --format json` object, keys in its order (RepoTags is null there). */
+function podmanJson(i: ImageSummary): Record<string, unknown> {
+  return {
+    Id: i.Id,
+    ParentId: i.ParentId,
+    RepoTags: null,
+    RepoDigests: i.RepoDigests,
+    Size: i.Size,
+    SharedSize: i.SharedSize,
+    VirtualSize: i.VirtualSize,
+    Labels: Object.keys(i.Labels).length > 0 ? i.Labels : null,
+    Containers: i.Containers,
+    Names: i.Names.length > 0 ? i.Names : null,
+    Digest: i.Digest,
+    History: i.History.length > 0 ? i.History : null,
+    Created: i.Created,
+    CreatedAt: i.CreatedAt.replace(/\.\d{3}Z$/, 'Z'),
+  };
 }
