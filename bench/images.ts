@@ -51,7 +51,7 @@ function median(xs: number[]): number {
 
 /** A docker-archive with one layer of ~SIZE_MIB of incompressible files, plus small files. */
 async function makeBigArchive(path: string): Promise<void> {
-  const tar = await import('tar-stream');
+  const tar = (await import('tar-stream')).default;
   const layer = tar.pack();
   const layerChunks: Buffer[] = [];
   const collecting = (async () => {
@@ -67,7 +67,7 @@ async function makeBigArchive(path: string): Promise<void> {
 }
 
 async function writeDockerArchive(path: string, images: Array<{ name: string; layers: Buffer[] }>): Promise<void> {
-  const tar = await import('tar-stream');
+  const tar = (await import('tar-stream')).default;
   const pack = tar.pack();
   const writing = pipeline(pack as unknown as Readable, createWriteStream(path));
   const manifest = [];
@@ -101,7 +101,7 @@ async function writeDockerArchive(path: string, images: Array<{ name: string; la
 
 /** IMAGE_COUNT images sharing a base layer of ~5 MiB, each with its own small top layer. */
 async function makeManyArchive(path: string): Promise<void> {
-  const tar = await import('tar-stream');
+  const tar = (await import('tar-stream')).default;
   const layerOf = async (files: Array<[string, Buffer]>) => {
     const p = tar.pack();
     const chunks: Buffer[] = [];

@@ -243,9 +243,10 @@ export class Store {
             .prepare('INSERT INTO layers (id, parent, diff_id, compressed_digest, tar_size, content_size, created) VALUES (?,?,?,?,?,?,?)')
             .run(layerId, parent, staged.diffId, staged.compressedDigest, staged.tarSize, staged.contentSize, now);
         }
-        size += staged.contentSize;
+        size += staged.tarSize;
         parent = layerId;
       }
+      size += image.config.length + (image.manifest?.length ?? 0);
       const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(id);
       if (!exists) {
         this.db

@@ -131,7 +131,7 @@ export class LocalImages implements ImagesEngine {
         id: '<missing>',
         created: h.created ? Date.parse(h.created) : image.created,
         createdBy: h.created_by ?? '',
-        size: layer?.contentSize ?? 0,
+        size: layer?.tarSize ?? 0,
         comment: h.comment ?? '',
         tags: [],
       });
@@ -296,7 +296,7 @@ export class LocalImages implements ImagesEngine {
       list.push({ id: other.id, tags: other.names });
       byTop.set(other.topLayer, list);
     }
-    const layers = this.store.layerChain(image.topLayer).map((l) => ({ id: l.id, size: l.contentSize, images: byTop.get(l.id) ?? [] }));
+    const layers = this.store.layerChain(image.topLayer).map((l) => ({ id: l.id, size: l.tarSize, images: byTop.get(l.id) ?? [] }));
     return { image: summary, layers };
   }
 }

@@ -4,7 +4,7 @@ import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store, StagedLayer } from '../../storage/store.js';
-import { decompressStream } from '../../storage/tar/decompress.js';
+import { decompressStream, detectCompression } from '../../storage/tar/decompress.js';
 import { applyLayerTar } from '../../storage/tar/apply.js';
 import { BadInputError } from '../../util/errors.js';
 import { MEDIA, REF_NAME_ANNOTATION, digestHex, isSha256Digest, hostArchitecture } from '../oci.js';
@@ -40,7 +40,7 @@ interface StagedEntry extends StagedLayer {
  */
 export async function loadArchive(input: Readable, store: Store, opts: LoadOptions = {}): Promise<LoadedImage[]> {
   const { stream } = await decompressStream(input);
-  const tar = await import('tar-stream');
+  const tar = (await import('tar-stream')).default;
   const extract = tar.extract();
   const jsonFiles = new Map<string, Buffer>();
   const staged = new Map<string, StagedEntry>();
@@ -65,8 +65,13 @@ export async function loadArchive(input: Readable, store: Store, opts: LoadOptio
       const body = entry as unknown as Readable;
       const head = await peek(body, 512);
       if (head.chunk.length === 0) continue;
-      if (looksLikeJson(head.chunk) && (entry.header.size ?? 0) <= MAX_JSON) {
+      const kind = classifyBlob(head.chunk, entry.header.size ?? 0);
+      if (kind === 'json') {
         jsonFiles.set(name, await readAll(head.stream));
+        continue;
+      }
+      if (kind === 'other') {
+        await drain(head.stream);
         continue;
       }
       const layer = await stageLayer(head.stream, store, name);
@@ -265,6 +270,21 @@ async function stageLayer(body: Readable, store: Store, entryName: string): Prom
 
 function normalizeEntryName(name: string): string {
   return posix.normalize(name.replace(/^\.?\/+/, '')).replace(/^\.\//, '');
+}
+
+/** What an archive member is, from its first bytes: a layer (tar, maybe compressed), JSON, or other (VERSION files). */
+function classifyBlob(head: Buffer, size: number): 'layer' | 'json' | 'other' {
+  if (looksLikeJson(head) && size <= MAX_JSON) return 'json';
+  if (detectCompression(head) !== 'none') return 'layer';
+  if (head.length >= 263 && head.toString('latin1', 257, 262) === 'ustar') return 'layer';
+  if (size >= 1024 && head.every((b) => b === 0)) return 'layer';
+  return 'other';
+}
+
+async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream) {
+    // discard
+  }
 }
 
 function looksLikeJson(head: Buffer): boolean {

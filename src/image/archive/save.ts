@@ -35,7 +35,7 @@ export async function saveImages(store: Store, images: ImageToSave[], format: Sa
     if (!target.path) throw new InvalidArgumentError(`${format} writes a directory: give it with --output`);
     return saveToDirectory(store, images[0]!, format, target.path);
   }
-  const tar = await import('tar-stream');
+  const tar = (await import('tar-stream')).default;
   const pack = tar.pack();
   const sink = target.path ? atomicFile(target.path) : { stream: target.stream!, commit: () => {}, abort: () => {} };
   const writing = pipeline(pack as unknown as Readable, sink.stream);

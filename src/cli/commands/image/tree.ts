@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { humanSize } from '../../format/units.js';
+import { humanSizeWithPrecision } from '../../format/units.js';
+
+/** podman's tree prints go-units HumanSize: 4 significant digits, no space. */
+const compactSize = (bytes: number) => humanSizeWithPrecision(bytes, 4).replace(' ', '');
 
 interface Options {
   whatrequires?: boolean;
@@ -18,7 +21,7 @@ export default defineCommand<Options>({
     const lines = [
       `Image ID: ${tree.image.Id.slice(0, 12)}`,
       `Tags:     [${tree.image.RepoTags.join(' ')}]`,
-      `Size:     ${humanSize(tree.image.Size)}`,
+      `Size:     ${compactSize(tree.image.Size)}`,
       'Image Layers',
     ];
     const layers = opts.whatrequires ? tree.layers.slice(-1) : tree.layers;
@@ -26,7 +29,7 @@ export default defineCommand<Options>({
       const branch = i === layers.length - 1 ? '└──' : '├──';
       const tops = layer.images.flatMap((img) => (img.tags.length > 0 ? img.tags : [img.id.slice(0, 12)]));
       const topOf = tops.length > 0 ? ` Top Layer of: [${tops.join(' ')}]` : '';
-      lines.push(`${branch} ID: ${layer.id.slice(0, 12)} Size: ${humanSize(layer.size).replace(' ', '')}${topOf}`);
+      lines.push(`${branch} ID: ${layer.id.slice(0, 12)} Size: ${compactSize(layer.size)}${topOf}`);
     });
     ctx.out(`${lines.join('\n')}\n`);
   },

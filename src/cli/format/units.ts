@@ -1,0 +1,45 @@
+/** podman's human-readable sizes and durations (docker/go-units). */
+import { goSprintf } from './gotemplate.js';
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+
+/** go-units HumanSizeWithPrecision: decimal units, `precision` significant digits, no space ("5.85MB"). */
+export function humanSizeWithPrecision(bytes: number, precision: number): string {
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+    size /= 1000;
+    unit++;
+  }
+  return goSprintf('%.*g%s', precision, size, DECIMAL_UNITS[unit]);
+}
+
+/** podman's image and container sizes: 3 significant digits, a space before the unit ("5.85 MB", "950 B"). */
+export function humanSize(bytes: number): string {
+  const text = humanSizeWithPrecision(bytes, 3);
+  const lastDigit = text.search(/\d(?!.*\d)/);
+  return `${text.slice(0, lastDigit + 1)} ${text.slice(lastDigit + 1)}`;
+}
+
+/** go-units HumanDuration of a duration in milliseconds ("Less than a second", "About an hour", "3 weeks"). */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(ms / 3_600_000 + 0.5);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
+}
+
+/** podman's "CREATED" column: the time since `date` ("5 minutes ago"). */
+export function timeAgo(date: Date | number, now: Date | number = Date.now()): string {
+  return `${humanDuration(Number(now) - Number(date))} ago`;
+}
