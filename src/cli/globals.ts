@@ -51,7 +51,13 @@ export const GLOBAL_VALUE_FLAGS = new Set([
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function addGlobalOptions(cmd: Command): void {
-  const hidden = (o: Option) => cmd.addOption(o.hideHelp());
+  const taken = new Set(cmd.options.flatMap((o) => [o.short, o.long].filter((f): f is string => !!f)));
+  // A command's own flag wins over a global one with the same letter (import -c is --change).
+  const hidden = (o: Option) => {
+    if (o.long && taken.has(o.long)) return;
+    if (o.short && taken.has(o.short)) o = new Option(`${o.long}${o.required ? ' <value>' : ''}`, o.description);
+    cmd.addOption(o.hideHelp());
+  };
   hidden(new Option('--root <path>', 'path to the graph root directory'));
   hidden(new Option('--runroot <path>', 'path to the run root directory'));
   hidden(new Option('--storage-driver <driver>', 'storage driver (overlay, vfs)'));

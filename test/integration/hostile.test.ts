@@ -46,3 +46,14 @@ test('malicious layer tars are refused with one clear line and nothing lands out
   assert.deepEqual(checkStorage(box.path('root')), []);
   assert.equal(box.ok(['images', '--format', '{{.Repository}}']), 'localhost/tspod-test/busybox\n');
 });
+
+test('absolute names and symlinks to / resolve inside the layer root', () => {
+  for (const archive of Object.values(fx.oddButSafeArchives)) {
+    const r = box.run(['load', '-i', archive]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.ok(!existsSync('/tmp/tspod-evil-absolute.txt'));
+  const layers = readdirSync(box.path('root', 'tspod', 'overlay'));
+  assert.ok(layers.some((l) => existsSync(box.path('root', 'tspod', 'overlay', l, 'diff', 'tmp', 'tspod-evil-absolute.txt'))));
+  assert.deepEqual(checkStorage(box.path('root')), []);
+});

@@ -576,8 +576,13 @@ class LayerExtractor implements TarEvents {
     let rel: string | undefined = startRel;
     for (const component of components) {
       if (component === '' || component === '.') continue;
-      if (component === '..') rel = parentRel(rel); // `..` at the root stays at the root, as in a chroot
-      else rel = this.stepInto(rel, component, create, budget);
+      if (component === '..') {
+        // A chroot would stay at the root; a layer that climbs out through a symlink is hostile.
+        if (rel === '') {
+          throw new BadInputError(`invalid layer tar: entry ${JSON.stringify(this.entryName)} is written through a symlink that points outside the layer`);
+        }
+        rel = parentRel(rel);
+      } else rel = this.stepInto(rel, component, create, budget);
       if (rel === undefined) return undefined;
     }
     return rel;
