@@ -35,6 +35,7 @@ demo: setup
 	@./scripts/demo.sh
 
 test: setup
+	@npx --no-install tsc --noEmit -p .
 	@node scripts/run-tests.mjs
 
 bench: setup
