@@ -18,6 +18,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Error: missing command '${PROGRAM} COMMAND'\n`);
     return 125;
   }
+  if (argv.length === 1 && argv[0] === 'version') {
+    // The commonest probe of an installation: answer it without loading the flag parser.
+    const { default: version } = await import('./commands/system/version.js');
+    await version.run(makeContext({}), [], {});
+    return 0;
+  }
   const found = findCommand(located.words);
   if (!found) {
     const group = located.words[0]!;

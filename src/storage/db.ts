@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
 /**
@@ -58,12 +60,26 @@ CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
 export function openDatabase(path: string, readonly = false): Database {
   const require = createRequire(import.meta.url);
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Sqlite(path, { timeout: 10_000 });
+  const db = new Sqlite(path, { timeout: 10_000, nativeBinding: nativeBindingPath(require) });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   if (!readonly) migrate(db);
   return db;
+}
+
+/**
+ * The addon's path, given directly: better-sqlite3 otherwise finds it through
+ * the `bindings` package, which probes a dozen paths on every start.
+ */
+function nativeBindingPath(require: NodeJS.Require): string | undefined {
+  try {
+    const pkg = require.resolve('better-sqlite3/package.json');
+    const path = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
+    return existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function migrate(db: Database): void {
