@@ -1,5 +1,6 @@
 import { COMMANDS, GROUPS, findCommand, type CommandEntry } from './registry.js';
-import { GLOBAL_VALUE_FLAGS, type GlobalOptions } from './globals.js';
+import { GLOBAL_VALUE_FLAGS } from './globalFlags.js';
+import type { GlobalOptions } from './globals.js';
 import type { CommandContext } from './command.js';
 import { VERSION } from '../version.js';
 
