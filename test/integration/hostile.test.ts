@@ -57,3 +57,21 @@ test('absolute names and symlinks to / resolve inside the layer root', () => {
   assert.ok(layers.some((l) => existsSync(box.path('root', 'tspod', 'overlay', l, 'diff', 'tmp', 'tspod-evil-absolute.txt'))));
   assert.deepEqual(checkStorage(box.path('root')), []);
 });
+
+test('a load killed half-way leaves nothing behind once the next command runs', async () => {
+  const { spawn } = await import('node:child_process');
+  const { TSPOD } = await import('./harness.js');
+  const child = spawn(TSPOD, [...box.globalArgs, 'load'], { env: box.env, stdio: ['pipe', 'ignore', 'ignore'] });
+  const archive = (await import('node:fs')).readFileSync(fx.multilayer.dockerArchive);
+  // Feed half the archive, wait until a staging dir exists, then kill -9.
+  child.stdin.write(archive.subarray(0, Math.floor(archive.length / 2)));
+  const tmp = box.path('root', 'tspod', 'tmp');
+  for (let i = 0; i < 200 && !(existsSync(tmp) && readdirSync(tmp).length > 0); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(readdirSync(tmp).length > 0, 'the load had started staging a layer');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('close', r));
+  box.ok(['load', '-i', fx.busybox.dockerArchive]);
+  assert.deepEqual(checkStorage(box.path('root')), []);
+});

@@ -228,6 +228,7 @@ export class LocalImages implements ImagesEngine {
 
   async load(opts: ImageLoadOptions): Promise<{ names: string[] }> {
     const { loadArchive } = await import('../../image/archive/load.js');
+    this.store.cleanLeftovers();
     const loaded = await loadArchive(opts.input, this.store, { progress: opts.progress });
     return { names: loaded.flatMap((l) => (l.names.length > 0 ? l.names : [`sha256:${l.id}`])) };
   }
@@ -250,6 +251,7 @@ export class LocalImages implements ImagesEngine {
       import('../../storage/tar/apply.js'),
     ]);
     const containerConfig = applyChanges({}, opts.changes ?? []);
+    this.store.cleanLeftovers();
     const dir = this.store.makeStagingDir();
     try {
       const { stream } = await decompressStream(opts.input);
