@@ -66,6 +66,8 @@ export interface ImageInspectReport {
 export interface ImageHistoryEntry {
   id: string;
   created: number;
+  /** The timestamp as the image config has it (nanoseconds kept). */
+  createdRaw: string;
   createdBy: string;
   size: number;
   comment: string;

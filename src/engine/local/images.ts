@@ -130,6 +130,7 @@ export class LocalImages implements ImagesEngine {
       entries.push({
         id: '<missing>',
         created: h.created ? Date.parse(h.created) : image.created,
+        createdRaw: h.created ?? new Date(image.created).toISOString(),
         createdBy: h.created_by ?? '',
         size: layer?.tarSize ?? 0,
         comment: h.comment ?? '',

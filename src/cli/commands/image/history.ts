@@ -44,11 +44,15 @@ export default defineCommand<Options>({
       for (const r of rows) ctx.out(`${r.ID}\n`);
       return;
     }
-    const json = entries.map((e) => ({ id: e.id, created: new Date(e.created).toISOString(), CreatedBy: e.createdBy, size: e.size, comment: e.comment, tags: e.tags }));
+    if (opts.format === 'json') {
+      // podman prints this one compact, with both spellings of the time
+      const json = entries.map((e) => ({ id: e.id, created: e.createdRaw, CreatedBy: e.createdBy, size: e.size, comment: e.comment, Created: isoSeconds(e.created) }));
+      ctx.out(`${JSON.stringify(json)}\n`);
+      return;
+    }
     printRows(ctx, rows, {
       format: opts.format,
       noHeading: opts.noheading,
-      json,
       columns: [
         { header: 'ID', field: 'ID' },
         { header: 'CREATED', field: 'Created' },
