@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -7,11 +7,9 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
-  rmSync,
   symlinkSync,
   utimesSync,
   writeFileSync,
@@ -26,22 +24,10 @@ import { readTar, TarParser, type TarEntry } from '../../src/storage/tar/reader.
 import { replayTarSplit } from '../../src/storage/tar/tarsplit.js';
 import { syscalls } from '../../src/os/syscalls.js';
 import { BadInputError } from '../../src/util/errors.js';
+import { scratchArea } from './scratch.js';
 
-// tmpfs may lack xattrs: work under /var/tmp.
-let base = '';
-before(() => {
-  base = mkdtempSync('/var/tmp/tspod-layer-tar-test-');
-});
-after(() => {
-  rmSync(base, { recursive: true, force: true });
-});
-
-let dirCounter = 0;
-function freshDir(label: string): string {
-  const dir = join(base, `${label}-${dirCounter++}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
+const scratch = scratchArea('layer-tar');
+const freshDir = (label: string) => scratch.fresh(label);
 
 // ------------------------------------------------------------------ tar builders
 
@@ -618,7 +604,7 @@ describe('hostile layer tars', () => {
   async function applyHostile(tar: Buffer) {
     const dir = freshDir('hostile');
     const beforeSentinel = snapshot(sentinel);
-    const beforeBase = readdirSync(base).sort();
+    const beforeBase = readdirSync(scratch.base).sort();
     const outcome = await applyLayerTar(Readable.from([tar]), {
       targetDir: join(dir, 'diff'),
       tarSplitPath: join(dir, 'tarsplit.gz'),
@@ -629,7 +615,7 @@ describe('hostile layer tars', () => {
       (e: unknown) => e,
     );
     assert.deepEqual(snapshot(sentinel), beforeSentinel, 'nothing outside targetDir changed');
-    assert.deepEqual(readdirSync(base).sort(), beforeBase);
+    assert.deepEqual(readdirSync(scratch.base).sort(), beforeBase);
     assert.deepEqual(readdirSync(dir).sort().filter((n) => n !== 'tarsplit.gz'), ['diff']);
     return { targetDir: join(dir, 'diff'), error: outcome };
   }

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -7,11 +7,9 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
   writeSync,
@@ -19,26 +17,14 @@ import {
 import { join } from 'node:path';
 import { createSyscalls, LOCK, MNT, MS, SyscallError, syscalls } from '../../src/os/syscalls.js';
 import type { OsSyscalls } from '../../src/os/types.js';
+import { scratchArea } from './scratch.js';
 
 const isRoot = process.getuid?.() === 0;
 const rootOnly = isRoot ? false : 'needs root';
 const hasPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
 
-// tmpfs may lack user.* xattrs: work under /var/tmp.
-let base = '';
-before(() => {
-  base = mkdtempSync('/var/tmp/tspod-syscalls-test-');
-});
-after(() => {
-  rmSync(base, { recursive: true, force: true });
-});
-
-let dirCounter = 0;
-function freshDir(label: string): string {
-  const dir = join(base, `${label}-${dirCounter++}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
+const scratch = scratchArea('syscalls');
+const freshDir = (label: string) => scratch.fresh(label);
 
 function isMounted(target: string): boolean {
   return readFileSync('/proc/self/mountinfo', 'utf8')
