@@ -1,24 +1,41 @@
-// Bundles the CLI into dist/ as ES modules with code splitting: the entry
-// chunk holds only argv handling, each command and the engine load on demand.
+// Bundles the CLI into one CommonJS file, dist/tspod.cjs, started by
+// bin/launch.cjs with a V8 code cache. Measured here (hyperfine, `images`
+// with a few images): ESM chunks with lazy imports 145 ms, this bundle with
+// the code cache 107 ms, `node -e 0` 86 ms. Modules still initialise lazily
+// (esbuild's wrappers), so unused commands cost only their parse.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { tspod: 'src/cli/main.ts' },
-  outdir: 'dist',
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/tspod.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
   external: ['better-sqlite3'],
   minifySyntax: true,
   legalComments: 'none',
-  define: { __TSPOD_VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: "import { createRequire as __tspodCreateRequire } from 'node:module'; const require = __tspodCreateRequire(import.meta.url);" },
+  define: {
+    __TSPOD_VERSION__: JSON.stringify(pkg.version),
+    'import.meta.url': '__tspodImportMetaUrl',
+  },
+  banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+
+// bin/launch.cjs runs the bundle through vm.Script, which has no loader for
+// dynamic import(): every import must have become a require.
+if (/\bimport\(["'`]/.test(readFileSync(new URL('../dist/tspod.cjs', import.meta.url), 'utf8'))) {
+  throw new Error('dist/tspod.cjs contains a dynamic import() of a module: import it statically instead');
+}
+
+// Warm the code cache with a command that runs the engine and storage code,
+// so the cache holds their compiled functions too.
+const { spawnSync } = await import('node:child_process');
+const { mkdtempSync } = await import('node:fs');
+const scratch = mkdtempSync('/tmp/tspod-build-warm-');
+spawnSync(process.execPath, ['bin/launch.cjs', '--root', `${scratch}/root`, '--runroot', `${scratch}/run`, 'images'], { stdio: 'ignore' });
+rmSync(scratch, { recursive: true, force: true });

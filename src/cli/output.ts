@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import type { CommandContext } from './command.js';
 import { formatReport, printJson } from './format/report.js';
 
@@ -20,7 +21,6 @@ export const collect = (value: string, previous: string[] | undefined): string[]
 /** Reads a yes/no answer from stdin, as podman's prune prompts do. */
 export async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
   ctx.err(`${question} [y/N] `);
-  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin });
   const answer = await new Promise<string>((resolve) => {
     rl.once('line', resolve);

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, fixturesDir } from './harness.js';
 import { checkStorage } from './consistency.js';
@@ -63,6 +63,7 @@ test('a load killed half-way leaves nothing behind once the next command runs', 
   const { TSPOD } = await import('./harness.js');
   const child = spawn(TSPOD, [...box.globalArgs, 'load'], { env: box.env, stdio: ['pipe', 'ignore', 'ignore'] });
   const archive = (await import('node:fs')).readFileSync(fx.multilayer.dockerArchive);
+  child.stdin.on('error', () => undefined); // EPIPE once the child is killed
   // Feed half the archive, wait until a staging dir exists, then kill -9.
   child.stdin.write(archive.subarray(0, Math.floor(archive.length / 2)));
   const tmp = box.path('root', 'tspod', 'tmp');
@@ -73,5 +74,13 @@ test('a load killed half-way leaves nothing behind once the next command runs', 
   child.kill('SIGKILL');
   await new Promise((r) => child.once('close', r));
   box.ok(['load', '-i', fx.busybox.dockerArchive]);
+  assert.deepEqual(checkStorage(box.path('root')), []);
+});
+
+test('a truncated archive on stdin is refused with one line and leaves no staging behind', () => {
+  const archive = readFileSync(fx.multilayer.dockerArchive);
+  const r = box.run(['load'], { input: archive.subarray(0, Math.floor(archive.length / 2)) });
+  assert.equal(r.code, 125, r.stderr);
+  assert.match(r.stderr, /^Error: .+\n$/);
   assert.deepEqual(checkStorage(box.path('root')), []);
 });

@@ -246,6 +246,7 @@ async function stageLayer(body: Readable, store: Store, entryName: string): Prom
         cb(null, chunk);
       },
     });
+    body.on('error', (e) => hashing.destroy(e));
     body.pipe(hashing);
     const { stream } = await decompressStream(hashing);
     const result = await applyLayerTar(stream, {
@@ -336,6 +337,7 @@ function sha256(data: Buffer): string {
 function asArchiveError(e: unknown): unknown {
   if (e instanceof BadInputError || (e as { exitCode?: number })?.exitCode !== undefined) return e;
   const message = (e as Error)?.message ?? String(e);
-  if (/Invalid tar header|Unexpected end of data|invalid/i.test(message)) return new BadInputError(`${NOT_AN_ARCHIVE} (${message})`);
+  if (/Unexpected end of data/i.test(message)) return new BadInputError('the archive ends too early: it is truncated or damaged, save or copy it again');
+  if (/Invalid tar header|invalid/i.test(message)) return new BadInputError(`${NOT_AN_ARCHIVE} (${message})`);
   return e;
 }
