@@ -90,6 +90,7 @@ export interface ImageSaveOptions {
   format: 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
   /** More names to record for the (single) image, as podman save without -m. */
   additionalTags?: string[];
+  progress?: (line: string) => void;
   output: { path?: string; stream?: Writable };
 }
 

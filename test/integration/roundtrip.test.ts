@@ -108,3 +108,11 @@ test('save to stdout, gzip-compressed archive loads from stdin', () => {
   const other = sandbox('stdin-gz');
   assert.equal(other.ok(['load'], { input: gz }), `Loaded image: ${fx.busybox.refName}\n`);
 });
+
+test('a zstd-compressed docker-archive loads from a file', () => {
+  const box = sandbox('zstd');
+  const compressed = box.path('busybox.tar.zst');
+  execFileSync('zstd', ['-q', '-o', compressed, fx.busybox.dockerArchive]);
+  assert.equal(box.ok(['load', '-i', compressed]), `Loaded image: ${fx.busybox.refName}\n`);
+  assert.equal(box.ok(['image', 'inspect', '--format', '{{.Id}}', fx.busybox.refName]).trim(), fx.busybox.configDigest.slice(7));
+});

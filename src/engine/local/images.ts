@@ -241,7 +241,7 @@ export class LocalImages implements ImagesEngine {
       return { image, names: matchedName ? [matchedName] : [] };
     });
     if (images[0]) images[0].names.push(...(opts.additionalTags ?? []).map(storageName));
-    await saveImages(this.store, images, opts.format, opts.output);
+    await saveImages(this.store, images, opts.format, { ...opts.output, progress: opts.progress });
   }
 
   async import(opts: ImageImportOptions): Promise<{ id: string }> {

@@ -22,6 +22,8 @@ export interface SaveTarget {
   /** A file (archives) or a directory (dir formats). Absent: write the archive to `stream`. */
   path?: string;
   stream?: Writable;
+  /** Called with podman's progress lines ("Copying blob ..."), when wanted. */
+  progress?: (line: string) => void;
 }
 
 const EPOCH = new Date(0);
@@ -33,15 +35,16 @@ export async function saveImages(store: Store, images: ImageToSave[], format: Sa
   }
   if (format === 'oci-dir' || format === 'docker-dir') {
     if (!target.path) throw new InvalidArgumentError(`${format} writes a directory: give it with --output`);
-    return saveToDirectory(store, images[0]!, format, target.path);
+    return saveToDirectory(store, images[0]!, format, target.path, target.progress);
   }
   const tar = (await import('tar-stream')).default;
   const pack = tar.pack();
   const sink = target.path ? atomicFile(target.path) : { stream: target.stream!, commit: () => {}, abort: () => {} };
   const writing = pipeline(pack as unknown as Readable, sink.stream);
   try {
-    if (format === 'docker-archive') await writeDockerArchive(store, images, pack);
-    else await writeOciArchive(store, images[0]!, pack);
+    if (format === 'docker-archive') await writeDockerArchive(store, images, pack, target.progress);
+    else await writeOciArchive(store, images[0]!, pack, target.progress);
+    target.progress?.('Writing manifest to image destination');
     pack.finalize();
     await writing;
     sink.commit();
@@ -55,7 +58,7 @@ export async function saveImages(store: Store, images: ImageToSave[], format: Sa
 
 type Pack = import('tar-stream').Pack;
 
-async function writeDockerArchive(store: Store, images: ImageToSave[], pack: Pack): Promise<void> {
+async function writeDockerArchive(store: Store, images: ImageToSave[], pack: Pack, progress: Progress): Promise<void> {
   const written = new Set<string>();
   const manifest: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
   const repositories: Record<string, Record<string, string>> = {};
@@ -70,7 +73,7 @@ async function writeDockerArchive(store: Store, images: ImageToSave[], pack: Pac
     for (const layer of layers) {
       const layerName = `${digestHex(layer.diffId)}.tar`;
       if (!written.has(layerName)) {
-        await addLayer(store, pack, layerName, layer);
+        await addLayer(store, pack, layerName, layer, progress);
         written.add(layerName);
       }
       layerNames.push(layerName);
@@ -85,17 +88,17 @@ async function writeDockerArchive(store: Store, images: ImageToSave[], pack: Pac
   await addBuffer(pack, 'repositories', Buffer.from(JSON.stringify(repositories)));
 }
 
-async function writeOciArchive(store: Store, { image, names }: ImageToSave, pack: Pack): Promise<void> {
+async function writeOciArchive(store: Store, { image, names }: ImageToSave, pack: Pack, progress: Progress): Promise<void> {
   const layers = store.layerChain(image.topLayer);
   const manifest = ociManifestFor(image, layers);
   await addBuffer(pack, 'oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
-  for (const layer of layers) await addLayer(store, pack, `blobs/sha256/${digestHex(layer.diffId)}`, layer);
+  for (const layer of layers) await addLayer(store, pack, `blobs/sha256/${digestHex(layer.diffId)}`, layer, progress);
   await addBuffer(pack, `blobs/sha256/${image.id}`, image.config);
   await addBuffer(pack, `blobs/sha256/${digestHex(manifest.digest)}`, manifest.bytes);
   await addBuffer(pack, 'index.json', ociIndex(manifest, names[0]));
 }
 
-async function saveToDirectory(store: Store, { image, names }: ImageToSave, format: 'oci-dir' | 'docker-dir', dir: string): Promise<void> {
+async function saveToDirectory(store: Store, { image, names }: ImageToSave, format: 'oci-dir' | 'docker-dir', dir: string, progress: Progress): Promise<void> {
   if (existsSync(dir)) throw new InvalidArgumentError(`${dir} already exists: choose a new directory for --output`);
   const staging = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
   mkdirSync(staging, { recursive: true });
@@ -105,13 +108,13 @@ async function saveToDirectory(store: Store, { image, names }: ImageToSave, form
       const blobs = join(staging, 'blobs', 'sha256');
       mkdirSync(blobs, { recursive: true });
       const manifest = ociManifestFor(image, layers);
-      for (const layer of layers) await writeLayerFile(store, layer, join(blobs, digestHex(layer.diffId)));
+      for (const layer of layers) await writeLayerFile(store, layer, join(blobs, digestHex(layer.diffId)), progress);
       writeFileSync(join(blobs, image.id), image.config);
       writeFileSync(join(blobs, digestHex(manifest.digest)), manifest.bytes);
       writeFileSync(join(staging, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
       writeFileSync(join(staging, 'index.json'), ociIndex(manifest, names[0]));
     } else {
-      for (const layer of layers) await writeLayerFile(store, layer, join(staging, digestHex(layer.diffId)));
+      for (const layer of layers) await writeLayerFile(store, layer, join(staging, digestHex(layer.diffId)), progress);
       writeFileSync(join(staging, image.id), image.config);
       writeFileSync(join(staging, 'manifest.json'), buildManifest('docker', image.config, layers).bytes);
       writeFileSync(join(staging, 'version'), 'Directory Transport Version: 1.1\n');
@@ -160,16 +163,19 @@ function addBuffer(pack: Pack, name: string, data: Buffer): Promise<void> {
   });
 }
 
-async function addLayer(store: Store, pack: Pack, name: string, layer: LayerRecord): Promise<void> {
+async function addLayer(store: Store, pack: Pack, name: string, layer: LayerRecord, progress: Progress): Promise<void> {
   const entry = pack.entry({ name, size: layer.tarSize, mtime: EPOCH, mode: 0o644 });
-  await pipeline(layerStream(store, layer), entry as unknown as Writable);
+  await pipeline(layerStream(store, layer, progress), entry as unknown as Writable);
 }
 
-async function writeLayerFile(store: Store, layer: LayerRecord, path: string): Promise<void> {
-  await pipeline(layerStream(store, layer), createWriteStream(path));
+async function writeLayerFile(store: Store, layer: LayerRecord, path: string, progress: Progress): Promise<void> {
+  await pipeline(layerStream(store, layer, progress), createWriteStream(path));
 }
 
-function layerStream(store: Store, layer: LayerRecord): Readable {
+type Progress = ((line: string) => void) | undefined;
+
+function layerStream(store: Store, layer: LayerRecord, progress: Progress): Readable {
+  progress?.(`Copying blob ${digestHex(layer.diffId).slice(0, 12)} done`);
   const path = store.layerTarSplit(layer.id);
   if (!existsSync(path)) {
     throw new TspodError(`layer ${layer.id.slice(0, 12)} has no tar-split data: storage is damaged, remove and reload the image`);

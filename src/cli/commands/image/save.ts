@@ -39,8 +39,10 @@ export default defineCommand<Options>({
     const engine = await ctx.engine();
     const images = opts.multiImageArchive ? args : [args[0]!];
     const extraTags = opts.multiImageArchive ? [] : args.slice(1);
+    const showProgress = !opts.quiet && ctx.stderrIsTty;
     await engine.images.save(images, {
       format,
+      progress: showProgress ? (line) => ctx.err(`${line}\n`) : undefined,
       additionalTags: extraTags,
       output: opts.output ? { path: opts.output } : { stream: process.stdout },
     });
