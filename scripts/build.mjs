@@ -20,6 +20,7 @@ await build({
   legalComments: 'none',
   define: {
     __TSPOD_VERSION__: JSON.stringify(pkg.version),
+    __TSPOD_BUILT__: String(Math.floor(Date.now() / 1000)),
     'import.meta.url': '__tspodImportMetaUrl',
   },
   banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Runtime } from '../runtime.js';
 import type { SystemEngine, SystemInfo } from '../types.js';
-import { VERSION, API_VERSION } from '../../version.js';
+import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
 
 export class LocalSystem implements SystemEngine {
@@ -18,6 +18,16 @@ export class LocalSystem implements SystemEngine {
         arch: hostArchitecture(),
         cgroupManager: this.runtime.globals.cgroupManager ?? 'cgroupfs',
         cgroupVersion: cgroupVersion(),
+        databaseBackend: 'sqlite',
+        logDriver: 'k8s-file',
+        networkBackend: 'netavark',
+        security: {
+          rootless: process.getuid?.() !== 0,
+          seccompEnabled: true,
+          seccompProfilePath: '/usr/share/containers/seccomp.json',
+          selinuxEnabled: false,
+          apparmorEnabled: false,
+        },
         conmon: programInfo('conmon', 'conmon'),
         cpus: os.cpus().length,
         distribution: distribution(),
@@ -45,7 +55,8 @@ export class LocalSystem implements SystemEngine {
         APIVersion: API_VERSION,
         Version: VERSION,
         GoVersion: `node ${process.version}`,
-        Built: 0,
+        Built: BUILT,
+        BuiltTime: new Date(BUILT * 1000).toString(),
         OsArch: `linux/${hostArchitecture()}`,
         Os: 'linux',
       },

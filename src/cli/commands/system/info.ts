@@ -28,7 +28,7 @@ export default defineCommand<Options>({
   },
 });
 
-const GO_NAMES: Record<string, string> = { ociRuntime: 'OCIRuntime', memFree: 'MemFree', memTotal: 'MemTotal', cpus: 'CPUs', os: 'OS', APIVersion: 'APIVersion' };
+const GO_NAMES: Record<string, string> = { ociRuntime: 'OCIRuntime', cpus: 'CPUs', os: 'OS', cgroupVersion: 'CgroupsVersion' };
 
 /** podman's templates see Go field names (`{{.Store.GraphRoot}}`), its JSON camelCase keys. */
 function goFieldNames(value: unknown): unknown {

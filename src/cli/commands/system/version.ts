@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { VERSION, API_VERSION } from '../../../version.js';
+import { VERSION, API_VERSION, BUILT } from '../../../version.js';
 
 interface Options {
   format?: string;
@@ -19,8 +19,8 @@ export default defineCommand<Options>({
       Version: VERSION,
       GoVersion: `node ${process.version}`,
       GitCommit: '',
-      BuiltTime: 'Thu Jan  1 00:00:00 1970',
-      Built: 0,
+      BuiltTime: goDate(new Date(BUILT * 1000)),
+      Built: BUILT,
       OsArch: `linux/${arch}`,
       Os: 'linux',
     };
@@ -45,3 +45,11 @@ export default defineCommand<Options>({
     );
   },
 });
+
+/** Go's time.ANSIC layout, as podman prints `Built`: "Mon Jan  2 15:04:05 2006". */
+function goDate(d: Date): string {
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
