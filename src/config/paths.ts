@@ -86,8 +86,15 @@ export function containersConfFiles(ce: ConfigEnvironment): string[] {
   return files;
 }
 
+/** Any readable non-directory counts (`CONTAINERS_CONF=/dev/null` means "no settings"). */
 function requiredContainersConf(path: string): string {
-  if (!isFile(path)) throw new BadInputError(`CONTAINERS_CONF file ${path}: no such file`);
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new BadInputError(`CONTAINERS_CONF file ${path}: no such file: fix the variable or unset it`);
+  }
+  if (isDir) throw new BadInputError(`CONTAINERS_CONF file ${path} is a directory: point it at a containers.conf file`);
   return path;
 }
 

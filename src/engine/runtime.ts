@@ -2,12 +2,14 @@ import type { GlobalOptions } from '../cli/globals.js';
 import { Store, type StorageDriver } from '../storage/store.js';
 import { loadStorageConf, applyStorageOverrides } from '../config/storageConf.js';
 import { loadRegistriesConf, type RegistriesConf } from '../config/registriesConf.js';
+import { loadContainersConf, type ContainersConf } from '../config/containersConf.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** What every local engine call stands on: the resolved configuration and the store. */
 export class Runtime {
   private storeInstance: Store | undefined;
   private registries: RegistriesConf | undefined;
+  private containers: ContainersConf | undefined;
 
   constructor(readonly globals: GlobalOptions) {}
 
@@ -31,6 +33,20 @@ export class Runtime {
   get registriesConf(): RegistriesConf {
     this.registries ??= loadRegistriesConf();
     return this.registries;
+  }
+
+  get containersConf(): ContainersConf {
+    this.containers ??= loadContainersConf();
+    return this.containers;
+  }
+
+  /** The OCI runtime's name: --runtime, else containers.conf. */
+  get ociRuntime(): string {
+    return this.globals.runtime ?? this.containersConf.engine.runtime;
+  }
+
+  get cgroupManager(): string {
+    return this.globals.cgroupManager ?? this.containersConf.engine.cgroupManager;
   }
 
   close(): void {

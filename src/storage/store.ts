@@ -304,20 +304,21 @@ export class Store {
   }
 
   /**
-   * Deletes an image and every layer no other image or layer needs. Layer dirs
+   * Deletes an image and every layer no other image or layer needs; refuses
+   * while a container uses it (the engine removes those first for --force). Layer dirs
    * move to the trash inside the transaction (so no concurrent commit can see
    * a row without its dir) and are deleted after it.
    */
-  deleteImage(imageId: string, opts: { force?: boolean } = {}): { removedLayers: string[] } {
+  deleteImage(imageId: string): { removedLayers: string[] } {
     const trashed: string[] = [];
     const removedLayers: string[] = [];
     this.write(() => {
       const row = this.db.prepare('SELECT top_layer FROM images WHERE id = ?').get(imageId) as { top_layer: string | null } | undefined;
       if (!row) throw new NoSuchImageError(`no image ${imageId} in local storage: it was removed meanwhile`);
       const users = this.containersUsingImage(imageId);
-      if (users.length > 0 && !opts.force) {
+      if (users.length > 0) {
         throw new ImageInUseError(
-          `image ${imageId.slice(0, 12)} is in use by container ${users[0]!.id.slice(0, 12)} (${users[0]!.name}): remove the container first or use --force`,
+          `image used by ${users[0]!.id}: image is in use by a container: remove container ${users[0]!.name} first`,
         );
       }
       this.db.prepare('DELETE FROM images WHERE id = ?').run(imageId);

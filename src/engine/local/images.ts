@@ -200,7 +200,7 @@ export class LocalImages implements ImagesEngine {
       report.untagged.push(matchedName);
       return;
     }
-    this.store.deleteImage(image.id, { force: opts.force });
+    this.store.deleteImage(image.id);
     report.untagged.push(...image.names);
     report.deleted.push(image.id);
   }

@@ -12,11 +12,12 @@ export class LocalSystem implements SystemEngine {
   async info(): Promise<SystemInfo> {
     const store = this.runtime.store;
     const imageCount = store.exists() ? (store.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n : 0;
-    const runtimeName = this.runtime.globals.runtime ?? 'runc';
+    const runtimeName = this.runtime.ociRuntime;
     return {
       host: {
         arch: hostArchitecture(),
-        cgroupManager: this.runtime.globals.cgroupManager ?? 'cgroupfs',
+        cgroupManager: this.runtime.cgroupManager,
+        eventLogger: this.runtime.containersConf.engine.eventsLogger,
         cgroupVersion: cgroupVersion(),
         databaseBackend: 'sqlite',
         logDriver: 'k8s-file',
@@ -31,7 +32,6 @@ export class LocalSystem implements SystemEngine {
         conmon: programInfo('conmon', 'conmon'),
         cpus: os.cpus().length,
         distribution: distribution(),
-        eventLogger: 'file',
         hostname: os.hostname(),
         kernel: os.release(),
         memFree: os.freemem(),
