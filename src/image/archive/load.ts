@@ -74,7 +74,7 @@ export async function loadArchive(input: Readable, store: Store, opts: LoadOptio
         await drain(head.stream);
         continue;
       }
-      const layer = await stageLayer(head.stream, store, name);
+      const layer = await stageLayer(head.stream, head.chunk, store, name);
       staged.set(name, layer);
       opts.progress?.(`Copying blob ${digestHex(layer.compressedDigest ?? layer.diffId).slice(0, 12)} done`);
     }
@@ -236,19 +236,28 @@ function createdTime(config: ImageConfig): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-async function stageLayer(body: Readable, store: Store, entryName: string): Promise<StagedEntry> {
+/**
+ * Extracts one layer blob. A compressed blob is hashed as it passes (its
+ * digest names it in OCI manifests); an uncompressed one is its own diff id,
+ * which the extractor computes anyway, so it is not hashed twice.
+ */
+async function stageLayer(body: Readable, head: Buffer, store: Store, entryName: string): Promise<StagedEntry> {
   const dir = store.makeStagingDir();
   try {
-    const rawHash = createHash('sha256');
-    const hashing = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        rawHash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    body.on('error', (e) => hashing.destroy(e));
-    body.pipe(hashing);
-    const { stream } = await decompressStream(hashing);
+    const compressed = detectCompression(head) !== 'none';
+    const rawHash = compressed ? createHash('sha256') : undefined;
+    let input: Readable = body;
+    if (rawHash) {
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          rawHash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      body.on('error', (e) => hashing.destroy(e));
+      input = body.pipe(hashing);
+    }
+    const { stream } = await decompressStream(input);
     const result = await applyLayerTar(stream, {
       targetDir: join(dir, 'diff'),
       tarSplitPath: join(dir, 'tarsplit.gz'),
@@ -259,7 +268,7 @@ async function stageLayer(body: Readable, store: Store, entryName: string): Prom
       entryName,
       dir,
       diffId: result.diffId,
-      compressedDigest: `sha256:${rawHash.digest('hex')}`,
+      compressedDigest: rawHash ? `sha256:${rawHash.digest('hex')}` : result.diffId,
       tarSize: result.tarSize,
       contentSize: result.contentSize,
     };
