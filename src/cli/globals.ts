@@ -1,25 +1,7 @@
 import { Option, type Command } from 'commander';
 
-/** Flags every command accepts (podman's persistent root flags), wherever they appear. */
-export interface GlobalOptions {
-  root?: string;
-  runroot?: string;
-  storageDriver?: string;
-  storageOpt?: string[];
-  logLevel?: string;
-  runtime?: string;
-  cgroupManager?: string;
-  url?: string;
-  connection?: string;
-  eventsBackend?: string;
-  tmpdir?: string;
-  networkConfigDir?: string;
-  conmon?: string;
-  runtimeFlag?: string[];
-  hooksDir?: string[];
-  noout?: boolean;
-  remote?: boolean;
-}
+/** Flags every command accepts; the engine's own options type (the engine never imports the CLI). */
+export type { EngineOptions as GlobalOptions } from '../engine/options.js';
 
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

@@ -1,4 +1,4 @@
-import type { GlobalOptions } from '../cli/globals.js';
+import type { EngineOptions } from './options.js';
 import { Store, type StorageDriver } from '../storage/store.js';
 import { loadStorageConf, applyStorageOverrides } from '../config/storageConf.js';
 import { loadRegistriesConf, type RegistriesConf } from '../config/registriesConf.js';
@@ -11,7 +11,7 @@ export class Runtime {
   private registries: RegistriesConf | undefined;
   private containers: ContainersConf | undefined;
 
-  constructor(readonly globals: GlobalOptions) {}
+  constructor(readonly globals: EngineOptions) {}
 
   get store(): Store {
     if (!this.storeInstance) {
