@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/digest.js';
 import { MEDIA, type ImageManifest } from './oci.js';
 
 export interface ManifestLayer {
@@ -26,8 +26,4 @@ export function buildManifest(kind: 'oci' | 'docker', config: Buffer, layers: Ma
 
 export function describe(bytes: Buffer): BuiltManifest {
   return { bytes, digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length };
-}
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }

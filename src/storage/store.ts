@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../util/digest.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, writeTransaction, type Database } from './db.js';
@@ -76,10 +77,6 @@ interface ImageRow {
   loaded: number;
   size: number;
   names_history: string;
-}
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** containers/storage's layer id for image layers: the OCI chain id. */
@@ -161,10 +158,6 @@ export class Store {
       .all(topId) as LayerRow[];
     if (rows.length === 0) throw new NoSuchLayerError(`layer ${topId} is missing from storage`);
     return rows.map(toLayer);
-  }
-
-  allLayers(): LayerRecord[] {
-    return (this.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(toLayer);
   }
 
   // ---------------------------------------------------------------- images

@@ -11,6 +11,7 @@ import { MEDIA, REF_NAME_ANNOTATION, digestHex, isSha256Digest, hostArchitecture
 import type { ImageConfig, ImageIndex, ImageManifest, Descriptor } from '../oci.js';
 import { normalizeArchiveName } from './names.js';
 import { buildManifest } from '../manifest.js';
+import { sha256Hex } from '../../util/digest.js';
 
 export interface LoadedImage {
   id: string;
@@ -28,9 +29,6 @@ const NOT_AN_ARCHIVE =
 /** JSON files up to this size are kept in memory; anything larger is a layer. */
 const MAX_JSON = 8 << 20;
 
-interface StagedEntry extends StagedLayer {
-  entryName: string;
-}
 
 /**
  * Reads a docker-archive or oci-archive (plain, gzip or zstd) as one stream:
@@ -43,7 +41,7 @@ export async function loadArchive(input: Readable, store: Store, opts: LoadOptio
   const tar = (await import('tar-stream')).default;
   const extract = tar.extract();
   const jsonFiles = new Map<string, Buffer>();
-  const staged = new Map<string, StagedEntry>();
+  const staged = new Map<string, StagedLayer>();
   const links = new Map<string, string>();
   const feeding = pipeline(stream, extract as unknown as NodeJS.WritableStream).catch((e) => {
     throw asArchiveError(e);
@@ -74,12 +72,12 @@ export async function loadArchive(input: Readable, store: Store, opts: LoadOptio
         await drain(head.stream);
         continue;
       }
-      const layer = await stageLayer(head.stream, head.chunk, store, name);
+      const layer = await stageLayer(head.stream, head.chunk, store);
       staged.set(name, layer);
       opts.progress?.(`Copying blob ${digestHex(layer.compressedDigest ?? layer.diffId).slice(0, 12)} done`);
     }
     await feeding;
-    const resolve = (name: string): StagedEntry | undefined => staged.get(links.get(name) ?? name) ?? staged.get(name);
+    const resolve = (name: string): StagedLayer | undefined => staged.get(links.get(name) ?? name) ?? staged.get(name);
     const images = jsonFiles.has('manifest.json')
       ? dockerImages(jsonFiles, resolve)
       : jsonFiles.has('index.json')
@@ -120,10 +118,10 @@ interface ArchiveImage {
   manifest: Buffer | null;
   manifestDigest: string | null;
   names: string[];
-  layers: StagedEntry[];
+  layers: StagedLayer[];
 }
 
-function dockerImages(json: Map<string, Buffer>, resolve: (n: string) => StagedEntry | undefined): ArchiveImage[] {
+function dockerImages(json: Map<string, Buffer>, resolve: (n: string) => StagedLayer | undefined): ArchiveImage[] {
   const manifest = parseJson(json.get('manifest.json')!, 'manifest.json');
   if (!Array.isArray(manifest)) throw new BadInputError('invalid docker-archive: manifest.json is not a list');
   return manifest.map((item: { Config?: unknown; RepoTags?: unknown; Layers?: unknown }, i: number) => {
@@ -145,7 +143,7 @@ function dockerImages(json: Map<string, Buffer>, resolve: (n: string) => StagedE
     return {
       config,
       parsedConfig,
-      configDigest: `sha256:${sha256(config)}`,
+      configDigest: `sha256:${sha256Hex(config)}`,
       manifest: manifest.bytes,
       manifestDigest: manifest.digest,
       names: repoTags.map((t) => normalizeArchiveName(t, 'docker')),
@@ -154,12 +152,12 @@ function dockerImages(json: Map<string, Buffer>, resolve: (n: string) => StagedE
   });
 }
 
-function ociImages(json: Map<string, Buffer>, resolve: (n: string) => StagedEntry | undefined): ArchiveImage[] {
+function ociImages(json: Map<string, Buffer>, resolve: (n: string) => StagedLayer | undefined): ArchiveImage[] {
   const blob = (d: Descriptor): Buffer => {
     if (!isSha256Digest(d?.digest)) throw new BadInputError(`invalid oci-archive: bad digest ${String(d?.digest)}`);
     const data = json.get(`blobs/sha256/${digestHex(d.digest)}`);
     if (!data) throw new BadInputError(`invalid oci-archive: blob ${d.digest} is missing`);
-    if (sha256(data) !== digestHex(d.digest)) throw new BadInputError(`invalid oci-archive: blob ${d.digest} does not match its digest`);
+    if (sha256Hex(data) !== digestHex(d.digest)) throw new BadInputError(`invalid oci-archive: blob ${d.digest} does not match its digest`);
     return data;
   };
   const index = parseJson(json.get('index.json')!, 'index.json') as ImageIndex;
@@ -203,7 +201,7 @@ function pickPlatform(desc: Descriptor, blob: (d: Descriptor) => Buffer): Descri
   return pickPlatform(match, blob);
 }
 
-function checkDiffIds(config: ImageConfig, layers: StagedEntry[], where: string): void {
+function checkDiffIds(config: ImageConfig, layers: StagedLayer[], where: string): void {
   const diffIds = config.rootfs?.diff_ids;
   if (!Array.isArray(diffIds) || diffIds.length !== layers.length) {
     throw new BadInputError(`invalid image config ${where}: it lists ${diffIds?.length ?? 0} layers, the manifest ${layers.length}`);
@@ -241,7 +239,7 @@ function createdTime(config: ImageConfig): number {
  * digest names it in OCI manifests); an uncompressed one is its own diff id,
  * which the extractor computes anyway, so it is not hashed twice.
  */
-async function stageLayer(body: Readable, head: Buffer, store: Store, entryName: string): Promise<StagedEntry> {
+async function stageLayer(body: Readable, head: Buffer, store: Store): Promise<StagedLayer> {
   const dir = store.makeStagingDir();
   try {
     const compressed = detectCompression(head) !== 'none';
@@ -265,7 +263,6 @@ async function stageLayer(body: Readable, head: Buffer, store: Store, entryName:
       chown: process.getuid?.() === 0,
     });
     return {
-      entryName,
       dir,
       diffId: result.diffId,
       compressedDigest: rawHash ? `sha256:${rawHash.digest('hex')}` : result.diffId,
@@ -339,9 +336,6 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 function asArchiveError(e: unknown): unknown {
   if (e instanceof BadInputError || (e as { exitCode?: number })?.exitCode !== undefined) return e;
