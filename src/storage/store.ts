@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../util/digest.js';
+import { undoOnInterrupt } from '../util/interrupt.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, writeTransaction, type Database } from './db.js';
@@ -135,6 +136,7 @@ export class Store {
   makeStagingDir(): string {
     const dir = join(this.base, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    undoOnInterrupt(() => rmSync(dir, { recursive: true, force: true }));
     return dir;
   }
 

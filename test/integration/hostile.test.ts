@@ -77,6 +77,24 @@ test('a load killed half-way leaves nothing behind once the next command runs', 
   assert.deepEqual(checkStorage(box.path('root')), []);
 });
 
+test('a load stopped by SIGTERM removes its own staging before it exits', async () => {
+  const { spawn } = await import('node:child_process');
+  const { TSPOD } = await import('./harness.js');
+  const child = spawn(TSPOD, [...box.globalArgs, 'load'], { env: box.env, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.on('error', () => undefined);
+  const archive = readFileSync(fx.multilayer.dockerArchive);
+  child.stdin.write(archive.subarray(0, Math.floor(archive.length / 2)));
+  const tmp = box.path('root', 'tspod', 'tmp');
+  for (let i = 0; i < 200 && !(existsSync(tmp) && readdirSync(tmp).length > 0); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.ok(readdirSync(tmp).length > 0, 'the load had started staging a layer');
+  child.kill('SIGTERM');
+  const [code, signal] = (await new Promise((r) => child.once('exit', (c, s) => r([c, s])))) as [number | null, string | null];
+  assert.equal(signal ?? code, 143);
+  assert.deepEqual(readdirSync(tmp), [], 'no staging dir is left');
+});
+
 test('a truncated archive on stdin is refused with one line and leaves no staging behind', () => {
   const archive = readFileSync(fx.multilayer.dockerArchive);
   const r = box.run(['load'], { input: archive.subarray(0, Math.floor(archive.length / 2)) });

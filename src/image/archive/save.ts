@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Store, ImageRecord, LayerRecord } from '../../storage/store.js';
 import { replayTarSplit } from '../../storage/tar/tarsplit.js';
 import { InvalidArgumentError, TspodError } from '../../util/errors.js';
+import { undoOnInterrupt } from '../../util/interrupt.js';
 import { MEDIA, REF_NAME_ANNOTATION, digestHex } from '../oci.js';
 import type { Descriptor, ImageManifest } from '../oci.js';
 import { buildManifest, describe, type BuiltManifest } from '../manifest.js';
@@ -102,6 +103,7 @@ async function saveToDirectory(store: Store, { image, names }: ImageToSave, form
   if (existsSync(dir)) throw new InvalidArgumentError(`${dir} already exists: choose a new directory for --output`);
   const staging = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
   mkdirSync(staging, { recursive: true });
+  const forget = undoOnInterrupt(() => rmSync(staging, { recursive: true, force: true }));
   try {
     const layers = store.layerChain(image.topLayer);
     if (format === 'oci-dir') {
@@ -123,6 +125,8 @@ async function saveToDirectory(store: Store, { image, names }: ImageToSave, form
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
     throw e;
+  } finally {
+    forget();
   }
 }
 
@@ -187,9 +191,16 @@ function layerStream(store: Store, layer: LayerRecord, progress: Progress): Read
 function atomicFile(path: string): { stream: Writable; commit: () => void; abort: () => void } {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   const stream = createWriteStream(tmp, { mode: 0o644 });
+  const forget = undoOnInterrupt(() => rmSync(tmp, { force: true }));
   return {
     stream,
-    commit: () => renameSync(tmp, path),
-    abort: () => rmSync(tmp, { force: true }),
+    commit: () => {
+      renameSync(tmp, path);
+      forget();
+    },
+    abort: () => {
+      rmSync(tmp, { force: true });
+      forget();
+    },
   };
 }
