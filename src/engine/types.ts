@@ -82,7 +82,9 @@ export interface ImageRemoveReport {
 }
 
 export interface ImageLoadOptions {
-  input: Readable;
+  /** An archive stream, or `directory`: an oci-dir or docker-dir on this machine. */
+  input?: Readable;
+  directory?: string;
   progress?: (line: string) => void;
 }
 

@@ -82,6 +82,10 @@ test('what skopeo writes, tspod loads, and skopeo reads what tspod writes to dir
   box.ok(['save', '--format', 'docker-dir', '-o', dockerDir, 'example.com/ml:v2']);
   assert.deepEqual(skopeoConfig('dir', dockerDir).rootfs.diff_ids, image.diffIds);
   assert.ok(readdirSync(dockerDir).includes('version'));
+  const fromDirs = sandbox('from-dirs');
+  assert.equal(fromDirs.ok(['load', '-i', ociDir]), 'Loaded image: example.com/ml:v2\n');
+  assert.equal(fromDirs.ok(['load', '-i', dockerDir]), `Loaded image: sha256:${image.configDigest.slice(7)}\n`);
+  assert.equal(fromDirs.ok(['image', 'inspect', '--format', '{{.Id}}', 'example.com/ml:v2']).trim(), image.configDigest.slice(7));
 });
 
 test('several images go into one docker-archive with -m and come back', () => {

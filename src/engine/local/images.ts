@@ -228,9 +228,11 @@ export class LocalImages implements ImagesEngine {
   }
 
   async load(opts: ImageLoadOptions): Promise<{ names: string[] }> {
-    const { loadArchive } = await import('../../image/archive/load.js');
+    const { loadArchive, loadDirectory } = await import('../../image/archive/load.js');
     this.store.cleanLeftovers();
-    const loaded = await loadArchive(opts.input, this.store, { progress: opts.progress });
+    const loaded = opts.directory
+      ? await loadDirectory(opts.directory, this.store, { progress: opts.progress })
+      : await loadArchive(opts.input!, this.store, { progress: opts.progress });
     return { names: loaded.flatMap((l) => (l.names.length > 0 ? l.names : [`sha256:${l.id}`])) };
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { createReadStream, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -111,6 +111,37 @@ export async function loadArchive(input: Readable, store: Store, opts: LoadOptio
   }
 }
 
+/**
+ * Loads an image directory (oci-dir or docker-dir, as `save` writes them) by
+ * streaming its files as a tar into the archive reader.
+ */
+export async function loadDirectory(dir: string, store: Store, opts: LoadOptions = {}): Promise<LoadedImage[]> {
+  const tar = (await import('tar-stream')).default;
+  const pack = tar.pack();
+  const files = listFiles(dir);
+  const feeding = (async () => {
+    for (const rel of files) {
+      const path = join(dir, rel);
+      const size = statSync(path).size;
+      const entry = pack.entry({ name: rel, size });
+      await pipeline(createReadStream(path), entry as unknown as NodeJS.WritableStream);
+    }
+    pack.finalize();
+  })();
+  feeding.catch((e: Error) => pack.destroy(e));
+  const loaded = await loadArchive(pack as unknown as Readable, store, opts);
+  await feeding;
+  return loaded;
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) return listFiles(dir, rel);
+    return e.isFile() ? [rel] : [];
+  });
+}
+
 interface ArchiveImage {
   config: Buffer;
   parsedConfig: ImageConfig;
@@ -123,6 +154,7 @@ interface ArchiveImage {
 
 function dockerImages(json: Map<string, Buffer>, resolve: (n: string) => StagedLayer | undefined): ArchiveImage[] {
   const manifest = parseJson(json.get('manifest.json')!, 'manifest.json');
+  if (manifest && typeof manifest === 'object' && !Array.isArray(manifest) && manifest.config) return [dirImage(json, manifest, resolve)];
   if (!Array.isArray(manifest)) throw new BadInputError('invalid docker-archive: manifest.json is not a list');
   return manifest.map((item: { Config?: unknown; RepoTags?: unknown; Layers?: unknown }, i: number) => {
     if (typeof item?.Config !== 'string' || !Array.isArray(item.Layers)) {
@@ -150,6 +182,34 @@ function dockerImages(json: Map<string, Buffer>, resolve: (n: string) => StagedL
       layers,
     };
   });
+}
+
+/** containers/image's `dir:` layout (what `save --format docker-dir` writes): blobs named by their hex digest. */
+function dirImage(json: Map<string, Buffer>, manifest: ImageManifest, resolve: (n: string) => StagedLayer | undefined): ArchiveImage {
+  if (!isSha256Digest(manifest.config?.digest) || !Array.isArray(manifest.layers)) {
+    throw new BadInputError('invalid image directory: manifest.json lacks config or layers');
+  }
+  const config = json.get(digestHex(manifest.config.digest));
+  if (!config || sha256Hex(config) !== digestHex(manifest.config.digest)) {
+    throw new BadInputError(`invalid image directory: config ${manifest.config.digest} is missing or does not match its digest`);
+  }
+  const parsedConfig = parseConfig(config, manifest.config.digest);
+  const layers = manifest.layers.map((l) => {
+    const layer = isSha256Digest(l?.digest) ? resolve(digestHex(l.digest)) : undefined;
+    if (!layer || layer.compressedDigest !== l.digest) throw new BadInputError(`invalid image directory: layer ${String(l?.digest)} is missing or does not match its digest`);
+    return layer;
+  });
+  checkDiffIds(parsedConfig, layers, manifest.config.digest);
+  const bytes = json.get('manifest.json')!;
+  return {
+    config,
+    parsedConfig,
+    configDigest: manifest.config.digest,
+    manifest: bytes,
+    manifestDigest: `sha256:${sha256Hex(bytes)}`,
+    names: [],
+    layers,
+  };
 }
 
 function ociImages(json: Map<string, Buffer>, resolve: (n: string) => StagedLayer | undefined): ArchiveImage[] {

@@ -11,20 +11,29 @@ interface Options {
 
 export default defineCommand<Options>({
   usage: '[options]',
-  description: 'Load image(s) from a tar archive (docker-archive or oci-archive; plain, gzip or zstd) into local storage.',
+  description: 'Load image(s) from a tar archive (docker-archive or oci-archive; plain, gzip or zstd) or an oci-dir/docker-dir into local storage.',
   configure(cmd: Command) {
     cmd.option('-i, --input <file>', 'read from the specified archive file (default: stdin)').option('-q, --quiet', 'suppress the output');
   },
   async run(ctx, _args, opts) {
-    const input = openInput(opts.input);
+    const directory = opts.input && isDirectory(opts.input) ? opts.input : undefined;
+    const input = directory ? undefined : openInput(opts.input);
     const engine = await ctx.engine();
     const showProgress = !opts.quiet && ctx.stderrIsTty;
     if (showProgress) ctx.err('Getting image source signatures\n');
-    const result = await engine.images.load({ input, progress: showProgress ? (line) => ctx.err(`${line}\n`) : undefined });
+    const result = await engine.images.load({ input, directory, progress: showProgress ? (line) => ctx.err(`${line}\n`) : undefined });
     if (showProgress) ctx.err('Storing signatures\n');
     ctx.out(`Loaded image: ${result.names.join('\nLoaded image: ')}\n`);
   },
 });
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export function openInput(path: string | undefined): Readable {
   if (!path || path === '-') {
