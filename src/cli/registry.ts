@@ -9,7 +9,6 @@ export interface CommandEntry {
 
 export const GROUPS: Record<string, string> = {
   image: 'Manage images',
-  container: 'Manage containers',
   system: 'Manage tspod',
 };
 
@@ -22,7 +21,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['image save', 'save'], summary: 'Save image(s) to an archive', load: () => import('./commands/image/save.js') },
   { paths: ['image import', 'import'], summary: 'Import a tarball to create a filesystem image', load: () => import('./commands/image/import.js') },
   { paths: ['image inspect'], summary: 'Display the configuration of an image', load: () => import('./commands/image/inspect.js') },
-  { paths: ['inspect', 'container inspect'], summary: 'Display the configuration of object denoted by ID', load: () => import('./commands/image/inspect.js') },
+  { paths: ['inspect'], summary: 'Display the configuration of object denoted by ID', load: () => import('./commands/image/inspect.js') },
   { paths: ['image history', 'history'], summary: 'Show history of a specified image', load: () => import('./commands/image/history.js') },
   { paths: ['image exists'], summary: 'Check if an image exists in local storage', load: () => import('./commands/image/exists.js') },
   { paths: ['image tag', 'tag'], summary: 'Add an additional name to a local image', load: () => import('./commands/image/tag.js') },

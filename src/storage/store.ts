@@ -3,6 +3,7 @@ import { sha256Hex } from '../util/digest.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { openDatabase, writeTransaction, type Database } from './db.js';
 import { ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
 
@@ -140,6 +141,28 @@ export class Store {
     return dir;
   }
 
+  /**
+   * Extracts an uncompressed layer tar into a fresh staging dir (the diff and
+   * its tar-split), ready for createImage. Removes the dir if it fails.
+   */
+  async extractLayer(uncompressed: Readable): Promise<StagedLayer> {
+    const dir = this.makeStagingDir();
+    try {
+      const { applyLayerTar } = await import('./tar/apply.js');
+      const rootful = process.getuid?.() === 0;
+      const result = await applyLayerTar(uncompressed, {
+        targetDir: join(dir, 'diff'),
+        tarSplitPath: join(dir, 'tarsplit.gz'),
+        whiteoutFormat: rootful ? 'overlay' : 'overlay-rootless',
+        chown: rootful,
+      });
+      return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, contentSize: result.contentSize };
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
   // ---------------------------------------------------------------- layers
 
   getLayer(id: string): LayerRecord | undefined {
@@ -227,13 +250,11 @@ export class Store {
       let size = 0;
       for (const staged of image.layers) {
         const layerId = chainId(parent, staged.diffId);
-        if (this.getLayer(layerId)) {
-          discard.push(staged.dir);
-        } else {
+        discard.push(staged.dir);
+        if (!this.getLayer(layerId)) {
           mkdirSync(this.layerDir(layerId), { recursive: true });
           renameSync(join(staged.dir, 'diff'), this.layerDiffDir(layerId));
           renameSync(join(staged.dir, 'tarsplit.gz'), this.layerTarSplit(layerId));
-          discard.push(staged.dir);
           this.db
             .prepare('INSERT INTO layers (id, parent, diff_id, compressed_digest, tar_size, content_size, created) VALUES (?,?,?,?,?,?,?)')
             .run(layerId, parent, staged.diffId, staged.compressedDigest, staged.tarSize, staged.contentSize, now);

@@ -40,6 +40,11 @@ export function humanDuration(ms: number): string {
 }
 
 /** podman's "CREATED" column: the time since `date` ("5 minutes ago"). */
+/** RFC 3339 in whole seconds, as Go prints time.Time in podman's JSON (`2024-01-01T00:00:00Z`). */
+export function isoSeconds(date: Date | number): string {
+  return new Date(date).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export function timeAgo(date: Date | number, now: Date | number = Date.now()): string {
   return `${humanDuration(Number(now) - Number(date))} ago`;
 }

@@ -248,22 +248,15 @@ export class LocalImages implements ImagesEngine {
 
   async import(opts: ImageImportOptions): Promise<{ id: string }> {
     const name = opts.reference ? storageName(opts.reference) : undefined;
-    const [{ applyChanges }, { decompressStream }, { applyLayerTar }] = await Promise.all([
+    const [{ applyChanges }, { decompressStream }] = await Promise.all([
       import('../../image/changes.js'),
       import('../../storage/tar/decompress.js'),
-      import('../../storage/tar/apply.js'),
     ]);
     const containerConfig = applyChanges({}, opts.changes ?? []);
     this.store.cleanLeftovers();
-    const dir = this.store.makeStagingDir();
+    const { stream } = await decompressStream(opts.input);
+    const layer = await this.store.extractLayer(stream);
     try {
-      const { stream } = await decompressStream(opts.input);
-      const layer = await applyLayerTar(stream, {
-        targetDir: join(dir, 'diff'),
-        tarSplitPath: join(dir, 'tarsplit.gz'),
-        whiteoutFormat: process.getuid?.() === 0 ? 'overlay' : 'overlay-rootless',
-        chown: process.getuid?.() === 0,
-      });
       const created = new Date().toISOString();
       const config: ImageConfig = {
         created,
@@ -282,11 +275,11 @@ export class LocalImages implements ImagesEngine {
         manifestDigest: manifest.digest,
         created: Date.parse(created),
         names: name ? [name] : [],
-        layers: [{ dir, diffId: layer.diffId, compressedDigest: null, tarSize: layer.tarSize, contentSize: layer.contentSize }],
+        layers: [layer],
       });
       return { id: result.id };
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(layer.dir, { recursive: true, force: true });
     }
   }
 

@@ -5,7 +5,6 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Store, StagedLayer } from '../../storage/store.js';
 import { decompressStream, detectCompression } from '../../storage/tar/decompress.js';
-import { applyLayerTar } from '../../storage/tar/apply.js';
 import { BadInputError } from '../../util/errors.js';
 import { MEDIA, REF_NAME_ANNOTATION, digestHex, isSha256Digest, hostArchitecture } from '../oci.js';
 import type { ImageConfig, ImageIndex, ImageManifest, Descriptor } from '../oci.js';
@@ -300,39 +299,21 @@ function createdTime(config: ImageConfig): number {
  * which the extractor computes anyway, so it is not hashed twice.
  */
 async function stageLayer(body: Readable, head: Buffer, store: Store): Promise<StagedLayer> {
-  const dir = store.makeStagingDir();
-  try {
-    const compressed = detectCompression(head) !== 'none';
-    const rawHash = compressed ? createHash('sha256') : undefined;
-    let input: Readable = body;
-    if (rawHash) {
-      const hashing = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          rawHash.update(chunk);
-          cb(null, chunk);
-        },
-      });
-      body.on('error', (e) => hashing.destroy(e));
-      input = body.pipe(hashing);
-    }
-    const { stream } = await decompressStream(input);
-    const result = await applyLayerTar(stream, {
-      targetDir: join(dir, 'diff'),
-      tarSplitPath: join(dir, 'tarsplit.gz'),
-      whiteoutFormat: process.getuid?.() === 0 ? 'overlay' : 'overlay-rootless',
-      chown: process.getuid?.() === 0,
+  const rawHash = detectCompression(head) !== 'none' ? createHash('sha256') : undefined;
+  let input: Readable = body;
+  if (rawHash) {
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        rawHash.update(chunk);
+        cb(null, chunk);
+      },
     });
-    return {
-      dir,
-      diffId: result.diffId,
-      compressedDigest: rawHash ? `sha256:${rawHash.digest('hex')}` : result.diffId,
-      tarSize: result.tarSize,
-      contentSize: result.contentSize,
-    };
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
+    body.on('error', (e) => hashing.destroy(e));
+    input = body.pipe(hashing);
   }
+  const { stream } = await decompressStream(input);
+  const layer = await store.extractLayer(stream);
+  return { ...layer, compressedDigest: rawHash ? `sha256:${rawHash.digest('hex')}` : layer.diffId };
 }
 
 function normalizeEntryName(name: string): string {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { printRows } from '../../output.js';
-import { humanSize, timeAgo } from '../../format/units.js';
+import { humanSize, isoSeconds, timeAgo } from '../../format/units.js';
 
 interface Options {
   format?: string;
@@ -63,7 +63,3 @@ export default defineCommand<Options>({
     });
   },
 });
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

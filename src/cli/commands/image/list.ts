@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { printRows, collect } from '../../output.js';
 import type { ImageSummary } from '../../../engine/types.js';
-import { humanSize, timeAgo } from '../../format/units.js';
+import { humanSize, isoSeconds, timeAgo } from '../../format/units.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options {
@@ -150,6 +150,6 @@ function podmanJson(i: ImageSummary): Record<string, unknown> {
     Digest: i.Digest,
     History: i.History.length > 0 ? i.History : null,
     Created: i.Created,
-    CreatedAt: i.CreatedAt.replace(/\.\d{3}Z$/, 'Z'),
+    CreatedAt: isoSeconds(i.Created * 1000),
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { VERSION, API_VERSION, BUILT } from '../../../version.js';
+import { hostArchitecture } from '../../../util/platform.js';
 
 interface Options {
   format?: string;
@@ -13,7 +14,7 @@ export default defineCommand<Options>({
     cmd.option('-f, --format <format>', 'change the output format to JSON or a Go template');
   },
   async run(ctx, _args, opts) {
-    const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+    const arch = hostArchitecture();
     const client = {
       APIVersion: API_VERSION,
       Version: VERSION,
