@@ -146,3 +146,51 @@ export interface SystemInfo {
 export interface SystemEngine {
   info(): Promise<SystemInfo>;
 }
+
+// -------------------------------------------------------------- containers
+
+export type ContainerStatus = 'configured' | 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
+
+/** One row of `ps`, shaped like podman's `ps --format json` entries. */
+export interface ContainerSummary {
+  AutoRemove: boolean;
+  Command: string[] | null;
+  /** Unix seconds. */
+  Created: number;
+  /** Created as podman prints it: Go's time.Time String(). */
+  CreatedAt: string;
+  Exited: boolean;
+  /** Unix seconds, 0 while it never exited. */
+  ExitedAt: number;
+  ExitCode: number;
+  Id: string;
+  Image: string;
+  ImageID: string;
+  IsInfra: boolean;
+  Labels: Record<string, string> | null;
+  Mounts: string[];
+  Names: string[];
+  Namespaces: Record<string, string>;
+  Networks: string[];
+  Pid: number;
+  Pod: string;
+  PodName: string;
+  Ports: Array<{ host_ip: string; container_port: number; host_port: number; range: number; protocol: string }> | null;
+  /** With `ps --size` only. */
+  Size: { rootFsSize: number; rwSize: number } | null;
+  /** Unix seconds, 0 while it never started. */
+  StartedAt: number;
+  /** podman's State: created, running, paused, exited, stopped, configured... */
+  State: string;
+  /** The human status column: `Up 3 seconds`, `Exited (0) 2 minutes ago`, `Created`. */
+  Status: string;
+}
+
+export interface ContainerListOptions {
+  all?: boolean;
+  /** `key=value` filters as the CLI takes them. */
+  filters?: string[];
+  /** Only the last N created (podman's -n / --last); -l is 1. */
+  last?: number;
+  size?: boolean;
+}

@@ -1,0 +1,93 @@
+/**
+ * The one container spec (podman's SpecGenerator): what a user asked for, from
+ * CLI flags, an API body or a Kubernetes pod. The engine turns it into a
+ * container record and, at start, into an OCI runtime config.json.
+ */
+
+export interface MountSpec {
+  type: 'bind' | 'tmpfs';
+  /** Host path for bind mounts. */
+  source?: string;
+  destination: string;
+  /** mount(8)-style options: ro, rw, nosuid, nodev, noexec, size=..., mode=..., rbind, private... */
+  options: string[];
+}
+
+export interface UlimitSpec {
+  /** Without the RLIMIT_ prefix, lower case: nofile, nproc, core... */
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+export interface ResourceSpec {
+  /** Bytes. */
+  memory?: number;
+  memoryReservation?: number;
+  /** Bytes of memory+swap, -1 unlimited. */
+  memorySwap?: number;
+  /** Number of CPUs (fractional), mapped to CFS quota/period. */
+  cpus?: number;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  pidsLimit?: number;
+}
+
+export type RestartPolicyName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
+export interface ContainerSpec {
+  /** The image as the user named it. */
+  image: string;
+  name?: string;
+  /** Replaces the image's CMD. */
+  command?: string[];
+  /** Replaces the image's ENTRYPOINT; [] clears it. */
+  entrypoint?: string[];
+  /** Added to (and overriding) the image's environment. */
+  env?: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  groupAdd?: string[];
+  hostname?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  stopSignal?: string;
+  /** Seconds before stop sends SIGKILL. */
+  stopTimeout?: number;
+  terminal?: boolean;
+  stdin?: boolean;
+  /** Remove the container when it exits (--rm). */
+  remove?: boolean;
+  restartPolicy?: RestartPolicyName;
+  restartRetries?: number;
+  logDriver?: 'k8s-file' | 'none' | 'passthrough';
+  logPath?: string;
+  mounts?: MountSpec[];
+  readOnly?: boolean;
+  /** With --read-only, whether /run, /tmp, /var/tmp get tmpfs (default true). */
+  readOnlyTmpfs?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  /** `unconfined`, or the path of a seccomp profile. */
+  seccompProfile?: string;
+  noNewPrivileges?: boolean;
+  apparmorProfile?: string;
+  /** Extra paths to mask / unmask (`--security-opt mask=... unmask=...`). */
+  mask?: string[];
+  unmask?: string[];
+  init?: boolean;
+  initPath?: string;
+  /** none or host for now; bridge networks come with the networking work. */
+  network?: string;
+  resources?: ResourceSpec;
+  ulimits?: UlimitSpec[];
+  shmSize?: number;
+  cgroups?: 'enabled' | 'disabled' | 'no-conmon' | 'split';
+  cgroupParent?: string;
+  /** An OCI runtime name or path (runc, crun, /usr/bin/runc). */
+  runtime?: string;
+  pull?: 'always' | 'missing' | 'never' | 'newer';
+  /** The command line that created it, as podman records for inspect's Config.CreateCommand. */
+  createCommand?: string[];
+}
