@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #define MAX_ARGS 5
@@ -261,6 +263,24 @@ out:
   return result;
 }
 
+static napi_value js_shutdown(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!get_args(env, info, argv)) return NULL;
+  int fd = (int)get_int(env, argv[0]);
+  if (shutdown(fd, (int)get_int(env, argv[1])) != 0) throw_errno(env, "shutdown", "socket", errno);
+  return NULL;
+}
+
+// Marks every fd above 2 close-on-exec, so nothing this process inherited
+// leaks into conmon, the OCI runtime or the container (CVE-2024-21626 class).
+static napi_value js_cloexec_from(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS];
+  if (!get_args(env, info, argv)) return NULL;
+  unsigned int first = (unsigned int)get_int(env, argv[0]);
+  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) != 0) throw_errno(env, "close_range", "fds", errno);
+  return NULL;
+}
+
 static napi_value js_makedev(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS], result;
   if (!get_args(env, info, argv)) return NULL;
@@ -280,6 +300,8 @@ NAPI_MODULE_INIT() {
     { "flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL },
     { "seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_enumerable, NULL },
     { "makedev", NULL, js_makedev, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "cloexecFrom", NULL, js_cloexec_from, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

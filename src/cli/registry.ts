@@ -8,6 +8,7 @@ export interface CommandEntry {
 }
 
 export const GROUPS: Record<string, string> = {
+  container: 'Manage containers',
   image: 'Manage images',
   system: 'Manage tspod',
 };
@@ -21,7 +22,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['image save', 'save'], summary: 'Save image(s) to an archive', load: () => import('./commands/image/save.js') },
   { paths: ['image import', 'import'], summary: 'Import a tarball to create a filesystem image', load: () => import('./commands/image/import.js') },
   { paths: ['image inspect'], summary: 'Display the configuration of an image', load: () => import('./commands/image/inspect.js') },
-  { paths: ['inspect'], summary: 'Display the configuration of object denoted by ID', load: () => import('./commands/image/inspect.js') },
+  { paths: ['inspect'], summary: 'Display the configuration of object denoted by ID', load: () => import('./commands/container/inspectAny.js') },
   { paths: ['image history', 'history'], summary: 'Show history of a specified image', load: () => import('./commands/image/history.js') },
   { paths: ['image exists'], summary: 'Check if an image exists in local storage', load: () => import('./commands/image/exists.js') },
   { paths: ['image tag', 'tag'], summary: 'Add an additional name to a local image', load: () => import('./commands/image/tag.js') },
@@ -29,6 +30,28 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['image rm', 'image remove', 'rmi'], summary: 'Remove one or more images from local storage', load: () => import('./commands/image/rm.js') },
   { paths: ['image prune'], summary: 'Remove unused images', load: () => import('./commands/image/prune.js') },
   { paths: ['image tree'], summary: 'Print layer hierarchy of an image in a tree format', load: () => import('./commands/image/tree.js') },
+  { paths: ['container create', 'create'], summary: 'Create but do not start a container', load: () => import('./commands/container/create.js') },
+  { paths: ['container run', 'run'], summary: 'Run a command in a new container', load: () => import('./commands/container/run.js') },
+  { paths: ['container start', 'start'], summary: 'Start one or more containers', load: () => import('./commands/container/start.js') },
+  { paths: ['container stop', 'stop'], summary: 'Stop one or more containers', load: () => import('./commands/container/stop.js') },
+  { paths: ['container restart', 'restart'], summary: 'Restart one or more containers', load: () => import('./commands/container/restart.js') },
+  { paths: ['container kill', 'kill'], summary: 'Kill one or more running containers with a specific signal', load: () => import('./commands/container/kill.js') },
+  { paths: ['container rm', 'container remove', 'rm'], summary: 'Remove one or more containers', load: () => import('./commands/container/rm.js') },
+  { paths: ['container ps', 'container ls', 'container list', 'ps'], summary: 'List containers', load: () => import('./commands/container/ps.js') },
+  { paths: ['container inspect'], summary: 'Display the configuration of a container', load: () => import('./commands/container/inspect.js') },
+  { paths: ['container logs', 'logs'], summary: 'Fetch the logs of one or more containers', load: () => import('./commands/container/logs.js') },
+  { paths: ['container wait', 'wait'], summary: 'Block on one or more containers', load: () => import('./commands/container/wait.js') },
+  { paths: ['container exec', 'exec'], summary: 'Run a process in a running container', load: () => import('./commands/container/exec.js') },
+  { paths: ['container attach', 'attach'], summary: 'Attach to a running container', load: () => import('./commands/container/attach.js') },
+  { paths: ['container pause', 'pause'], summary: 'Pause all the processes in one or more containers', load: () => import('./commands/container/pause.js') },
+  { paths: ['container unpause', 'unpause'], summary: 'Unpause the processes in one or more containers', load: () => import('./commands/container/unpause.js') },
+  { paths: ['container top', 'top'], summary: 'Display the running processes of a container', load: () => import('./commands/container/top.js') },
+  { paths: ['container port', 'port'], summary: 'List port mappings or a specific mapping for the container', load: () => import('./commands/container/port.js') },
+  { paths: ['container rename', 'rename'], summary: 'Rename an existing container', load: () => import('./commands/container/rename.js') },
+  { paths: ['container exists'], summary: 'Check if a container exists in local storage', load: () => import('./commands/container/exists.js') },
+  { paths: ['container prune'], summary: 'Remove all non running containers', load: () => import('./commands/container/prune.js') },
+  { paths: ['container init', 'init'], summary: 'Initialize one or more containers', load: () => import('./commands/container/init.js') },
+  { paths: ['container cleanup'], summary: 'Clean up network and mountpoints of one or more containers', load: () => import('./commands/container/cleanup.js') },
 ];
 
 export function findCommand(words: string[]): { entry: CommandEntry; consumed: number } | undefined {

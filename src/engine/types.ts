@@ -6,6 +6,7 @@
 import type { Readable, Writable } from 'node:stream';
 
 export interface Engine {
+  containers: ContainersEngine;
   images: ImagesEngine;
   system: SystemEngine;
   close(): void;
@@ -149,7 +150,7 @@ export interface SystemEngine {
 
 // -------------------------------------------------------------- containers
 
-export type ContainerStatus = 'configured' | 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
+export type ContainerStatus = 'created' | 'initialized' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
 
 /** One row of `ps`, shaped like podman's `ps --format json` entries. */
 export interface ContainerSummary {
@@ -193,4 +194,90 @@ export interface ContainerListOptions {
   /** Only the last N created (podman's -n / --last); -l is 1. */
   last?: number;
   size?: boolean;
+}
+
+/** The caller's end of an attached container: the CLI's stdio, or an API connection. */
+export interface AttachStreams {
+  /** Present with -i: forwarded to the container's stdin; its end closes the container's stdin. */
+  stdin?: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** A key sequence (`ctrl-p,ctrl-q`) that detaches instead of being sent; '' disables it. */
+  detachKeys?: string;
+  /** With a terminal: its size now, and a way to hear of changes. */
+  terminal?: { size(): { rows: number; columns: number } | undefined; onResize(listener: () => void): void };
+  /** Forward SIGINT/SIGTERM/... received by this process to the container (--sig-proxy). */
+  sigProxy?: boolean;
+}
+
+export interface AttachResult {
+  /** The container's exit code; undefined when the caller detached. */
+  exitCode?: number;
+  detached: boolean;
+}
+
+/** One container's outcome in a multi-container command (stop a b c). */
+export interface ContainerActionReport {
+  /** The name or id as the user gave it. */
+  name: string;
+  id?: string;
+  error?: Error;
+}
+
+export interface ContainerRemoveOptions {
+  force?: boolean;
+  all?: boolean;
+  ignore?: boolean;
+  volumes?: boolean;
+  depend?: boolean;
+  /** Seconds to wait for the stop signal before SIGKILL (rm -f of a running container). */
+  timeout?: number;
+}
+
+export interface ContainerLogsOptions {
+  follow?: boolean;
+  tail?: number;
+  since?: Date;
+  until?: Date;
+  timestamps?: boolean;
+  /** Prefix each line with the container's name (several containers, --names). */
+  names?: boolean;
+}
+
+export interface ExecOptions {
+  command: string[];
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  detach?: boolean;
+  privileged?: boolean;
+}
+
+export interface ContainersEngine {
+  create(spec: import('./spec/containerSpec.js').ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }>;
+  start(names: string[], opts?: { all?: boolean; filters?: string[] }): Promise<ContainerActionReport[]>;
+  /** Starts a container attached to the streams and waits for it (run without -d, start -a). */
+  startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
+  attach(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
+  init(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
+  stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean }): Promise<ContainerActionReport[]>;
+  restart(names: string[], opts?: { timeout?: number; all?: boolean; running?: boolean }): Promise<ContainerActionReport[]>;
+  kill(names: string[], opts?: { signal?: string; all?: boolean }): Promise<ContainerActionReport[]>;
+  pause(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
+  unpause(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
+  remove(names: string[], opts?: ContainerRemoveOptions): Promise<ContainerActionReport[]>;
+  list(opts: ContainerListOptions): Promise<ContainerSummary[]>;
+  inspect(names: string[], opts?: { size?: boolean }): Promise<Array<Record<string, unknown> | Error>>;
+  logs(names: string[], opts: ContainerLogsOptions, out: { stdout: Writable; stderr: Writable }): Promise<void>;
+  /** Resolves per container when one of the conditions holds (default: stopped/exited), with its exit code. */
+  wait(names: string[], opts?: { conditions?: string[]; ignore?: boolean }): Promise<Array<ContainerActionReport & { exitCode?: number }>>;
+  exec(nameOrId: string, opts: ExecOptions, streams: AttachStreams): Promise<number>;
+  top(nameOrId: string, descriptors: string[]): Promise<string[][]>;
+  rename(nameOrId: string, newName: string): Promise<void>;
+  exists(nameOrId: string): Promise<boolean>;
+  prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;
+  /** conmon's exit command: record the exit, unmount, and honour --rm and restart policies. */
+  cleanup(names: string[], opts?: { remove?: boolean }): Promise<ContainerActionReport[]>;
 }

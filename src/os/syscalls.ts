@@ -76,6 +76,8 @@ interface NativeAddon {
   flock(fd: number, op: number): void;
   seqpacketConnect(path: string): number;
   makedev(major: number, minor: number): number;
+  shutdown(fd: number, how: number): void;
+  cloexecFrom(first: number): void;
 }
 
 const ADDON_PATH = join('native', 'build', 'Release', 'tspod_native.node');
@@ -122,6 +124,8 @@ function nativeSyscalls(addon: NativeAddon): OsSyscalls {
     umount2: (target, flags) => native(() => addon.umount2(target, flags)),
     flock: (fd, op) => native(() => addon.flock(fd, op)),
     seqpacketConnect: (path) => native(() => addon.seqpacketConnect(path)),
+    shutdown: (fd, how) => native(() => addon.shutdown(fd, how)),
+    cloexecFrom: (first) => native(() => addon.cloexecFrom(first)),
   };
 }
 
@@ -194,6 +198,13 @@ const fallbackSyscalls: OsSyscalls = {
   seqpacketConnect(path) {
     throw new SyscallError('connect', path, 'ENOSYS',
       'SOCK_SEQPACKET sockets need the native addon: build it with `make native` (needs gcc, make, python3)');
+  },
+  shutdown() {
+    throw new SyscallError('shutdown', 'socket', 'ENOSYS', 'shutdown needs the native addon: build it with `make native`');
+  },
+  cloexecFrom() {
+    // Node cannot read or set FD_CLOEXEC, and closing fds it may own is unsafe.
+    // Setup always builds the addon; without it inherited fds stay as they are.
   },
 };
 

@@ -23,6 +23,13 @@ export interface OsSyscalls {
    * the fallback throws ENOSYS.
    */
   seqpacketConnect(path: string): number;
+  /** shutdown(2) of a socket fd: how is SHUT_RD=0, SHUT_WR=1, SHUT_RDWR=2. */
+  shutdown(fd: number, how: number): void;
+  /**
+   * Marks every fd >= first close-on-exec (close_range with CLOSE_RANGE_CLOEXEC;
+   * the fallback walks /proc/self/fd), so nothing inherited leaks into children.
+   */
+  cloexecFrom(first: number): void;
   /** Whether the fast native addon is in use (false: spawn fallbacks). */
   readonly native: boolean;
 }

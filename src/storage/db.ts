@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -48,14 +48,28 @@ CREATE TABLE IF NOT EXISTS image_digests (
   digest TEXT NOT NULL,
   PRIMARY KEY (image_id, digest)
 );
+`;
+
+/**
+ * Containers: the config (fixed at create) and the state (changed as it runs)
+ * as JSON documents; the columns beside them are what lookups and constraints need.
+ */
+const CONTAINERS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS containers (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
   image_id TEXT REFERENCES images(id),
-  created INTEGER NOT NULL
+  created INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  state TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
 `;
+
+/** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
+const MIGRATIONS: Record<number, string> = {
+  1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
+};
 
 export function openDatabase(path: string, readonly = false): Database {
   const require = createRequire(import.meta.url);
@@ -88,7 +102,11 @@ function migrate(db: Database): void {
   writeTransaction(db, () => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= SCHEMA_VERSION) return;
-    db.exec(SCHEMA);
+    if (current === 0) {
+      db.exec(SCHEMA + CONTAINERS_SCHEMA);
+    } else {
+      for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   });
 }

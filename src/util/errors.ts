@@ -7,9 +7,10 @@ export class TspodError extends Error {
   code = 'ENGINE';
   status = 500;
   exitCode = 125;
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; exitCode?: number }) {
     super(message, options);
     this.name = new.target.name;
+    if (options?.exitCode !== undefined) this.exitCode = options.exitCode;
   }
 }
 
@@ -30,6 +31,17 @@ export class NoSuchLayerError extends TspodError {
 
 export class ImageInUseError extends TspodError {
   override code = 'IMAGE_IN_USE';
+  override status = 409;
+}
+
+export class NoSuchContainerError extends TspodError {
+  override code = 'NO_SUCH_CONTAINER';
+  override status = 404;
+}
+
+/** An operation the container's current state does not allow (podman's "container state improper"). */
+export class ContainerStateError extends TspodError {
+  override code = 'CONTAINER_STATE';
   override status = 409;
 }
 

@@ -64,7 +64,7 @@ export interface ContainerRecord {
 
 export function initialState(): ContainerState {
   return {
-    status: 'configured',
+    status: 'created',
     pid: 0,
     pidStartTicks: 0,
     conmonPid: 0,

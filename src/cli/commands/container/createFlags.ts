@@ -1,0 +1,439 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { collect } from '../../output.js';
+import type { ContainerSpec, MountSpec, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
+
+/** The flags `create` and `run` share, as podman names them. */
+export interface CreateFlags {
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+  name?: string;
+  env?: string[];
+  envFile?: string[];
+  volume?: string[];
+  mount?: string[];
+  tmpfs?: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  hostname?: string;
+  readOnly?: boolean;
+  readOnlyTmpfs?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  securityOpt?: string[];
+  init?: boolean;
+  initPath?: string;
+  label?: string[];
+  labelFile?: string[];
+  annotation?: string[];
+  stopSignal?: string;
+  stopTimeout?: string;
+  restart?: string;
+  pull?: string;
+  network?: string;
+  publish?: string[];
+  publishAll?: boolean;
+  memory?: string;
+  memoryReservation?: string;
+  memorySwap?: string;
+  cpus?: string;
+  cpuShares?: string;
+  cpusetCpus?: string;
+  pidsLimit?: string;
+  ulimit?: string[];
+  cgroups?: string;
+  cgroupParent?: string;
+  logDriver?: string;
+  logOpt?: string[];
+  groupAdd?: string[];
+  shmSize?: string;
+  replace?: boolean;
+  cidfile?: string;
+  quiet?: boolean;
+  detachKeys?: string;
+  platform?: string;
+  arch?: string;
+  os?: string;
+}
+
+export function addCreateFlags(cmd: Command): void {
+  cmd
+    .option('-i, --interactive', 'keep STDIN open even if not attached')
+    .option('-t, --tty', 'allocate a pseudo-TTY for the container')
+    .option('--rm', 'remove the container and its anonymous volumes when it exits')
+    .option('--name <name>', 'assign a name to the container')
+    .option('-e, --env <env>', 'set environment variables in the container', collect)
+    .option('--env-file <file>', 'read in a file of environment variables', collect)
+    .option('-v, --volume <volume>', 'bind mount a volume: HOST-DIR:CONTAINER-DIR[:OPTIONS]', collect)
+    .option('--mount <mount>', 'attach a filesystem mount: type=bind|tmpfs,...', collect)
+    .option('--tmpfs <tmpfs>', 'mount a temporary filesystem: CONTAINER-DIR[:OPTIONS]', collect)
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--entrypoint <command>', 'overwrite the default ENTRYPOINT of the image')
+    .option('-h, --hostname <name>', 'set the container hostname')
+    .option('--read-only', 'make the container root filesystem read-only')
+    .option('--read-only-tmpfs [bool]', 'with --read-only, mount tmpfs on /run, /tmp and /var/tmp', parseBool)
+    .option('--cap-add <capability>', 'add capabilities to the container', collect)
+    .option('--cap-drop <capability>', 'drop capabilities from the container', collect)
+    .option('--privileged', 'give extended privileges to the container')
+    .option('--security-opt <option>', 'security options', collect)
+    .option('--init', 'run an init inside the container that forwards signals and reaps processes')
+    .option('--init-path <path>', 'path to the container-init binary')
+    .option('-l, --label <label>', 'set metadata on the container', collect)
+    .option('--label-file <file>', 'read in a line delimited file of labels', collect)
+    .option('--annotation <annotation>', 'add annotations to the container', collect)
+    .option('--stop-signal <signal>', 'signal to stop the container')
+    .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop the container')
+    .option('--restart <policy>', 'restart policy: no, on-failure[:max], always, unless-stopped')
+    .option('--pull <policy>', 'pull image policy: always, missing, never, newer', 'missing')
+    .option('--network, --net <mode>', 'network mode: none, host')
+    .option('-p, --publish <port>', 'publish a container port to the host', collect)
+    .option('-P, --publish-all', 'publish all exposed ports to random host ports')
+    .option('-m, --memory <limit>', 'memory limit (format: <number>[<unit>], unit = b, k, m or g)')
+    .option('--memory-reservation <limit>', 'memory soft limit')
+    .option('--memory-swap <limit>', 'swap limit equal to memory plus swap: -1 for unlimited')
+    .option('--cpus <number>', 'number of CPUs')
+    .option('-c, --cpu-shares <shares>', 'CPU shares (relative weight)')
+    .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--pids-limit <limit>', 'tune container pids limit (set -1 for unlimited)')
+    .option('--ulimit <ulimit>', 'ulimit options: name=soft[:hard]', collect)
+    .option('--cgroups <mode>', 'control container cgroup configuration: enabled, disabled, no-conmon, split')
+    .option('--cgroup-parent <path>', 'optional parent cgroup for the container')
+    .option('--log-driver <driver>', 'logging driver for the container: k8s-file, none, passthrough')
+    .option('--log-opt <option>', 'logging driver options: path=...', collect)
+    .option('--group-add <group>', 'add additional groups to the primary container process', collect)
+    .option('--shm-size <size>', 'size of /dev/shm (format: <number>[<unit>])')
+    .option('--replace', 'if a container with the same name exists, replace it')
+    .option('--cidfile <file>', 'write the container ID to the file')
+    .option('-q, --quiet', 'suppress output information when pulling images')
+    .option('--detach-keys <keys>', 'override the key sequence for detaching a container', undefined)
+    .option('--platform <platform>', 'specify the platform for selecting the image')
+    .option('--arch <arch>', 'use ARCH instead of the architecture of the machine for choosing images')
+    .option('--os <os>', 'use OS instead of the running OS for choosing images');
+}
+
+function parseBool(value: string): boolean {
+  if (value === 'true' || value === '') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError(`invalid boolean "${value}": use true or false`);
+}
+
+/** Flags + `IMAGE [COMMAND [ARG...]]` -> the engine's container spec. */
+export function specFromFlags(flags: CreateFlags, args: string[], createCommand: string[]): ContainerSpec {
+  const [image, ...command] = args;
+  if (!image) throw new InvalidArgumentError('an image name must be given: tspod create IMAGE [COMMAND [ARG...]]');
+  if (flags.publish?.length || flags.publishAll) {
+    throw new InvalidArgumentError('publishing ports needs a bridge network, which tspod does not provide yet: use --network host');
+  }
+  const network = flags.network ?? 'none';
+  if (!['none', 'host'].includes(network)) {
+    throw new InvalidArgumentError(`network mode "${network}" is not supported yet: use --network none or --network host`);
+  }
+  const spec: ContainerSpec = {
+    image,
+    createCommand,
+    network,
+    ...(command.length ? { command } : {}),
+  };
+  if (flags.name !== undefined) spec.name = flags.name;
+  if (flags.interactive) spec.stdin = true;
+  if (flags.tty) spec.terminal = true;
+  if (flags.rm) spec.remove = true;
+  const env = parseEnv(flags.envFile ?? [], flags.env ?? []);
+  if (Object.keys(env).length) spec.env = env;
+  const mounts = [
+    ...(flags.volume ?? []).map(parseVolume),
+    ...(flags.mount ?? []).map(parseMount),
+    ...(flags.tmpfs ?? []).map(parseTmpfs),
+  ];
+  const seen = new Set<string>();
+  for (const m of mounts) {
+    if (seen.has(m.destination)) throw new InvalidArgumentError(`${m.destination}: duplicate mount destination`);
+    seen.add(m.destination);
+  }
+  if (mounts.length) spec.mounts = mounts;
+  if (flags.workdir !== undefined) {
+    if (!flags.workdir.startsWith('/')) throw new InvalidArgumentError(`workdir "${flags.workdir}" must be an absolute path`);
+    spec.workingDir = flags.workdir;
+  }
+  if (flags.user !== undefined) spec.user = flags.user;
+  if (flags.entrypoint !== undefined) spec.entrypoint = parseEntrypoint(flags.entrypoint);
+  if (flags.hostname !== undefined) spec.hostname = flags.hostname;
+  if (flags.readOnly) spec.readOnly = true;
+  if (flags.readOnlyTmpfs !== undefined) spec.readOnlyTmpfs = flags.readOnlyTmpfs;
+  if (flags.capAdd?.length) spec.capAdd = flags.capAdd.flatMap(splitList);
+  if (flags.capDrop?.length) spec.capDrop = flags.capDrop.flatMap(splitList);
+  if (flags.privileged) spec.privileged = true;
+  for (const opt of flags.securityOpt ?? []) applySecurityOpt(spec, opt);
+  if (flags.init) spec.init = true;
+  if (flags.initPath) spec.initPath = flags.initPath;
+  const labels = { ...parseKeyValueFiles(flags.labelFile ?? []), ...parseKeyValues(flags.label ?? [], '--label') };
+  if (Object.keys(labels).length) spec.labels = labels;
+  const annotations = parseKeyValues(flags.annotation ?? [], '--annotation');
+  if (Object.keys(annotations).length) spec.annotations = annotations;
+  if (flags.stopSignal !== undefined) spec.stopSignal = flags.stopSignal;
+  if (flags.stopTimeout !== undefined) spec.stopTimeout = parseUnsigned(flags.stopTimeout, '--stop-timeout');
+  if (flags.restart !== undefined) Object.assign(spec, parseRestart(flags.restart));
+  if (spec.remove && spec.restartPolicy && spec.restartPolicy !== 'no') {
+    throw new InvalidArgumentError('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
+  }
+  if (flags.pull !== undefined) {
+    if (!['always', 'missing', 'never', 'newer'].includes(flags.pull)) {
+      throw new InvalidArgumentError(`invalid pull policy "${flags.pull}": use always, missing, never or newer`);
+    }
+    spec.pull = flags.pull as ContainerSpec['pull'];
+  }
+  const resources: NonNullable<ContainerSpec['resources']> = {};
+  if (flags.memory !== undefined) resources.memory = parseBytes(flags.memory, '--memory');
+  if (flags.memoryReservation !== undefined) resources.memoryReservation = parseBytes(flags.memoryReservation, '--memory-reservation');
+  if (flags.memorySwap !== undefined) resources.memorySwap = flags.memorySwap === '-1' ? -1 : parseBytes(flags.memorySwap, '--memory-swap');
+  if (flags.cpus !== undefined) {
+    const cpus = Number(flags.cpus);
+    if (!Number.isFinite(cpus) || cpus <= 0) throw new InvalidArgumentError(`invalid --cpus "${flags.cpus}": give a positive number such as 0.5 or 2`);
+    resources.cpus = cpus;
+  }
+  if (flags.cpuShares !== undefined) resources.cpuShares = parseUnsigned(flags.cpuShares, '--cpu-shares');
+  if (flags.cpusetCpus !== undefined) resources.cpusetCpus = flags.cpusetCpus;
+  if (flags.pidsLimit !== undefined) {
+    const n = Number(flags.pidsLimit);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid --pids-limit "${flags.pidsLimit}": give an integer, -1 for unlimited`);
+    resources.pidsLimit = n <= 0 ? 0 : n;
+  }
+  if (Object.keys(resources).length) spec.resources = resources;
+  if (flags.ulimit?.length) spec.ulimits = flags.ulimit.map(parseUlimit);
+  if (flags.cgroups !== undefined) {
+    if (!['enabled', 'disabled', 'no-conmon', 'split'].includes(flags.cgroups)) {
+      throw new InvalidArgumentError(`invalid --cgroups "${flags.cgroups}": use enabled, disabled, no-conmon or split`);
+    }
+    spec.cgroups = flags.cgroups as ContainerSpec['cgroups'];
+  }
+  if (flags.cgroupParent !== undefined) spec.cgroupParent = flags.cgroupParent;
+  if (flags.logDriver !== undefined) {
+    const driver = flags.logDriver === 'json-file' ? 'k8s-file' : flags.logDriver;
+    if (!['k8s-file', 'none', 'passthrough'].includes(driver)) {
+      throw new InvalidArgumentError(`invalid log driver "${flags.logDriver}": use k8s-file, none or passthrough`);
+    }
+    spec.logDriver = driver as ContainerSpec['logDriver'];
+  }
+  for (const opt of flags.logOpt ?? []) {
+    const [key, value] = splitOnce(opt, '=');
+    if (key === 'path' && value) spec.logPath = resolve(value);
+    else if (key !== 'max-size' && key !== 'tag') throw new InvalidArgumentError(`invalid log option "${opt}": use path=FILE`);
+  }
+  if (flags.groupAdd?.length) spec.groupAdd = flags.groupAdd.flatMap(splitList);
+  if (flags.shmSize !== undefined) spec.shmSize = parseBytes(flags.shmSize, '--shm-size');
+  return spec;
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function splitOnce(text: string, sep: string): [string, string | undefined] {
+  const i = text.indexOf(sep);
+  return i < 0 ? [text, undefined] : [text.slice(0, i), text.slice(i + 1)];
+}
+
+/** `-e K=V`, `-e K` (from this environment, skipped when unset), `-e K*` (every matching variable). */
+export function parseEnv(files: string[], entries: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  const add = (entry: string, where: string) => {
+    const [key, value] = splitOnce(entry, '=');
+    if (key === '') throw new InvalidArgumentError(`invalid environment variable "${entry}" in ${where}: use KEY=VALUE`);
+    if (value !== undefined) {
+      env[key] = value;
+    } else if (key.endsWith('*')) {
+      const prefix = key.slice(0, -1);
+      for (const [k, v] of Object.entries(process.env)) if (k.startsWith(prefix) && v !== undefined) env[k] = v;
+    } else if (process.env[key] !== undefined) {
+      env[key] = process.env[key]!;
+    }
+  };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new InvalidArgumentError(`cannot read env file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const line of text.split('\n')) {
+      const trimmed = line.replace(/^\s+/, '');
+      if (trimmed === '' || trimmed.startsWith('#')) continue;
+      add(trimmed.replace(/\r$/, ''), file);
+    }
+  }
+  for (const entry of entries) add(entry, '--env');
+  return env;
+}
+
+const BIND_OPTIONS = /^(ro|rw|z|Z|r?shared|r?slave|r?private|r?unbindable|r?bind|nosuid|suid|nodev|dev|noexec|exec|nocopy|copy|U|O|idmap(=.*)?|delegated|cached|consistent)$/;
+
+/** `-v HOST:CTR[:OPTS]` (bind mounts; named and anonymous volumes come with volume support). */
+export function parseVolume(spec: string): MountSpec {
+  const parts = spec.split(':');
+  if (parts.length > 3) throw new InvalidArgumentError(`invalid volume "${spec}": use HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
+  const [source = '', destination, opts] = parts;
+  if (destination === undefined) {
+    throw new InvalidArgumentError(`anonymous volume "${spec}" is not supported yet: bind a host directory with -v HOST-DIR:${spec}`);
+  }
+  if (source === '') throw new InvalidArgumentError(`invalid volume "${spec}": host directory cannot be empty`);
+  if (destination === '' || !destination.startsWith('/')) {
+    throw new InvalidArgumentError(`invalid volume "${spec}": container directory "${destination}" must be an absolute path`);
+  }
+  if (!isAbsolute(source) && !source.startsWith('.')) {
+    throw new InvalidArgumentError(`named volume "${source}" is not supported yet: bind an absolute host path instead (-v /path:${destination})`);
+  }
+  const options = opts ? opts.split(',').filter(Boolean) : [];
+  for (const o of options) {
+    if (!BIND_OPTIONS.test(o)) throw new InvalidArgumentError(`invalid volume option "${o}" in "${spec}": use ro, rw, z, Z, nosuid, nodev, noexec or a propagation mode`);
+  }
+  if (options.includes('ro') && options.includes('rw')) throw new InvalidArgumentError(`invalid volume "${spec}": ro and rw are mutually exclusive`);
+  const hostPath = resolve(source);
+  if (!existsSync(hostPath)) {
+    throw new InvalidArgumentError(`invalid volume "${spec}": host path ${hostPath} does not exist: create it first`);
+  }
+  return { type: 'bind', source: hostPath, destination, options: options.filter((o) => !['z', 'Z', 'U', 'O'].includes(o)) };
+}
+
+/** `--mount type=bind,source=/a,target=/b,readonly` and `type=tmpfs,target=/t,tmpfs-size=64m`. */
+export function parseMount(spec: string): MountSpec {
+  const fields: Record<string, string> = {};
+  const flagsSet: string[] = [];
+  for (const part of spec.split(',')) {
+    const [key, value] = splitOnce(part.trim(), '=');
+    if (value === undefined) flagsSet.push(key);
+    else fields[key] = value;
+  }
+  const type = fields.type;
+  const destination = fields.target ?? fields.destination ?? fields.dst;
+  if (!destination) throw new InvalidArgumentError(`invalid mount "${spec}": target= must be given`);
+  if (!destination.startsWith('/')) throw new InvalidArgumentError(`invalid mount "${spec}": target must be an absolute path`);
+  const readonly = flagsSet.includes('readonly') || flagsSet.includes('ro') || fields.readonly === 'true' || fields.ro === 'true';
+  if (type === 'bind') {
+    const source = fields.source ?? fields.src;
+    if (!source) throw new InvalidArgumentError(`invalid mount "${spec}": source= must be given for a bind mount`);
+    const hostPath = resolve(source);
+    if (!existsSync(hostPath)) throw new InvalidArgumentError(`invalid mount "${spec}": host path ${hostPath} does not exist: create it first`);
+    const options = [readonly ? 'ro' : 'rw'];
+    if (fields['bind-propagation']) options.push(fields['bind-propagation']);
+    for (const f of flagsSet) if (['nosuid', 'nodev', 'noexec'].includes(f)) options.push(f);
+    return { type: 'bind', source: hostPath, destination, options };
+  }
+  if (type === 'tmpfs') {
+    const options: string[] = [];
+    if (fields['tmpfs-size']) options.push(`size=${parseBytes(fields['tmpfs-size'], 'tmpfs-size')}`);
+    if (fields['tmpfs-mode']) options.push(`mode=${fields['tmpfs-mode']}`);
+    if (readonly) options.push('ro');
+    return { type: 'tmpfs', destination, options };
+  }
+  throw new InvalidArgumentError(`invalid mount type "${type ?? ''}" in "${spec}": use type=bind or type=tmpfs (volumes come later)`);
+}
+
+export function parseTmpfs(spec: string): MountSpec {
+  const [destination, opts] = splitOnce(spec, ':');
+  if (!destination.startsWith('/')) throw new InvalidArgumentError(`invalid tmpfs "${spec}": the path must be absolute`);
+  return { type: 'tmpfs', destination, options: opts ? opts.split(',').filter(Boolean) : [] };
+}
+
+/** `--entrypoint cmd` or a JSON array; '' clears the image's entrypoint. */
+function parseEntrypoint(value: string): string[] {
+  if (value === '') return [];
+  if (value.trim().startsWith('[')) {
+    try {
+      const parsed = JSON.parse(value) as unknown;
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return parsed;
+    } catch {
+      // a plain command that happens to start with [
+    }
+  }
+  return [value];
+}
+
+function applySecurityOpt(spec: ContainerSpec, opt: string): void {
+  const [key, value = ''] = opt.includes('=') ? splitOnce(opt, '=') : splitOnce(opt, ':');
+  switch (key) {
+    case 'seccomp':
+      if (value !== 'unconfined' && !existsSync(value)) throw new InvalidArgumentError(`seccomp profile ${value} not found: give a path or "unconfined"`);
+      spec.seccompProfile = value;
+      return;
+    case 'no-new-privileges':
+      spec.noNewPrivileges = value === '' || value === 'true';
+      return;
+    case 'apparmor':
+      spec.apparmorProfile = value;
+      return;
+    case 'label':
+      return;
+    case 'mask':
+      spec.mask = [...(spec.mask ?? []), ...value.split(':').filter(Boolean)];
+      return;
+    case 'unmask':
+      spec.unmask = [...(spec.unmask ?? []), ...value.split(':').filter(Boolean)];
+      return;
+    default:
+      throw new InvalidArgumentError(`invalid --security-opt "${opt}": use seccomp=, no-new-privileges, apparmor=, label=, mask= or unmask=`);
+  }
+}
+
+function parseKeyValues(entries: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const [key, value] = splitOnce(entry, '=');
+    if (key === '') throw new InvalidArgumentError(`invalid ${flag} "${entry}": use KEY=VALUE`);
+    out[key] = value ?? '';
+  }
+  return out;
+}
+
+function parseKeyValueFiles(files: string[]): Record<string, string> {
+  const entries: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new InvalidArgumentError(`cannot read label file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    for (const line of text.split('\n')) if (line.trim() && !line.trim().startsWith('#')) entries.push(line.trim());
+  }
+  return parseKeyValues(entries, '--label-file');
+}
+
+function parseRestart(value: string): { restartPolicy: RestartPolicyName; restartRetries?: number } {
+  const [name, retries] = splitOnce(value, ':');
+  if (!['no', 'on-failure', 'always', 'unless-stopped'].includes(name)) {
+    throw new InvalidArgumentError(`invalid restart policy "${value}": use no, on-failure[:max-retries], always or unless-stopped`);
+  }
+  if (retries !== undefined) {
+    if (name !== 'on-failure') throw new InvalidArgumentError('restart policy retries can only be specified with on-failure');
+    return { restartPolicy: 'on-failure', restartRetries: parseUnsigned(retries, '--restart') };
+  }
+  return { restartPolicy: name as RestartPolicyName };
+}
+
+function parseUnsigned(value: string, flag: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`invalid ${flag} "${value}": give a whole number`);
+  return Number(value);
+}
+
+/** `512m`, `1g`, `100k`, `1024` (bytes): binary units as podman's units.RAMInBytes. */
+export function parseBytes(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp])?i?b?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`invalid size "${value}" for ${flag}: use a number with an optional unit b, k, m or g`);
+  const scale: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+  return Math.floor(Number(m[1]) * scale[(m[2] ?? 'b').toLowerCase()]!);
+}
+
+function parseUlimit(value: string): UlimitSpec {
+  const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/i.exec(value);
+  if (!m) throw new InvalidArgumentError(`invalid ulimit "${value}": use NAME=SOFT[:HARD], e.g. nofile=1024:2048`);
+  const soft = Number(m[2]);
+  const hard = m[3] !== undefined ? Number(m[3]) : soft;
+  if (hard >= 0 && soft > hard) throw new InvalidArgumentError(`invalid ulimit "${value}": the soft limit is above the hard limit`);
+  return { name: m[1]!.toLowerCase(), soft, hard };
+}

@@ -1,0 +1,3 @@
+import { inspectCommand } from './inspect.js';
+
+export default inspectCommand();

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { defineCommand } from '../../command.js';
+import { checkTargets, printActionReports } from './reports.js';
+import { latestId } from './start.js';
+
+interface Options {
+  all?: boolean;
+  latest?: boolean;
+}
+
+export default defineCommand<Options>({
+  usage: '[options] CONTAINER [CONTAINER...]',
+  description: 'Pauses all the processes in one or more containers (freezer cgroup).',
+  configure(cmd: Command) {
+    cmd
+      .argument('[container...]')
+      .option('-a, --all', 'pause all containers')
+      .option('-l, --latest', 'act on the latest container tspod is aware of');
+  },
+  async run(ctx, args, opts) {
+    checkTargets(args, opts);
+    const engine = await ctx.engine();
+    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    return printActionReports(ctx, await engine.containers.pause(names, { all: opts.all }), { printIds: opts.all });
+  },
+});

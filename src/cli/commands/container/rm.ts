@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { defineCommand } from '../../command.js';
+import { checkTargets, printActionReports } from './reports.js';
+import { latestId } from './start.js';
+import { parseTimeout } from './stop.js';
+
+interface Options {
+  all?: boolean;
+  force?: boolean;
+  ignore?: boolean;
+  latest?: boolean;
+  volumes?: boolean;
+  depend?: boolean;
+  time?: string;
+}
+
+export default defineCommand<Options>({
+  usage: '[options] CONTAINER [CONTAINER...]',
+  description: 'Removes one or more containers. Exit 1: a container did not exist; 2: a container is running (use -f).',
+  configure(cmd: Command) {
+    cmd
+      .argument('[container...]')
+      .option('-a, --all', 'remove all containers')
+      .option('-f, --force', 'force removal of a running or unusable container')
+      .option('-i, --ignore', 'ignore errors when a specified container is missing')
+      .option('-l, --latest', 'act on the latest container tspod is aware of')
+      .option('-v, --volumes', 'remove anonymous volumes associated with the container')
+      .option('--depend', 'remove the container and all containers that depend on it')
+      .option('-t, --time <seconds>', 'seconds to wait for stop before killing the container');
+  },
+  async run(ctx, args, opts) {
+    checkTargets(args, opts);
+    const engine = await ctx.engine();
+    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const reports = await engine.containers.remove(names, {
+      all: opts.all,
+      force: opts.force,
+      ignore: opts.ignore,
+      volumes: opts.volumes,
+      depend: opts.depend,
+      timeout: parseTimeout(opts.time),
+    });
+    return printActionReports(ctx, reports, { printIds: opts.all, missingExit: 1 });
+  },
+});

@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { defineCommand } from '../../command.js';
+import { addCreateFlags, type CreateFlags } from './createFlags.js';
+import { createFromFlags } from './create.js';
+import { terminalStreams } from './attachStreams.js';
+
+interface Options extends CreateFlags {
+  detach?: boolean;
+  sigProxy?: boolean;
+}
+
+export default defineCommand<Options>({
+  usage: '[options] IMAGE [COMMAND [ARG...]]',
+  description: 'Runs a command in a new container; exits with the container\'s exit code (125 engine error, 126 cannot invoke, 127 not found).',
+  stopAtFirstArg: true,
+  configure(cmd: Command) {
+    cmd.argument('[image]').argument('[command...]');
+    cmd.option('-d, --detach', 'run the container in the background and print its ID');
+    cmd.option('--sig-proxy [bool]', 'proxy received signals to the process', (v: string) => v !== 'false', true);
+    addCreateFlags(cmd);
+  },
+  async run(ctx, args, opts) {
+    const { id } = await createFromFlags(ctx, args, opts);
+    const engine = await ctx.engine();
+    if (opts.detach) {
+      const [report] = await engine.containers.start([id]);
+      if (report?.error) {
+        if (opts.rm) await engine.containers.remove([id], { force: true, ignore: true });
+        throw report.error;
+      }
+      ctx.out(`${id}\n`);
+      return 0;
+    }
+    const { streams, restore } = terminalStreams({
+      interactive: opts.interactive === true,
+      tty: opts.tty === true,
+      detachKeys: opts.detachKeys,
+      sigProxy: opts.sigProxy !== false,
+    });
+    try {
+      const result = await engine.containers.startAttached(id, streams);
+      return result.detached ? 0 : result.exitCode;
+    } catch (e) {
+      if (opts.rm) await engine.containers.remove([id], { force: true, ignore: true });
+      throw e;
+    } finally {
+      restore();
+    }
+  },
+});

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { defineCommand } from '../../command.js';
+import { checkTargets, printActionReports } from './reports.js';
+import { latestId } from './start.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
+
+interface Options {
+  all?: boolean;
+  ignore?: boolean;
+  latest?: boolean;
+  time?: string;
+  cidfile?: string[];
+}
+
+export default defineCommand<Options>({
+  usage: '[options] CONTAINER [CONTAINER...]',
+  description: 'Stops one or more running containers: the stop signal, then SIGKILL after the timeout.',
+  configure(cmd: Command) {
+    cmd
+      .argument('[container...]')
+      .option('-a, --all', 'stop all running containers')
+      .option('-i, --ignore', 'ignore errors when a specified container is missing')
+      .option('-l, --latest', 'act on the latest container tspod is aware of')
+      .option('-t, --time <seconds>', 'seconds to wait for stop before killing the container');
+  },
+  async run(ctx, args, opts) {
+    checkTargets(args, opts);
+    const timeout = parseTimeout(opts.time);
+    const engine = await ctx.engine();
+    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    return printActionReports(ctx, await engine.containers.stop(names, { all: opts.all, ignore: opts.ignore, timeout }), { printIds: opts.all });
+  },
+});
+
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid timeout "${value}": give whole seconds`);
+  const n = Number(value);
+  return n < 0 ? 2 ** 31 : n;
+}

@@ -1,0 +1,205 @@
+import { lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname as hostHostname } from 'node:os';
+import { join, posix } from 'node:path';
+import type { ContainerConfig } from './containerRecord.js';
+import type { ResolvedUser } from '../oci/spec.js';
+import { VERSION } from '../../version.js';
+import { TspodError } from '../../util/errors.js';
+
+/**
+ * The files tspod writes for a container and bind-mounts into it (/etc/hosts,
+ * /etc/hostname, /etc/resolv.conf, /run/.containerenv), and lookups inside its
+ * root filesystem that must never follow a symlink out of it.
+ */
+export interface ContainerFiles {
+  hosts?: string;
+  hostname: string;
+  resolvConf?: string;
+  containerenv: string;
+}
+
+export function writeContainerFiles(userdata: string, config: ContainerConfig): ContainerFiles {
+  mkdirSync(userdata, { recursive: true });
+  const network = config.spec.network ?? 'none';
+  const files: ContainerFiles = {
+    hostname: join(userdata, 'hostname'),
+    containerenv: join(userdata, '.containerenv'),
+    hosts: join(userdata, 'hosts'),
+  };
+  writeFileSync(files.hostname, `${config.hostname}\n`);
+  writeFileSync(files.hosts!, hostsFile(config, network));
+  if (network !== 'none') {
+    files.resolvConf = join(userdata, 'resolv.conf');
+    writeFileSync(files.resolvConf, resolvConf(network));
+  }
+  writeFileSync(
+    files.containerenv,
+    [
+      `engine="tspod-${VERSION}"`,
+      `name="${config.name}"`,
+      `id="${config.id}"`,
+      `image="${config.imageName}"`,
+      `imageid="${config.imageId}"`,
+      `rootless=${process.getuid?.() === 0 ? 0 : 1}`,
+      '',
+    ].join('\n'),
+  );
+  return files;
+}
+
+/** The host's /etc/hosts as a base (as podman does), then the container's own name. */
+function hostsFile(config: ContainerConfig, network: string): string {
+  let base = '';
+  try {
+    base = readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    base = '127.0.0.1\tlocalhost\n::1\tlocalhost\n';
+  }
+  if (network === 'host') return base.endsWith('\n') || base === '' ? base : `${base}\n`;
+  const lines = base.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  const own = `127.0.0.1\t${config.hostname}${config.hostname !== config.name ? ` ${config.name}` : ''}`;
+  return `${[...lines, own].join('\n')}\n`;
+}
+
+/** The host's resolv.conf without loopback name servers, which mean nothing inside a network namespace. */
+function resolvConf(network: string): string {
+  let text = '';
+  try {
+    text = readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+  if (network === 'host') return text;
+  return text
+    .split('\n')
+    .filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l))
+    .join('\n');
+}
+
+/**
+ * Resolves a path inside a root filesystem the way the container will see it:
+ * symlinks are followed relative to the root and can never climb out of it.
+ */
+export function resolveInRoot(root: string, path: string): string {
+  const parts = posix.normalize(`/${path}`).split('/').filter(Boolean);
+  const resolved: string[] = [];
+  let hops = 0;
+  while (parts.length > 0) {
+    const part = parts.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const host = join(root, ...resolved, part);
+    let target: string | undefined;
+    try {
+      if (lstatSync(host).isSymbolicLink()) target = readlinkSync(host);
+    } catch {
+      // missing: the rest is taken literally
+    }
+    if (target === undefined) {
+      resolved.push(part);
+      continue;
+    }
+    if (++hops > 40) throw new TspodError(`too many symlinks resolving ${path} in the container`);
+    if (target.startsWith('/')) resolved.length = 0;
+    parts.unshift(...target.split('/').filter(Boolean));
+  }
+  return join(root, ...resolved);
+}
+
+function readInRoot(root: string, path: string): string {
+  try {
+    return readFileSync(resolveInRoot(root, path), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+function passwdEntries(root: string): PasswdEntry[] {
+  return readInRoot(root, '/etc/passwd')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 7)
+    .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/' }));
+}
+
+function groupEntries(root: string): Array<{ name: string; gid: number; members: string[] }> {
+  return readInRoot(root, '/etc/group')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4)
+    .map((f) => ({ name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter(Boolean) }));
+}
+
+const NUMERIC = /^\d+$/;
+
+/** Resolves `user[:group]` against the image's /etc/passwd and /etc/group, as podman does. */
+export function resolveUser(root: string, spec: string, groupAdd: string[] = []): ResolvedUser {
+  const [userPart = '', groupPart] = spec.split(':', 2);
+  const users = passwdEntries(root);
+  let uid: number;
+  let gid = 0;
+  let home = '/';
+  let userName: string | undefined;
+  if (userPart === '') {
+    uid = 0;
+  } else if (NUMERIC.test(userPart)) {
+    uid = Number(userPart);
+    const entry = users.find((u) => u.uid === uid);
+    if (entry) {
+      gid = entry.gid;
+      home = entry.home;
+      userName = entry.name;
+    }
+  } else {
+    const entry = users.find((u) => u.name === userPart);
+    if (!entry) {
+      throw new TspodError(`unable to find user ${userPart}: no matching entries in passwd file`, { exitCode: 126 });
+    }
+    uid = entry.uid;
+    gid = entry.gid;
+    home = entry.home;
+    userName = entry.name;
+  }
+  if (uid === 0 && userName === undefined) {
+    const root0 = users.find((u) => u.uid === 0);
+    home = root0?.home ?? '/root';
+    userName = root0?.name;
+  }
+  const groups = groupEntries(root);
+  if (groupPart !== undefined && groupPart !== '') {
+    if (NUMERIC.test(groupPart)) gid = Number(groupPart);
+    else {
+      const g = groups.find((x) => x.name === groupPart);
+      if (!g) throw new TspodError(`unable to find group ${groupPart}: no matching entries in group file`, { exitCode: 126 });
+      gid = g.gid;
+    }
+  }
+  const additional = new Set<number>();
+  if (userName !== undefined && groupPart === undefined) {
+    for (const g of groups) if (g.members.includes(userName) && g.gid !== gid) additional.add(g.gid);
+  }
+  for (const g of groupAdd) {
+    if (g === 'keep-groups') continue;
+    if (NUMERIC.test(g)) additional.add(Number(g));
+    else {
+      const entry = groups.find((x) => x.name === g);
+      if (!entry) throw new TspodError(`unable to find group ${g}: no matching entries in group file`, { exitCode: 126 });
+      additional.add(entry.gid);
+    }
+  }
+  return { uid, gid, additionalGids: [...additional], home };
+}
+
+export function defaultHostname(): string {
+  return hostHostname();
+}

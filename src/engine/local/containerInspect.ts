@@ -1,0 +1,224 @@
+import type { ContainerRecord } from './containerRecord.js';
+import { rlimitType } from '../oci/spec.js';
+
+/** What `inspect` shows of a container, in podman 4.3's shape and key order. */
+export interface InspectInput {
+  record: ContainerRecord;
+  imageDigest: string;
+  graphRoot: string;
+  driver: string;
+  upperDir: string;
+  workDir: string;
+  mergedDir: string;
+  lowerDirs: string[];
+  userdata: string;
+  bundle: string;
+  conmonPidFile: string;
+  ociSpec?: Record<string, unknown>;
+  sizes?: { rootFsSize: number; rwSize: number };
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function containerInspect(input: InspectInput): Record<string, unknown> {
+  const { config, state } = input.record;
+  const spec = config.spec;
+  const oci = input.ociSpec as
+    | { process?: { capabilities?: { effective?: string[]; bounding?: string[] } }; linux?: { cgroupsPath?: string } }
+    | undefined;
+  const running = state.status === 'running' || state.status === 'paused';
+  const network = spec.network ?? 'none';
+  const defaultCaps = ['CAP_AUDIT_WRITE', 'CAP_MKNOD', 'CAP_NET_RAW'];
+  return {
+    Id: config.id,
+    Created: config.created,
+    Path: config.process.args[0] ?? '',
+    Args: config.process.args.slice(1),
+    State: {
+      OciVersion: '1.0.2-dev',
+      Status: state.status,
+      Running: state.status === 'running',
+      Paused: state.status === 'paused',
+      Restarting: false,
+      OOMKilled: state.oomKilled,
+      Dead: false,
+      Pid: running ? state.pid : 0,
+      ConmonPid: running ? state.conmonPid : 0,
+      ExitCode: state.exitCode,
+      Error: state.error,
+      StartedAt: state.startedAt || ZERO_TIME,
+      FinishedAt: state.finishedAt || ZERO_TIME,
+      Health: { Status: '', FailingStreak: 0, Log: null },
+      CgroupPath: running ? (oci?.linux?.cgroupsPath ?? '') : '',
+      CheckpointedAt: ZERO_TIME,
+      RestoredAt: ZERO_TIME,
+    },
+    Image: config.imageId,
+    ImageDigest: input.imageDigest,
+    ImageName: config.imageName,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: network === 'none' ? '' : `${input.userdata}/resolv.conf`,
+    HostnamePath: `${input.userdata}/hostname`,
+    HostsPath: `${input.userdata}/hosts`,
+    StaticDir: input.userdata,
+    OCIConfigPath: `${input.bundle}/config.json`,
+    OCIRuntime: config.ociRuntime.name,
+    ConmonPidFile: input.conmonPidFile,
+    PidFile: `${input.bundle}/pidfile`,
+    Name: config.name,
+    RestartCount: state.restartCount,
+    Driver: input.driver,
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: spec.apparmorProfile ?? '',
+    EffectiveCaps: oci?.process?.capabilities?.effective ?? null,
+    BoundingCaps: oci?.process?.capabilities?.bounding ?? null,
+    ExecIDs: [],
+    GraphDriver: {
+      Name: input.driver,
+      Data: {
+        LowerDir: input.lowerDirs.join(':'),
+        ...(state.mountPoint ? { MergedDir: input.mergedDir } : {}),
+        UpperDir: input.upperDir,
+        WorkDir: input.workDir,
+      },
+    },
+    ...(input.sizes ? { SizeRw: input.sizes.rwSize, SizeRootFs: input.sizes.rootFsSize } : {}),
+    Mounts: (spec.mounts ?? [])
+      .filter((m) => m.type === 'bind')
+      .map((m) => ({
+        Type: 'bind',
+        Source: m.source ?? '',
+        Destination: m.destination,
+        Driver: '',
+        Mode: '',
+        Options: m.options.filter((o) => o !== 'ro' && o !== 'rw'),
+        RW: !m.options.includes('ro'),
+        Propagation: m.options.find((o) => /^r?(private|shared|slave)$/.test(o)) ?? 'rprivate',
+      })),
+    Dependencies: [],
+    NetworkSettings: {
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      MacAddress: '',
+      Bridge: '',
+      SandboxID: '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: {},
+      SandboxKey: '',
+    },
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: config.hostname,
+      Domainname: '',
+      User: config.process.user,
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: config.process.terminal,
+      OpenStdin: spec.stdin === true,
+      StdinOnce: false,
+      Env: config.process.env,
+      Cmd: config.process.command.length ? config.process.command : null,
+      Image: config.imageName,
+      Volumes: null,
+      WorkingDir: config.process.cwd,
+      Entrypoint: config.process.entrypoint.join(' '),
+      OnBuild: null,
+      Labels: spec.labels && Object.keys(spec.labels).length ? spec.labels : null,
+      Annotations: (input.ociSpec?.annotations as Record<string, string> | undefined) ?? spec.annotations ?? {},
+      StopSignal: config.stopSignal,
+      HealthcheckOnFailureAction: 'none',
+      CreateCommand: spec.createCommand ?? [],
+      Umask: '0022',
+      Timeout: 0,
+      StopTimeout: config.stopTimeout,
+      Passwd: true,
+      sdNotifyMode: 'container',
+    },
+    HostConfig: {
+      Binds: (spec.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.options.join(',')}`),
+      CgroupManager: 'cgroupfs',
+      CgroupMode: 'host',
+      ContainerIDFile: '',
+      LogConfig: {
+        Type: config.logDriver,
+        Config: null,
+        Path: config.logDriver === 'k8s-file' ? config.logPath : '',
+        Tag: '',
+        Size: '0B',
+      },
+      NetworkMode: network,
+      PortBindings: {},
+      RestartPolicy: { Name: spec.restartPolicy && spec.restartPolicy !== 'no' ? spec.restartPolicy : '', MaximumRetryCount: spec.restartRetries ?? 0 },
+      AutoRemove: spec.remove === true,
+      VolumeDriver: '',
+      VolumesFrom: null,
+      CapAdd: spec.capAdd ?? [],
+      CapDrop: [...new Set([...defaultCaps, ...(spec.capDrop ?? [])])],
+      Dns: [],
+      DnsOptions: [],
+      DnsSearch: [],
+      ExtraHosts: [],
+      GroupAdd: spec.groupAdd ?? [],
+      IpcMode: 'shareable',
+      Cgroup: '',
+      Cgroups: spec.cgroups === 'disabled' ? 'disabled' : 'default',
+      Links: null,
+      OomScoreAdj: 0,
+      PidMode: 'private',
+      Privileged: spec.privileged === true,
+      PublishAllPorts: false,
+      ReadonlyRootfs: spec.readOnly === true,
+      SecurityOpt: [],
+      Tmpfs: Object.fromEntries((spec.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
+      UTSMode: 'private',
+      UsernsMode: '',
+      ShmSize: spec.shmSize ?? 65536000,
+      Runtime: 'oci',
+      ConsoleSize: [0, 0],
+      Isolation: '',
+      CpuShares: spec.resources?.cpuShares ?? 0,
+      Memory: spec.resources?.memory ?? 0,
+      NanoCpus: spec.resources?.cpus !== undefined ? Math.round(spec.resources.cpus * 1e9) : 0,
+      CgroupParent: spec.cgroupParent ?? '',
+      BlkioWeight: 0,
+      BlkioWeightDevice: null,
+      BlkioDeviceReadBps: null,
+      BlkioDeviceWriteBps: null,
+      BlkioDeviceReadIOps: null,
+      BlkioDeviceWriteIOps: null,
+      CpuPeriod: spec.resources?.cpus !== undefined ? 100000 : 0,
+      CpuQuota: spec.resources?.cpus !== undefined ? Math.round(spec.resources.cpus * 100000) : 0,
+      CpuRealtimePeriod: 0,
+      CpuRealtimeRuntime: 0,
+      CpusetCpus: spec.resources?.cpusetCpus ?? '',
+      CpusetMems: '',
+      Devices: [],
+      DiskQuota: 0,
+      KernelMemory: 0,
+      MemoryReservation: spec.resources?.memoryReservation ?? 0,
+      MemorySwap: spec.resources?.memorySwap ?? (spec.resources?.memory !== undefined ? 2 * spec.resources.memory : 0),
+      MemorySwappiness: 0,
+      OomKillDisable: false,
+      PidsLimit: spec.resources?.pidsLimit ?? 2048,
+      Ulimits: (spec.ulimits ?? []).map((u) => ({ Name: rlimitType(u.name) ?? u.name, Soft: u.soft, Hard: u.hard })),
+      CpuCount: 0,
+      CpuPercent: 0,
+      IOMaximumIOps: 0,
+      IOMaximumBandwidth: 0,
+      CgroupConf: null,
+    },
+  };
+}
+

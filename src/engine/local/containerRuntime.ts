@@ -1,0 +1,674 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import type { Runtime } from '../runtime.js';
+import type { ContainerSpec } from '../spec/containerSpec.js';
+import type { ContainerConfig, ContainerRecord, ContainerState } from './containerRecord.js';
+import { initialState } from './containerRecord.js';
+import { ContainerDb } from './containerDb.js';
+import { ContainerLayers } from '../../storage/containerLayer.js';
+import { lookupImage } from './imageLookup.js';
+import { randomContainerName } from './names.js';
+import { writeContainerFiles, resolveUser, resolveInRoot } from './containerFiles.js';
+import { buildOciSpec } from '../oci/spec.js';
+import { OciRuntime, resolveRuntimePath } from '../oci/ociRuntime.js';
+import { findConmon, launchConmon } from '../oci/conmon.js';
+import { LOCK, syscalls } from '../../os/syscalls.js';
+import { selfExecutable } from '../../util/self.js';
+import { nowRfc3339Nano } from '../../util/time.js';
+import type { ImageConfig } from '../../image/oci.js';
+import { ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEFAULT_STOP_TIMEOUT = 10;
+
+/** What a container is doing right now, read from the exit file and /proc without writing anything. */
+export interface Observed {
+  state: ContainerState;
+  /** The container has exited but nobody has recorded it yet (cleanup pending). */
+  exitedUnrecorded: boolean;
+}
+
+/**
+ * The container lifecycle on one storage root: create, start (conmon + the OCI
+ * runtime), stop, kill, cleanup and remove, each under the container's lock.
+ */
+export class ContainerRuntime {
+  readonly db: ContainerDb;
+  readonly layers: ContainerLayers;
+  private ociRuntimes = new Map<string, OciRuntime>();
+
+  constructor(readonly runtime: Runtime) {
+    this.db = new ContainerDb(runtime.store);
+    this.layers = new ContainerLayers(runtime.store);
+  }
+
+  get runBase(): string {
+    return this.runtime.store.runBase;
+  }
+
+  bundleDir(id: string): string {
+    return join(this.runBase, 'containers', id);
+  }
+
+  exitFile(id: string): string {
+    return join(this.runBase, 'exits', id);
+  }
+
+  private lockFile(id: string): string {
+    return join(this.runBase, 'locks', id);
+  }
+
+  oci(name: string): OciRuntime {
+    let oci = this.ociRuntimes.get(name);
+    if (!oci) {
+      const path = resolveRuntimePath(name, this.runtime.containersConf.engine.runtimes);
+      oci = new OciRuntime(basename(name), path, join(this.runBase, 'runtime', basename(path)), this.runtime.globals.runtimeFlag?.map((f) => `--${f.replace(/^-+/, '')}`) ?? []);
+      this.ociRuntimes.set(name, oci);
+    }
+    return oci;
+  }
+
+  ociFor(config: ContainerConfig): OciRuntime {
+    return this.oci(config.ociRuntime.path);
+  }
+
+  /** Runs fn holding the container's lock (flock; released if this process dies). */
+  withLock<T>(id: string, fn: () => T): T {
+    const path = this.lockFile(id);
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, 'a');
+    try {
+      syscalls().flock(fd, LOCK.EX);
+      return fn();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async withLockAsync<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const path = this.lockFile(id);
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, 'a');
+    try {
+      syscalls().flock(fd, LOCK.EX);
+      return await fn();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  // ---------------------------------------------------------------- create
+
+  create(spec: ContainerSpec): ContainerRecord {
+    const store = this.runtime.store;
+    const { image, matchedName } = lookupImage(store, this.runtime.registriesConf, spec.image);
+    const imageConfig = JSON.parse(image.config.toString()) as ImageConfig;
+    const ic = imageConfig.config ?? {};
+    const id = randomBytes(32).toString('hex');
+    const name = spec.name ?? this.freeName();
+    validateName(name);
+    const entrypoint = spec.entrypoint ?? (ic.Entrypoint as string[] | null | undefined) ?? [];
+    const command = spec.command?.length ? spec.command : spec.entrypoint !== undefined && spec.command === undefined ? [] : ((ic.Cmd as string[] | null | undefined) ?? []);
+    const args = [...entrypoint, ...command];
+    if (args.length === 0) {
+      throw new InvalidArgumentError('no command or entrypoint provided, and no CMD or ENTRYPOINT from image: give a command after the image');
+    }
+    const hostname = spec.hostname ?? (spec.network === 'host' ? hostHostname() : id.slice(0, 12));
+    const terminal = spec.terminal === true;
+    const env = mergeEnv([DEFAULT_PATH, ...((ic.Env as string[] | undefined) ?? [])], {
+      ...(terminal ? { TERM: 'xterm' } : {}),
+      container: 'podman',
+      ...spec.env,
+      HOSTNAME: spec.env?.HOSTNAME ?? hostname,
+    });
+    const ociRuntimeName = spec.runtime ?? this.runtime.ociRuntime;
+    const oci = this.oci(ociRuntimeName);
+    const logDriver = spec.logDriver ?? (this.runtime.containersConf.containers.logDriver === 'passthrough' ? 'passthrough' : 'k8s-file');
+    const config: ContainerConfig = {
+      id,
+      name,
+      spec,
+      imageId: image.id,
+      imageName: matchedName ?? image.names[0] ?? image.id,
+      created: nowRfc3339Nano(),
+      process: {
+        args,
+        entrypoint,
+        command,
+        env,
+        cwd: spec.workingDir ?? ((ic.WorkingDir as string | undefined) || '/'),
+        user: spec.user ?? ((ic.User as string | undefined) || ''),
+        terminal,
+      },
+      hostname,
+      stopSignal: parseSignal(spec.stopSignal ?? (ic.StopSignal as string | undefined) ?? 'SIGTERM'),
+      stopTimeout: spec.stopTimeout ?? DEFAULT_STOP_TIMEOUT,
+      ociRuntime: { name: oci.name, path: oci.path },
+      logDriver,
+      logPath: spec.logPath ?? join(this.layers.userdata(id), 'ctr.log'),
+      imageLabels: (ic.Labels as Record<string, string> | undefined) ?? {},
+    };
+    for (const m of spec.mounts ?? []) {
+      if (m.type === 'bind' && (!m.source || !existsSync(m.source))) {
+        throw new InvalidArgumentError(`bind mount source ${m.source} does not exist: create it first or fix the -v/--mount spec`);
+      }
+    }
+    const record: ContainerRecord = { config, state: initialState() };
+    this.layers.create(id);
+    try {
+      this.db.insert(record);
+    } catch (e) {
+      this.layers.remove(id);
+      throw e;
+    }
+    return record;
+  }
+
+  private freeName(): string {
+    for (let i = 0; i < 20; i++) {
+      const name = randomContainerName();
+      if (!this.db.nameExists(name)) return name;
+    }
+    return `${randomContainerName()}_${randomBytes(3).toString('hex')}`;
+  }
+
+  // ------------------------------------------------------------- observe
+
+  /** The container's state as it is now, without writing: an exit conmon recorded shows as exited. */
+  observe(record: ContainerRecord): Observed {
+    const s = record.state;
+    if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'initialized') return { state: s, exitedUnrecorded: false };
+    const exit = readExitFile(this.exitFile(record.config.id));
+    if (exit) {
+      return {
+        state: { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: exit.finishedAt },
+        exitedUnrecorded: true,
+      };
+    }
+    if (s.pid > 0 && !processMatches(s.pid, s.pidStartTicks) && !processAlive(s.conmonPid)) {
+      // conmon is gone without writing an exit file (killed): the code is lost.
+      return {
+        state: { ...s, status: 'exited', pid: 0, exitCode: -1, finishedAt: nowRfc3339Nano(), error: 'conmon exited without recording the exit code' },
+        exitedUnrecorded: true,
+      };
+    }
+    return { state: s, exitedUnrecorded: false };
+  }
+
+  // ---------------------------------------------------------------- start
+
+  /**
+   * Starts a created or exited container. `beforeStart` runs once the runtime
+   * has created it and before its process runs (attach goes there).
+   */
+  async start(id: string, beforeStart?: (record: ContainerRecord) => Promise<void> | void): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
+      let record = this.syncLocked(id);
+      const status = record.state.status;
+      if (status === 'running') return record;
+      if (status === 'paused') throw new ContainerStateError(`container ${id} is paused: unpause it instead: container state improper`);
+      if (status === 'removing') throw new ContainerStateError(`container ${id} is being removed: container state improper`);
+      if (status !== 'initialized') record = await this.initLocked(record);
+      try {
+        if (beforeStart) await beforeStart(record);
+        this.ociFor(record.config).start(id);
+      } catch (e) {
+        this.teardownLocked(record);
+        this.db.updateState(id, (s) => ({ ...s, status: 'created', pid: 0, conmonPid: 0, error: (e as Error).message }));
+        throw e;
+      }
+      return this.db.updateState(id, (s) => ({ ...s, status: 'running', startedAt: nowRfc3339Nano(), error: '', stoppedByUser: false })) ?? record;
+    });
+  }
+
+  /** Mounts, writes the bundle and has conmon create the container (podman's init). Lock held. */
+  private async initLocked(record: ContainerRecord): Promise<ContainerRecord> {
+    const { config } = record;
+    const id = config.id;
+    const image = this.runtime.store.getImage(config.imageId);
+    if (!image) throw new TspodError(`image ${config.imageId} of container ${config.name} is gone from storage: remove the container`);
+    const bundle = this.bundleDir(id);
+    rmSync(bundle, { recursive: true, force: true });
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    rmSync(this.exitFile(id), { force: true });
+    mkdirSync(dirname(this.exitFile(id)), { recursive: true });
+    const oci = this.ociFor(config);
+    try {
+      const rootfs = this.layers.mount(id, image.topLayer);
+      const user = resolveUser(rootfs, config.process.user, config.spec.groupAdd);
+      ensureWorkdir(rootfs, config.process.cwd, user.uid, user.gid);
+      const files = writeContainerFiles(this.layers.userdata(id), config);
+      const conf = this.runtime.containersConf.containers;
+      const ociSpec = buildOciSpec({
+        config,
+        rootfs,
+        user,
+        files,
+        defaultCapabilities: conf.defaultCapabilities,
+        pidsLimit: conf.pidsLimit,
+        hostLimits: hostLimits(),
+        cgroupManager: this.runtime.cgroupManager,
+        initPath: config.spec.init ? this.initBinary() : undefined,
+      });
+      writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec));
+      if (config.logDriver === 'k8s-file') mkdirSync(dirname(config.logPath), { recursive: true });
+      const persistDir = join(this.runBase, 'persist', id);
+      mkdirSync(persistDir, { recursive: true });
+      mkdirSync(oci.stateDir, { recursive: true });
+      const { pid } = await launchConmon({
+        conmonPath: findConmon(this.runtime.containersConf.engine.conmonPath, this.runtime.globals.conmon),
+        runtime: oci,
+        id,
+        name: config.name,
+        bundle,
+        pidFile: join(bundle, 'pidfile'),
+        conmonPidFile: join(bundle, 'conmon.pid'),
+        exitDir: dirname(this.exitFile(id)),
+        persistDir,
+        logDriver: config.logDriver,
+        logPath: config.logPath,
+        terminal: config.process.terminal,
+        stdin: config.spec.stdin === true,
+        exitCommand: [selfExecutable(), ...this.exitCommandGlobals(), 'container', 'cleanup', id],
+        logLevel: this.runtime.globals.logLevel,
+        env: process.env,
+      });
+      const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
+      return (
+        this.db.updateState(id, (s) => ({
+          ...s,
+          status: 'initialized',
+          pid,
+          pidStartTicks: processStartTicks(pid),
+          conmonPid,
+          mountPoint: rootfs,
+          exitCode: 0,
+          oomKilled: false,
+          error: '',
+          finishedAt: s.finishedAt,
+        })) ?? record
+      );
+    } catch (e) {
+      oci.delete(id, true);
+      this.layers.unmount(id);
+      throw e;
+    }
+  }
+
+  async init(id: string): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
+      const record = this.syncLocked(id);
+      if (record.state.status !== 'created' && record.state.status !== 'exited' && record.state.status !== 'stopped') {
+        throw new ContainerStateError(`container ${record.config.id} has already been created in runtime: container state improper`);
+      }
+      return this.initLocked(record);
+    });
+  }
+
+  /** The global flags the exit command needs to find this same storage. */
+  private exitCommandGlobals(): string[] {
+    const g = this.runtime.globals;
+    const store = this.runtime.store.options;
+    const args = ['--root', store.graphRoot, '--runroot', store.runRoot, '--storage-driver', store.driver];
+    if (g.runtime) args.push('--runtime', g.runtime);
+    if (g.cgroupManager) args.push('--cgroup-manager', g.cgroupManager);
+    if (g.conmon) args.push('--conmon', g.conmon);
+    for (const f of g.runtimeFlag ?? []) args.push('--runtime-flag', f);
+    return args;
+  }
+
+  private initBinary(): string {
+    const conf = this.runtime.containersConf;
+    const candidates = [
+      ...(conf.containers.initPath ? [conf.containers.initPath] : []),
+      ...conf.engine.helperBinariesDir.map((d) => join(d, 'catatonit')),
+      '/usr/libexec/podman/catatonit',
+      '/usr/bin/catatonit',
+    ];
+    const found = candidates.find((p) => existsSync(p));
+    if (!found) throw new TspodError('--init needs catatonit: install the Debian package "catatonit"');
+    return found;
+  }
+
+  // -------------------------------------------------------- exit and stop
+
+  /** Resolves when conmon has written the exit file (or conmon is gone). */
+  waitForExit(record: ContainerRecord, timeoutMs?: number): Promise<boolean> {
+    const path = this.exitFile(record.config.id);
+    // conmon writes the file just after the container ends; only a dead conmon means it never will.
+    const gone = () =>
+      existsSync(path) || (record.state.pid > 0 && !processMatches(record.state.pid, record.state.pidStartTicks) && !processAlive(record.state.conmonPid));
+    if (gone()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (value: boolean) => {
+        if (done) return;
+        done = true;
+        watcher?.close();
+        clearInterval(poll);
+        if (timer) clearTimeout(timer);
+        resolve(value);
+      };
+      let watcher: ReturnType<typeof watch> | undefined;
+      try {
+        watcher = watch(dirname(path), (_event, file) => {
+          if (file === basename(path) && existsSync(path)) finish(true);
+        });
+        watcher.on('error', () => {});
+      } catch {
+        watcher = undefined;
+      }
+      // Backstop for a conmon killed before it could write the file.
+      const poll = setInterval(() => gone() && finish(true), 200);
+      const timer = timeoutMs !== undefined ? setTimeout(() => finish(gone()), timeoutMs) : undefined;
+      if (gone()) finish(true);
+    });
+  }
+
+  /** Sends the stop signal, then SIGKILL after the timeout; returns once it has exited and is cleaned up. */
+  async stop(id: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
+      let record = this.syncLocked(id);
+      const status = record.state.status;
+      if (status !== 'running' && status !== 'paused' && status !== 'initialized') return record;
+      const oci = this.ociFor(record.config);
+      this.db.updateState(id, (s) => ({ ...s, stoppedByUser: true }));
+      const timeout = timeoutSeconds ?? record.config.stopTimeout;
+      if (timeout > 0) {
+        tryKill(oci, id, record.config.stopSignal);
+        if (status === 'paused') tryResume(oci, id);
+        if (!(await this.waitForExit(record, timeout * 1000))) {
+          process.stderr.write(
+            `WARN[${String(timeout).padStart(4, '0')}] StopSignal ${signalName(record.config.stopSignal)} failed to stop container ${record.config.name} in ${timeout} seconds, resorting to SIGKILL\n`,
+          );
+        }
+      }
+      if (!existsSync(this.exitFile(id))) {
+        tryKill(oci, id, osConstants.signals.SIGKILL, true);
+        if (status === 'paused') tryResume(oci, id);
+        await this.waitForExit(record, 30_000);
+      }
+      record = this.syncLocked(id);
+      return record;
+    });
+  }
+
+  kill(id: string, signal: number): ContainerRecord {
+    return this.withLock(id, () => {
+      const record = this.syncLocked(id);
+      if (record.state.status !== 'running' && record.state.status !== 'paused') {
+        throw new ContainerStateError(`can only kill running containers. ${id} is in state ${record.state.status}: container state improper`);
+      }
+      this.ociFor(record.config).kill(id, signal);
+      if (signal === osConstants.signals.SIGKILL || signal === osConstants.signals.SIGTERM) {
+        this.db.updateState(id, (s) => ({ ...s, stoppedByUser: true }));
+      }
+      return record;
+    });
+  }
+
+  pause(id: string): ContainerRecord {
+    return this.withLock(id, () => {
+      const record = this.syncLocked(id);
+      if (record.state.status !== 'running') {
+        throw new ContainerStateError(`"${record.state.status}" is not running, can't pause: container state improper`);
+      }
+      this.ociFor(record.config).pause(id);
+      return this.db.updateState(id, (s) => ({ ...s, status: 'paused' })) ?? record;
+    });
+  }
+
+  unpause(id: string): ContainerRecord {
+    return this.withLock(id, () => {
+      const record = this.syncLocked(id);
+      if (record.state.status !== 'paused') {
+        throw new ContainerStateError(`"${record.state.status}" is not paused, can't unpause: container state improper`);
+      }
+      this.ociFor(record.config).resume(id);
+      return this.db.updateState(id, (s) => ({ ...s, status: 'running' })) ?? record;
+    });
+  }
+
+  /**
+   * Brings the record up to date with what happened while no tspod watched: an
+   * exited container is recorded as exited and its runtime state and mount are
+   * released. Lock held by the caller.
+   */
+  syncLocked(id: string): ContainerRecord {
+    const record = this.db.get(id);
+    if (!record) throw new TspodError(`no container with ID ${id} found: it was removed meanwhile`, { exitCode: 125 });
+    const observed = this.observe(record);
+    if (!observed.exitedUnrecorded) return record;
+    this.teardownLocked(record);
+    const updated = this.db.updateState(id, () => ({ ...observed.state, conmonPid: 0, mountPoint: '' })) ?? record;
+    rmSync(this.exitFile(id), { force: true });
+    return updated;
+  }
+
+  /** Releases what a run holds: the runtime's state and the root filesystem mount. */
+  private teardownLocked(record: ContainerRecord): void {
+    const id = record.config.id;
+    try {
+      this.ociFor(record.config).delete(id, true);
+    } catch {
+      // a runtime that no longer knows it is what we want
+    }
+    this.layers.unmount(id);
+  }
+
+  /**
+   * conmon's exit command: records the exit, unmounts, then removes (--rm) or
+   * restarts (restart policy) the container. Quietly does nothing for a
+   * container already removed.
+   */
+  async cleanup(id: string, forceRemove = false): Promise<'removed' | 'restarted' | 'cleaned' | 'gone'> {
+    if (!this.db.get(id)) return 'gone';
+    const record = this.withLock(id, () => (this.db.get(id) ? this.syncLocked(id) : undefined));
+    if (!record) return 'gone';
+    if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
+    if (forceRemove || record.config.spec.remove) {
+      await this.remove(id, { force: true });
+      return 'removed';
+    }
+    if (shouldRestart(record)) {
+      this.db.updateState(id, (s) => ({ ...s, restartCount: s.restartCount + 1 }));
+      await this.start(id);
+      return 'restarted';
+    }
+    return 'cleaned';
+  }
+
+  // --------------------------------------------------------------- remove
+
+  async remove(id: string, opts: { force?: boolean; timeout?: number }): Promise<void> {
+    await this.withLockAsync(id, async () => {
+      const record = this.db.get(id);
+      if (!record) return;
+      const observed = this.observe(record);
+      const status = observed.state.status;
+      if (status === 'running' || status === 'paused' || status === 'initialized') {
+        if (!opts.force) {
+          throw new ContainerStateError(
+            `cannot remove container ${id} as it is ${status} - running or paused containers cannot be removed without force: container state improper`,
+            { exitCode: 2 },
+          );
+        }
+      }
+    });
+    const record = this.db.get(id);
+    if (!record) return;
+    const status = this.observe(record).state.status;
+    if (status === 'running' || status === 'paused' || status === 'initialized') await this.stop(id, opts.timeout ?? record.config.stopTimeout);
+    this.withLock(id, () => {
+      const current = this.db.get(id);
+      if (!current) return;
+      this.teardownLocked(current);
+      this.db.delete(id);
+      this.layers.remove(id);
+      rmSync(this.bundleDir(id), { recursive: true, force: true });
+      rmSync(this.exitFile(id), { force: true });
+      rmSync(join(this.runBase, 'persist', id), { recursive: true, force: true });
+    });
+    rmSync(this.lockFile(id), { force: true });
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+function validateName(name: string): void {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
+    throw new InvalidArgumentError(`invalid container name "${name}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  }
+}
+
+function hostHostname(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/hostname', 'utf8').trim();
+  } catch {
+    return 'localhost';
+  }
+}
+
+/** Image env, then the user's: a later KEY= replaces an earlier one in place. */
+function mergeEnv(base: string[], extra: Record<string, string>): string[] {
+  const map = new Map<string, string>();
+  for (const entry of base) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) map.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  for (const [k, v] of Object.entries(extra)) map.set(k, v);
+  return [...map].map(([k, v]) => `${k}=${v}`);
+}
+
+export function parseSignal(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const text = value.trim().toUpperCase();
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n < 1 || n > 64) throw new InvalidArgumentError(`invalid signal "${value}": use a name like SIGTERM or a number 1-64`);
+    return n;
+  }
+  const name = text.startsWith('SIG') ? text : `SIG${text}`;
+  const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name);
+  if (rt) return 34 + Number(rt[1] ?? 0);
+  const n = (osConstants.signals as Record<string, number>)[name];
+  if (n === undefined) throw new InvalidArgumentError(`invalid signal "${value}": use a name like SIGTERM or a number 1-64`);
+  return n;
+}
+
+export function signalName(n: number): string {
+  const entry = Object.entries(osConstants.signals).find(([, v]) => v === n);
+  return entry ? entry[0] : String(n);
+}
+
+function readExitFile(path: string): { code: number; finishedAt: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  if (text === '') return undefined;
+  let finishedAt: string;
+  try {
+    finishedAt = new Date(statSync(path).mtimeMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+  } catch {
+    finishedAt = nowRfc3339Nano();
+  }
+  const code = Number.parseInt(text, 10);
+  return { code: Number.isNaN(code) ? -1 : code, finishedAt };
+}
+
+function readPidFile(path: string): number {
+  try {
+    return Number.parseInt(readFileSync(path, 'utf8').trim(), 10) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Field 22 of /proc/PID/stat: start time, which tells a reused pid from the original. */
+export function processStartTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[19]);
+  } catch {
+    return 0;
+  }
+}
+
+function processMatches(pid: number, startTicks: number): boolean {
+  const now = processStartTicks(pid);
+  if (now === 0) return false;
+  return startTicks === 0 || now === startTicks;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function hostLimits(): { nofile: number; nproc: number } {
+  const limits = { nofile: 1048576, nproc: 1048576 };
+  try {
+    for (const line of readFileSync('/proc/self/limits', 'utf8').split('\n')) {
+      const m = /^Max (open files|processes)\s+\S+\s+(\S+)/.exec(line);
+      if (!m || m[2] === 'unlimited') continue;
+      if (m[1] === 'open files') limits.nofile = Number(m[2]);
+      else limits.nproc = Number(m[2]);
+    }
+  } catch {
+    // keep podman's defaults
+  }
+  return limits;
+}
+
+function ensureWorkdir(rootfs: string, cwd: string, uid: number, gid: number): void {
+  const path = resolveInRoot(rootfs, cwd);
+  if (existsSync(path)) return;
+  mkdirSync(path, { recursive: true, mode: 0o755 });
+  void uid;
+  void gid;
+}
+
+function tryKill(oci: OciRuntime, id: string, signal: number, all = false): void {
+  try {
+    oci.kill(id, signal, all);
+  } catch {
+    // it may have exited meanwhile
+  }
+}
+
+function tryResume(oci: OciRuntime, id: string): void {
+  try {
+    oci.resume(id);
+  } catch {
+    // not paused any more
+  }
+}
+
+function shouldRestart(record: ContainerRecord): boolean {
+  const policy = record.config.spec.restartPolicy ?? 'no';
+  const { state } = record;
+  if (state.stoppedByUser) return false;
+  switch (policy) {
+    case 'always':
+    case 'unless-stopped':
+      return true;
+    case 'on-failure': {
+      if (state.exitCode === 0) return false;
+      const max = record.config.spec.restartRetries ?? 0;
+      return max <= 0 || state.restartCount < max;
+    }
+    default:
+      return false;
+  }
+}

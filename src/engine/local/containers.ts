@@ -1,0 +1,635 @@
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { Runtime } from '../runtime.js';
+import type {
+  AttachResult,
+  AttachStreams,
+  ContainerActionReport,
+  ContainerListOptions,
+  ContainerLogsOptions,
+  ContainerRemoveOptions,
+  ContainersEngine,
+  ContainerSummary,
+  ExecOptions,
+} from '../types.js';
+import type { ContainerSpec } from '../spec/containerSpec.js';
+import type { ContainerRecord } from './containerRecord.js';
+import { ContainerRuntime, parseSignal } from './containerRuntime.js';
+import { AttachSocket, resizeTerminal, STREAM_STDERR } from '../oci/attach.js';
+import { resolveUser } from './containerFiles.js';
+import { containerInspect } from './containerInspect.js';
+import { filterContainers } from './containerFilters.js';
+import { goTimeString, unixSeconds } from '../../util/time.js';
+import { ContainerStateError, NoSuchContainerError, TspodError } from '../../util/errors.js';
+
+/** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
+export class LocalContainers implements ContainersEngine {
+  private lifecycle: ContainerRuntime | undefined;
+
+  constructor(private readonly runtime: Runtime) {}
+
+  private get rt(): ContainerRuntime {
+    this.lifecycle ??= new ContainerRuntime(this.runtime);
+    return this.lifecycle;
+  }
+
+  private hasStore(): boolean {
+    return this.runtime.store.exists();
+  }
+
+  /** Runs `action` per name (or per container with `all`), collecting errors instead of stopping. */
+  private async each(
+    names: string[],
+    all: boolean | undefined,
+    action: (record: ContainerRecord) => Promise<void> | void,
+    select: (record: ContainerRecord) => boolean = () => true,
+  ): Promise<ContainerActionReport[]> {
+    const reports: ContainerActionReport[] = [];
+    const targets: Array<{ name: string; record?: ContainerRecord; error?: Error }> = [];
+    if (all) {
+      if (this.hasStore()) for (const record of this.rt.db.list()) if (select(record)) targets.push({ name: record.config.id, record });
+    } else {
+      for (const name of names) {
+        try {
+          targets.push({ name, record: this.rt.db.require(name) });
+        } catch (e) {
+          targets.push({ name, error: e as Error });
+        }
+      }
+    }
+    for (const t of targets) {
+      if (t.error || !t.record) {
+        reports.push({ name: t.name, error: t.error });
+        continue;
+      }
+      try {
+        await action(t.record);
+        reports.push({ name: t.name, id: t.record.config.id });
+      } catch (e) {
+        reports.push({ name: t.name, id: t.record.config.id, error: e as Error });
+      }
+    }
+    return reports;
+  }
+
+  private requireStore(name: string): void {
+    if (!this.hasStore()) throw new NoSuchContainerError(`no container with name or ID "${name}" found: no such container`);
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(spec: ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }> {
+    const record = this.rt.create(spec);
+    return { id: record.config.id, name: record.config.name, warnings: [] };
+  }
+
+  async start(names: string[], opts: { all?: boolean; filters?: string[] } = {}): Promise<ContainerActionReport[]> {
+    return this.each(names, opts.all, async (record) => {
+      await this.rt.start(record.config.id);
+    });
+  }
+
+  async init(names: string[], opts: { all?: boolean } = {}): Promise<ContainerActionReport[]> {
+    return this.each(names, opts.all, async (record) => {
+      await this.rt.init(record.config.id);
+    });
+  }
+
+  async startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult> {
+    this.requireStore(nameOrId);
+    const record = this.rt.db.require(nameOrId);
+    let session: AttachSession | undefined;
+    await this.rt.start(record.config.id, (created) => {
+      session = this.openAttach(created, streams);
+    });
+    return this.finishAttach(record.config.id, session!, streams);
+  }
+
+  async attach(nameOrId: string, streams: AttachStreams): Promise<AttachResult> {
+    this.requireStore(nameOrId);
+    const found = this.rt.db.require(nameOrId);
+    const record = this.rt.observe(found).state.status === 'running' ? found : undefined;
+    if (!record) throw new ContainerStateError(`you can only attach to running containers: container state improper`);
+    const session = this.openAttach(record, streams);
+    return this.finishAttach(record.config.id, session, streams);
+  }
+
+  private openAttach(record: ContainerRecord, streams: AttachStreams): AttachSession {
+    const bundle = this.rt.bundleDir(record.config.id);
+    const socket = AttachSocket.connect(join(bundle, 'attach'), (stream, data) => {
+      (stream === STREAM_STDERR ? streams.stderr : streams.stdout).write(data);
+    });
+    return new AttachSession(socket, record, bundle, streams);
+  }
+
+  private async finishAttach(id: string, session: AttachSession, streams: AttachStreams): Promise<AttachResult> {
+    const record = this.rt.db.get(id)!;
+    const stopProxy = streams.sigProxy ? proxySignals(this.rt, record) : () => {};
+    try {
+      const outcome = await session.run();
+      if (outcome === 'detached') return { detached: true };
+      await this.rt.waitForExit(record);
+      await drain(streams.stdout);
+      const result = await this.rt.cleanup(id);
+      const code = result === 'removed' || result === 'gone' ? exitCodeFromFile(this.rt.exitFile(id)) : undefined;
+      const after = this.rt.db.get(id);
+      return { detached: false, exitCode: after ? after.state.exitCode : code ?? lastExit.get(id) ?? 0 };
+    } finally {
+      stopProxy();
+    }
+  }
+
+  // ------------------------------------------------------------- stop etc.
+
+  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean } = {}): Promise<ContainerActionReport[]> {
+    if (!this.hasStore() && (opts.all || opts.ignore)) return [];
+    const reports = await this.each(names, opts.all, async (record) => {
+      await this.rt.stop(record.config.id, opts.timeout);
+    }, (r) => isActive(this.rt.observe(r).state.status));
+    return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
+  }
+
+  async restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean } = {}): Promise<ContainerActionReport[]> {
+    return this.each(
+      names,
+      opts.all,
+      async (record) => {
+        await this.rt.stop(record.config.id, opts.timeout);
+        await this.rt.start(record.config.id);
+      },
+      (r) => !opts.running || isActive(this.rt.observe(r).state.status),
+    );
+  }
+
+  async kill(names: string[], opts: { signal?: string; all?: boolean } = {}): Promise<ContainerActionReport[]> {
+    const signal = parseSignal(opts.signal ?? 'SIGKILL');
+    return this.each(names, opts.all, (record) => {
+      this.rt.kill(record.config.id, signal);
+    }, (r) => isActive(this.rt.observe(r).state.status));
+  }
+
+  async pause(names: string[], opts: { all?: boolean } = {}): Promise<ContainerActionReport[]> {
+    return this.each(names, opts.all, (record) => {
+      this.rt.pause(record.config.id);
+    }, (r) => this.rt.observe(r).state.status === 'running');
+  }
+
+  async unpause(names: string[], opts: { all?: boolean } = {}): Promise<ContainerActionReport[]> {
+    return this.each(names, opts.all, (record) => {
+      this.rt.unpause(record.config.id);
+    }, (r) => this.rt.observe(r).state.status === 'paused');
+  }
+
+  async remove(names: string[], opts: ContainerRemoveOptions = {}): Promise<ContainerActionReport[]> {
+    if (!this.hasStore()) {
+      return opts.all || opts.ignore ? [] : names.map((name) => ({ name, error: new NoSuchContainerError(`no container with name or ID "${name}" found: no such container`) }));
+    }
+    const reports = await this.each(names, opts.all, async (record) => {
+      await this.rt.remove(record.config.id, { force: opts.force, timeout: opts.timeout });
+    });
+    return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
+  }
+
+  async cleanup(names: string[], opts: { remove?: boolean } = {}): Promise<ContainerActionReport[]> {
+    const reports: ContainerActionReport[] = [];
+    if (!this.hasStore()) return reports;
+    for (const name of names) {
+      const record = this.rt.db.lookup(name);
+      if (!record) continue;
+      const exit = exitCodeFromFile(this.rt.exitFile(record.config.id));
+      if (exit !== undefined) lastExit.set(record.config.id, exit);
+      try {
+        await this.rt.cleanup(record.config.id, opts.remove);
+        reports.push({ name, id: record.config.id });
+      } catch (e) {
+        reports.push({ name, id: record.config.id, error: e as Error });
+      }
+    }
+    return reports;
+  }
+
+  // ----------------------------------------------------------------- read
+
+  async list(opts: ContainerListOptions): Promise<ContainerSummary[]> {
+    if (!this.hasStore()) return [];
+    const records = this.rt.db.list();
+    let summaries = records.map((r) => this.summary(r, opts.size === true));
+    if (!opts.all && !opts.last) summaries = summaries.filter((s) => s.State === 'running' || s.State === 'paused');
+    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters);
+    if (opts.last !== undefined && opts.last > 0) summaries = summaries.sort((a, b) => b.Created - a.Created).slice(0, opts.last);
+    return summaries;
+  }
+
+  private summary(record: ContainerRecord, withSize: boolean): ContainerSummary {
+    const { config } = record;
+    const state = this.rt.observe(record).state;
+    return {
+      AutoRemove: config.spec.remove === true,
+      Command: config.process.args,
+      Created: unixSeconds(config.created),
+      CreatedAt: goTimeString(config.created),
+      Exited: state.status === 'exited' || state.status === 'stopped',
+      ExitedAt: state.finishedAt ? unixSeconds(state.finishedAt) : -62135596800,
+      ExitCode: state.exitCode,
+      Id: config.id,
+      Image: config.imageName,
+      ImageID: config.imageId,
+      IsInfra: false,
+      Labels: config.spec.labels && Object.keys(config.spec.labels).length ? { ...config.spec.labels } : null,
+      Mounts: (config.spec.mounts ?? []).map((m) => m.destination),
+      Names: [config.name],
+      Namespaces: {},
+      Networks: [],
+      Pid: state.pid,
+      Pod: '',
+      PodName: '',
+      Ports: null,
+      Size: withSize ? this.sizes(record) : null,
+      StartedAt: state.startedAt ? unixSeconds(state.startedAt) : -62135596800,
+      State: state.status,
+      Status: humanStatus(state.status, state.exitCode, state.startedAt, state.finishedAt),
+    };
+  }
+
+  private sizes(record: ContainerRecord): { rootFsSize: number; rwSize: number } {
+    const rw = duBytes(this.rt.layers.upperDir(record.config.id));
+    const image = this.runtime.store.getImage(record.config.imageId);
+    return { rootFsSize: (image?.size ?? 0) + rw, rwSize: rw };
+  }
+
+  async inspect(names: string[], opts: { size?: boolean } = {}): Promise<Array<Record<string, unknown> | Error>> {
+    return names.map((name) => {
+      try {
+        this.requireStore(name);
+        const record = this.rt.db.require(name);
+        const state = this.rt.observe(record).state;
+        const image = this.runtime.store.getImage(record.config.imageId);
+        let ociSpec: Record<string, unknown> | undefined;
+        try {
+          ociSpec = JSON.parse(readFileSync(join(this.rt.bundleDir(record.config.id), 'config.json'), 'utf8')) as Record<string, unknown>;
+        } catch {
+          ociSpec = undefined;
+        }
+        return containerInspect({
+          record: { config: record.config, state },
+          imageDigest: image?.manifestDigest ?? '',
+          graphRoot: this.runtime.store.options.graphRoot,
+          driver: this.runtime.store.driver,
+          upperDir: this.rt.layers.upperDir(record.config.id),
+          workDir: join(this.rt.layers.dir(record.config.id), 'work'),
+          mergedDir: this.rt.layers.mergedDir(record.config.id),
+          lowerDirs: image ? this.runtime.store.layerChain(image.topLayer).reverse().map((l) => this.runtime.store.layerDiffDir(l.id)) : [],
+          userdata: this.rt.layers.userdata(record.config.id),
+          bundle: this.rt.bundleDir(record.config.id),
+          conmonPidFile: join(this.rt.bundleDir(record.config.id), 'conmon.pid'),
+          ociSpec,
+          sizes: opts.size ? this.sizes(record) : undefined,
+        });
+      } catch (e) {
+        return e as Error;
+      }
+    });
+  }
+
+  async exists(nameOrId: string): Promise<boolean> {
+    if (!this.hasStore()) return false;
+    return this.rt.db.lookup(nameOrId) !== undefined;
+  }
+
+  async logs(names: string[], opts: ContainerLogsOptions, out: { stdout: Writable; stderr: Writable }): Promise<void> {
+    const { readK8sLog, formatLogEntry } = await import('../logs/k8sFile.js');
+    const records = names.map((n) => {
+      this.requireStore(n);
+      return this.rt.db.require(n);
+    });
+    await Promise.all(
+      records.map(async (record) => {
+        if (record.config.logDriver !== 'k8s-file') {
+          throw new TspodError(`this container is using the "${record.config.logDriver}" log driver, cannot read back logs: only k8s-file logs can be read`);
+        }
+        const running = isActive(this.rt.observe(record).state.status);
+        const stopped = opts.follow && running ? this.rt.waitForExit(record).then(() => undefined) : Promise.resolve();
+        for await (const entry of readK8sLog(record.config.logPath, { since: opts.since, until: opts.until, tail: opts.tail, follow: opts.follow && running, stopped })) {
+          const text = formatLogEntry(entry, { timestamps: opts.timestamps, prefix: opts.names ? `${record.config.id.slice(0, 12)}` : undefined });
+          (entry.stream === 'stderr' ? out.stderr : out.stdout).write(text);
+        }
+      }),
+    );
+  }
+
+  async wait(names: string[], opts: { conditions?: string[]; ignore?: boolean } = {}): Promise<Array<ContainerActionReport & { exitCode?: number }>> {
+    const conditions = (opts.conditions?.length ? opts.conditions : ['stopped']).map(normalizeCondition);
+    const reports: Array<ContainerActionReport & { exitCode?: number }> = [];
+    await Promise.all(
+      names.map(async (name) => {
+        try {
+          this.requireStore(name);
+          const record = this.rt.db.require(name);
+          const id = record.config.id;
+          for (;;) {
+            const current = this.rt.db.get(id);
+            if (!current) {
+              reports.push({ name, id, exitCode: lastExit.get(id) ?? exitCodeFromFile(this.rt.exitFile(id)) ?? -1 });
+              return;
+            }
+            const state = this.rt.observe(current).state;
+            if (conditions.includes(waitStatus(state.status))) {
+              reports.push({ name, id, exitCode: state.exitCode });
+              return;
+            }
+            if (isActive(state.status)) await this.rt.waitForExit(current, 1000);
+            else await delay(100);
+          }
+        } catch (e) {
+          if (opts.ignore && e instanceof NoSuchContainerError) return;
+          reports.push({ name, error: e as Error });
+        }
+      }),
+    );
+    return names.flatMap((n) => reports.filter((r) => r.name === n));
+  }
+
+  async exec(nameOrId: string, opts: ExecOptions, streams: AttachStreams): Promise<number> {
+    this.requireStore(nameOrId);
+    const record = this.rt.db.require(nameOrId);
+    const state = this.rt.observe(record).state;
+    if (state.status !== 'running') {
+      throw new ContainerStateError('can only create exec sessions on running containers: container state improper', { exitCode: 255 });
+    }
+    const { config } = record;
+    const ociSpec = JSON.parse(readFileSync(join(this.rt.bundleDir(config.id), 'config.json'), 'utf8')) as {
+      process: { env: string[]; user: { uid: number; gid: number }; capabilities?: unknown; rlimits?: unknown; cwd: string; apparmorProfile?: string; noNewPrivileges?: boolean };
+    };
+    const user = opts.user !== undefined ? resolveUser(state.mountPoint || this.rt.layers.mergedDir(config.id), opts.user) : undefined;
+    const env = [...ociSpec.process.env];
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+      const i = env.findIndex((e) => e.startsWith(`${k}=`));
+      if (i >= 0) env[i] = `${k}=${v}`;
+      else env.push(`${k}=${v}`);
+    }
+    if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const processSpec = {
+      terminal: opts.tty === true,
+      user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : ociSpec.process.user,
+      args: opts.command,
+      env,
+      cwd: opts.workingDir ?? ociSpec.process.cwd,
+      capabilities: ociSpec.process.capabilities,
+      rlimits: ociSpec.process.rlimits,
+      ...(ociSpec.process.noNewPrivileges ? { noNewPrivileges: true } : {}),
+    };
+    const execDir = join(this.rt.bundleDir(config.id), 'exec');
+    mkdirSync(execDir, { recursive: true });
+    const processPath = join(execDir, `${process.pid}-${Date.now()}.json`);
+    writeFileSync(processPath, JSON.stringify(processSpec));
+    try {
+      const oci = this.rt.ociFor(config);
+      const { execInContainer } = await import('../oci/exec.js');
+      return await execInContainer(oci, config.id, processPath, { tty: opts.tty === true, detach: opts.detach === true, interactive: opts.interactive === true }, streams);
+    } finally {
+      rmSync(processPath, { force: true });
+    }
+  }
+
+  async top(nameOrId: string, descriptors: string[]): Promise<string[][]> {
+    this.requireStore(nameOrId);
+    const record = this.rt.db.require(nameOrId);
+    const state = this.rt.observe(record).state;
+    if (state.status !== 'running' && state.status !== 'paused') {
+      throw new ContainerStateError(`top can only be used on running containers: container state improper`);
+    }
+    const { containerTop } = await import('./containerTop.js');
+    return containerTop(state.pid, descriptors);
+  }
+
+  async rename(nameOrId: string, newName: string): Promise<void> {
+    this.requireStore(nameOrId);
+    const record = this.rt.db.require(nameOrId);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(newName)) {
+      throw new TspodError(`invalid container name "${newName}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+    }
+    this.rt.db.rename(record.config.id, newName);
+  }
+
+  async prune(opts: { filters?: string[] } = {}): Promise<Array<{ id: string; size: number; error?: Error }>> {
+    if (!this.hasStore()) return [];
+    let summaries = this.rt.db.list().map((r) => this.summary(r, false));
+    summaries = summaries.filter((s) => s.State === 'exited' || s.State === 'created' || s.State === 'stopped');
+    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters);
+    const results: Array<{ id: string; size: number; error?: Error }> = [];
+    for (const s of summaries) {
+      const size = duBytes(this.rt.layers.upperDir(s.Id));
+      try {
+        await this.rt.remove(s.Id, {});
+        results.push({ id: s.Id, size });
+      } catch (e) {
+        results.push({ id: s.Id, size, error: e as Error });
+      }
+    }
+    return results;
+  }
+}
+
+// ------------------------------------------------------------------ attach
+
+/** Exit codes read by a cleanup in this process before the container was removed (run --rm). */
+const lastExit = new Map<string, number>();
+
+/**
+ * One attached client: stdin (with the detach keys) to the container, terminal
+ * resizes to conmon; ends when the container's output ends or the user detaches.
+ */
+class AttachSession {
+  constructor(
+    private readonly socket: AttachSocket,
+    private readonly record: ContainerRecord,
+    private readonly bundle: string,
+    private readonly streams: AttachStreams,
+  ) {}
+
+  run(): Promise<'ended' | 'detached'> {
+    const { streams, socket } = this;
+    const detachKeys = parseDetachKeys(streams.detachKeys ?? 'ctrl-p,ctrl-q');
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (how: 'ended' | 'detached') => {
+        if (settled) return;
+        settled = true;
+        streams.stdin?.off('data', onData);
+        streams.stdin?.pause();
+        if (how === 'detached') socket.close();
+        resolve(how);
+      };
+      let matched = 0;
+      const onData = (chunk: Buffer) => {
+        if (detachKeys.length > 0 && this.record.config.process.terminal) {
+          for (let i = 0; i < chunk.length; i++) {
+            if (chunk[i] === detachKeys[matched]) {
+              matched++;
+              if (matched === detachKeys.length) {
+                finish('detached');
+                return;
+              }
+            } else {
+              matched = chunk[i] === detachKeys[0] ? 1 : 0;
+            }
+          }
+        }
+        void socket.write(chunk);
+      };
+      if (streams.stdin && this.record.config.spec.stdin) {
+        streams.stdin.on('data', onData);
+        streams.stdin.once('end', () => socket.closeWrite());
+        streams.stdin.resume();
+      }
+      if (streams.terminal && this.record.config.process.terminal) {
+        const ctl = join(this.bundle, 'ctl');
+        const resize = () => {
+          const size = streams.terminal!.size();
+          if (size) resizeTerminal(ctl, size.rows, size.columns);
+        };
+        resize();
+        streams.terminal.onResize(resize);
+      }
+      void socket.ended.then(() => {
+        socket.close();
+        finish('ended');
+      });
+    });
+  }
+}
+
+/** `ctrl-p,ctrl-q` -> [0x10, 0x11]; letters, `ctrl-@`, `ctrl-[`... as Docker parses them. */
+export function parseDetachKeys(spec: string): number[] {
+  if (spec === '') return [];
+  return spec.split(',').map((key) => {
+    const k = key.trim().toLowerCase();
+    const ctrl = /^ctrl-(.)$/.exec(k);
+    if (ctrl) {
+      const c = ctrl[1]!;
+      if (c >= 'a' && c <= 'z') return c.charCodeAt(0) - 96;
+      const special: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 };
+      if (special[c] !== undefined) return special[c]!;
+    }
+    if (k.length === 1) return k.charCodeAt(0);
+    throw new TspodError(`invalid detach keys "${spec}": use a comma-separated list like ctrl-p,ctrl-q`);
+  });
+}
+
+/** --sig-proxy: signals this process receives go to the container. */
+function proxySignals(rt: ContainerRuntime, record: ContainerRecord): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const handlers = signals.map((sig) => {
+    const handler = () => {
+      try {
+        rt.ociFor(record.config).kill(record.config.id, osConstants.signals[sig]);
+      } catch {
+        // exited meanwhile
+      }
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => {
+    for (const [sig, handler] of handlers) process.off(sig, handler);
+  };
+}
+
+function drain(stream: Writable): Promise<void> {
+  if (!stream.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => stream.once('drain', () => resolve()));
+}
+
+// ------------------------------------------------------------------ helpers
+
+function isActive(status: string): boolean {
+  return status === 'running' || status === 'paused' || status === 'initialized';
+}
+
+function exitCodeFromFile(path: string): number | undefined {
+  try {
+    const n = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isNaN(n) ? undefined : n;
+  } catch {
+    return undefined;
+  }
+}
+
+function normalizeCondition(c: string): string {
+  const valid = ['configured', 'created', 'exited', 'healthy', 'initialized', 'paused', 'removing', 'running', 'stopped', 'stopping', 'unhealthy'];
+  const lower = c.toLowerCase();
+  if (!valid.includes(lower)) throw new TspodError(`invalid condition "${c}": use one of ${valid.join(', ')}`);
+  return lower === 'exited' ? 'stopped' : lower === 'configured' ? 'created' : lower;
+}
+
+function waitStatus(status: string): string {
+  return status === 'exited' ? 'stopped' : status;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** podman's STATUS column. */
+export function humanStatus(status: string, exitCode: number, startedAt: string, finishedAt: string, now = Date.now()): string {
+  switch (status) {
+    case 'running':
+      return `Up ${humanDurationSince(startedAt, now)}`;
+    case 'paused':
+      return `Paused`;
+    case 'exited':
+    case 'stopped':
+      return `Exited (${exitCode}) ${humanDurationSince(finishedAt, now)} ago`;
+    case 'initialized':
+      return 'Initialized';
+    case 'removing':
+      return 'Removing';
+    default:
+      return 'Created';
+  }
+}
+
+/** Docker's units.HumanDuration, which podman's ps uses. */
+function humanDurationSince(rfc3339: string, now: number): string {
+  const seconds = Math.max(0, Math.floor((now - Date.parse(rfc3339)) / 1000));
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(seconds / 3600);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
+  return `${Math.floor(hours / 24 / 365)} years`;
+}
+
+function duBytes(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        try {
+          total += lstatSync(p).size;
+        } catch {
+          // vanished
+        }
+      }
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return total;
+}

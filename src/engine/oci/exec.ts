@@ -1,0 +1,90 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import type { AttachStreams } from '../types.js';
+import type { OciRuntime } from './ociRuntime.js';
+import { signalNumber } from './ociRuntime.js';
+import { syscalls } from '../../os/syscalls.js';
+import { TspodError } from '../../util/errors.js';
+
+/**
+ * Runs a process in a running container with `runtime exec`, in the
+ * foreground: the runtime's own terminal handling gives `-t` a real pty. The
+ * runtime logs its own errors as JSON to a file, so the process's stderr stays
+ * untouched and a failure to start is told apart from the process's own exit.
+ */
+export async function execInContainer(
+  oci: OciRuntime,
+  id: string,
+  processPath: string,
+  opts: { tty: boolean; detach: boolean; interactive: boolean },
+  streams: AttachStreams,
+): Promise<number> {
+  const logPath = `${processPath}.log`;
+  const direct = streams.stdout === process.stdout && streams.stderr === process.stderr;
+  const stdin = opts.interactive && !opts.detach ? (direct ? 'inherit' : 'pipe') : 'ignore';
+  const out = opts.detach ? 'ignore' : direct ? 'inherit' : 'pipe';
+  const stdio: StdioOptions = [stdin, out, out];
+  const args = [
+    ...oci.globalArgs,
+    '--log', logPath,
+    '--log-format', 'json',
+    'exec',
+    '--process', processPath,
+    ...(opts.detach ? ['--detach'] : []),
+    id,
+  ];
+  syscalls().cloexecFrom(3);
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(oci.path, args, { stdio });
+      child.on('error', reject);
+      if (!direct && !opts.detach) {
+        child.stdout?.pipe(streams.stdout, { end: false });
+        child.stderr?.pipe(streams.stderr, { end: false });
+        if (child.stdin && streams.stdin) streams.stdin.pipe(child.stdin);
+      }
+      child.on('close', (c, signal) => resolve(c ?? 128 + signalNumber(signal)));
+    });
+    const failure = runtimeFailure(logPath);
+    if (failure) throw failure;
+    return code;
+  } finally {
+    rmSync(logPath, { force: true });
+  }
+}
+
+/** The runtime's own error, if it failed to start the process, with podman's exit codes. */
+function runtimeFailure(logPath: string): TspodError | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const errors = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        return JSON.parse(line) as { level?: string; msg?: string };
+      } catch {
+        return {};
+      }
+    })
+    .filter((e) => e.level === 'error' && e.msg);
+  const last = errors[errors.length - 1];
+  if (!last?.msg) return undefined;
+  return ociError(last.msg);
+}
+
+/** Classifies a runtime's start error as podman does: 127 not found, 126 cannot invoke. */
+export function ociError(message: string): TspodError {
+  const msg = message.replace(/^exec failed: /, '');
+  if (/executable file not found|no such file or directory/i.test(msg)) {
+    return new TspodError(`${msg}: OCI runtime attempted to invoke a command that was not found`, { exitCode: 127 });
+  }
+  if (/permission denied/i.test(msg)) {
+    return new TspodError(`${msg}: OCI permission denied`, { exitCode: 126 });
+  }
+  return new TspodError(msg, { exitCode: 126 });
+}

@@ -1,0 +1,114 @@
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { MissingProgramError, TspodError } from '../../util/errors.js';
+
+/**
+ * The OCI runtime (runc or crun) driven as a program. Each storage root gets its
+ * own runtime state dir (`--root`), so two engines never see each other's containers.
+ */
+export class OciRuntime {
+  constructor(
+    readonly name: string,
+    readonly path: string,
+    readonly stateDir: string,
+    readonly extraFlags: string[] = [],
+  ) {}
+
+  /** The global flags every call passes. */
+  get globalArgs(): string[] {
+    return ['--root', this.stateDir, ...this.extraFlags];
+  }
+
+  start(id: string): void {
+    this.check(['start', id], 'start');
+  }
+
+  kill(id: string, signal: number, all = false): void {
+    this.check(['kill', ...(all ? ['--all'] : []), id, String(signal)], 'kill');
+  }
+
+  pause(id: string): void {
+    this.check(['pause', id], 'pause');
+  }
+
+  resume(id: string): void {
+    this.check(['resume', id], 'resume');
+  }
+
+  /** Removes the runtime's state for a stopped (or, with force, any) container; absent is fine. */
+  delete(id: string, force = false): void {
+    const r = this.exec(['delete', ...(force ? ['--force'] : []), id]);
+    if (r.status !== 0 && !/not exist|container not found|does not exist/.test(r.stderr)) {
+      throw new TspodError(`${this.name} delete ${id}: ${lastLine(r.stderr)}`);
+    }
+  }
+
+  /** `runc state`: undefined when the runtime does not know the container. */
+  state(id: string): { status: string; pid: number } | undefined {
+    const r = this.exec(['state', id]);
+    if (r.status !== 0) return undefined;
+    try {
+      const parsed = JSON.parse(r.stdout) as { status: string; pid: number };
+      return { status: parsed.status, pid: parsed.pid };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runs `runtime exec` in the foreground with the caller's stdio; resolves with its exit code. */
+  execProcess(id: string, processJsonPath: string, opts: { tty: boolean; detach: boolean; stdio: SpawnOptions['stdio'] }): Promise<number> {
+    const args = [...this.globalArgs, 'exec', '--process', processJsonPath, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id];
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.path, args, { stdio: opts.stdio });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
+    });
+  }
+
+  private check(args: string[], what: string): void {
+    const r = this.exec(args);
+    if (r.status !== 0) throw new TspodError(`${this.name} ${what}: ${lastLine(r.stderr)}`);
+  }
+
+  private exec(args: string[]): { status: number; stdout: string; stderr: string } {
+    const r = spawnSync(this.path, [...this.globalArgs, ...args], { encoding: 'utf8' });
+    if (r.error) throw new TspodError(`cannot run ${this.path}: ${r.error.message}`);
+    return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  const line = lines[lines.length - 1] ?? 'failed';
+  // runc's JSON log lines: {"level":"error","msg":"..."}
+  try {
+    const parsed = JSON.parse(line) as { msg?: string };
+    if (parsed.msg) return parsed.msg;
+  } catch {
+    // plain text
+  }
+  return line.replace(/^time=".*?" level=\w+ msg="(.*)"$/, '$1');
+}
+
+export function signalNumber(signal: NodeJS.Signals | null): number {
+  if (!signal) return 0;
+  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
+}
+
+/** Finds the runtime program: a path, or a name from containers.conf's [engine.runtimes]. */
+export function resolveRuntimePath(name: string, runtimes: Record<string, string[]>): string {
+  if (isAbsolute(name)) {
+    if (!existsSync(name)) throw new TspodError(`OCI runtime ${name} not found: install it or choose another with --runtime`);
+    return name;
+  }
+  const candidates = runtimes[name] ?? [];
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  if (name === 'runc' || name === 'crun') throw new MissingProgramError(name, name);
+  throw new TspodError(`OCI runtime "${name}" not found: name one from containers.conf [engine.runtimes] or give its path`);
+}

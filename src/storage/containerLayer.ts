@@ -1,0 +1,110 @@
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Store } from './store.js';
+import { MNT, syscalls } from '../os/syscalls.js';
+import { TspodError } from '../util/errors.js';
+
+/**
+ * A container's writable layer and root filesystem: an overlay mount of the
+ * image's layers (read-only) under the container's own upper dir.
+ *
+ *   <base>/containers/<id>/upper    what the container wrote
+ *   <base>/containers/<id>/work     overlayfs's work dir
+ *   <base>/containers/<id>/merged   the mounted root filesystem
+ *   <base>/containers/<id>/userdata hosts, resolv.conf, hostname, .containerenv, ctr.log
+ */
+export class ContainerLayers {
+  constructor(private readonly store: Store) {}
+
+  dir(id: string): string {
+    return join(this.store.base, 'containers', id);
+  }
+
+  userdata(id: string): string {
+    return join(this.dir(id), 'userdata');
+  }
+
+  mergedDir(id: string): string {
+    return join(this.dir(id), 'merged');
+  }
+
+  upperDir(id: string): string {
+    return join(this.dir(id), 'upper');
+  }
+
+  create(id: string): void {
+    if (this.store.driver !== 'overlay') {
+      throw new TspodError(`the ${this.store.driver} storage driver cannot run containers yet: use --storage-driver overlay`);
+    }
+    for (const sub of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(this.dir(id), sub), { recursive: true, mode: 0o700 });
+  }
+
+  /** Mounts the root filesystem (once; a second call finds it mounted) and returns its path. */
+  mount(id: string, imageTopLayer: string | null): string {
+    const merged = this.mergedDir(id);
+    if (isMountPoint(merged)) return merged;
+    const lowers = this.store.layerChain(imageTopLayer).reverse().map((l) => this.store.layerDiffDir(l.id));
+    if (lowers.length === 0) {
+      const empty = join(this.store.base, 'empty');
+      mkdirSync(empty, { recursive: true });
+      lowers.push(empty);
+    }
+    const options = (paths: string[]) =>
+      `lowerdir=${paths.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}`;
+    let data = options(lowers);
+    // mount(2) takes one page of options. Deep images overflow it with absolute
+    // paths; relative ones (resolved against the cwd at mount time) fit 4x more.
+    if (data.length >= 4000) {
+      const cwd = process.cwd();
+      const base = this.store.base;
+      process.chdir(base);
+      try {
+        data = options(lowers.map((p) => relative(base, p)));
+        syscalls().mount('overlay', merged, 'overlay', 0, data);
+      } finally {
+        process.chdir(cwd);
+      }
+      return merged;
+    }
+    syscalls().mount('overlay', merged, 'overlay', 0, data);
+    return merged;
+  }
+
+  unmount(id: string): void {
+    const merged = this.mergedDir(id);
+    for (let i = 0; i < 10 && isMountPoint(merged); i++) {
+      try {
+        syscalls().umount2(merged, 0);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EINVAL' || code === 'ENOENT') return;
+        if (code === 'EBUSY') syscalls().umount2(merged, MNT.DETACH);
+        else throw e;
+      }
+    }
+  }
+
+  /** Unmounts and deletes everything the container wrote. */
+  remove(id: string): void {
+    this.unmount(id);
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** Whether a path is a mount point, from this process's mountinfo. */
+export function isMountPoint(path: string): boolean {
+  return mountPoints().has(path);
+}
+
+export function mountPoints(): Set<string> {
+  const points = new Set<string>();
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const field = line.split(' ')[4];
+    if (field) points.add(unescapeMountPath(field));
+  }
+  return points;
+}
+
+function unescapeMountPath(path: string): string {
+  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
