@@ -40,6 +40,7 @@ test: setup
 
 bench: setup
 	@node --import tsx bench/images.ts
+	@node --import tsx bench/containers.ts
 
 clean:
 	rm -rf dist native/build

@@ -4,13 +4,14 @@
 // the code cache 107 ms, `node -e 0` 86 ms. Modules still initialise lazily
 // (esbuild's wrappers), so unused commands cost only their parse.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Containers call bin/tspod at any time (conmon's exit command), so a rebuild
+// must never leave a moment without a bundle: write beside it, then rename.
 await build({
   entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/tspod.cjs',
+  outfile: 'dist/tspod.cjs.new',
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -29,9 +30,11 @@ await build({
 
 // bin/launch.cjs runs the bundle through vm.Script, which has no loader for
 // dynamic import(): every import must have become a require.
-if (/\bimport\(["'`]/.test(readFileSync(new URL('../dist/tspod.cjs', import.meta.url), 'utf8'))) {
+if (/\bimport\(["'`]/.test(readFileSync(new URL('../dist/tspod.cjs.new', import.meta.url), 'utf8'))) {
   throw new Error('dist/tspod.cjs contains a dynamic import() of a module: import it statically instead');
 }
+rmSync(new URL('../dist/tspod.cjs.cache', import.meta.url), { force: true });
+renameSync(new URL('../dist/tspod.cjs.new', import.meta.url), new URL('../dist/tspod.cjs', import.meta.url));
 
 // Warm the code cache with a command that runs the engine and storage code,
 // so the cache holds their compiled functions too.

@@ -3,10 +3,12 @@ import { GLOBAL_VALUE_FLAGS } from './globalFlags.js';
 import type { GlobalOptions } from './globals.js';
 import type { CommandContext } from './command.js';
 import { VERSION } from '../version.js';
+import { trace } from '../util/trace.js';
 
 const PROGRAM = 'tspod';
 
 async function main(argv: string[]): Promise<number> {
+  trace('main');
   guardStdoutPipe();
   const located = locateCommandWords(argv);
   if (located.words.length === 0) {
@@ -77,6 +79,7 @@ async function runCommand(entry: CommandEntry, path: string, args: string[]): Pr
     throw e;
   }
   const opts = cmd.opts() as GlobalOptions & Record<string, unknown>;
+  trace('parsed');
   const ctx = makeContext(opts);
   const code = await spec.run(ctx, parsedArgs, opts);
   return code ?? 0;

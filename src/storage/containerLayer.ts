@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Store } from './store.js';
 import { MNT, syscalls } from '../os/syscalls.js';
@@ -36,7 +36,11 @@ export class ContainerLayers {
     if (this.store.driver !== 'overlay') {
       throw new TspodError(`the ${this.store.driver} storage driver cannot run containers yet: use --storage-driver overlay`);
     }
-    for (const sub of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(this.dir(id), sub), { recursive: true, mode: 0o700 });
+    mkdirSync(this.dir(id), { recursive: true, mode: 0o700 });
+    // The upper dir's mode becomes the container's `/`: it must be the usual 0755.
+    mkdirSync(join(this.dir(id), 'upper'), { mode: 0o755 });
+    chmodSync(join(this.dir(id), 'upper'), 0o755);
+    for (const sub of ['work', 'merged', 'userdata']) mkdirSync(join(this.dir(id), sub), { mode: 0o700 });
   }
 
   /** Mounts the root filesystem (once; a second call finds it mounted) and returns its path. */

@@ -33,7 +33,8 @@ export class Sandbox {
 
   /** Runs tspod synchronously with this sandbox's storage. */
   run(args: string[], opts: { input?: Buffer | string } = {}): RunResult {
-    const r = spawnSync(TSPOD, [...this.globalArgs, ...args], { input: opts.input, env: this.env, maxBuffer: 1 << 30 });
+    // A hung command fails its test instead of hanging the whole run.
+    const r = spawnSync(TSPOD, [...this.globalArgs, ...args], { input: opts.input, env: this.env, maxBuffer: 1 << 30, timeout: 180_000 });
     return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   }
 

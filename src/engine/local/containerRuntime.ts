@@ -17,11 +17,19 @@ import { findConmon, launchConmon } from '../oci/conmon.js';
 import { LOCK, syscalls } from '../../os/syscalls.js';
 import { selfExecutable } from '../../util/self.js';
 import { nowRfc3339Nano } from '../../util/time.js';
+import { trace } from '../../util/trace.js';
 import type { ImageConfig } from '../../image/oci.js';
 import { ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_STOP_TIMEOUT = 10;
+
+/**
+ * An attached client (run without -d) cleans up itself and writes its pid
+ * here; bin/tspod then ends conmon's exit command without starting Node while
+ * that pid lives, which saves a whole Node start competing for the CPU.
+ */
+export const OWNER_FILE = 'cleanup-owner';
 
 /** What a container is doing right now, read from the exit file and /proc without writing anything. */
 export interface Observed {
@@ -102,6 +110,7 @@ export class ContainerRuntime {
   // ---------------------------------------------------------------- create
 
   create(spec: ContainerSpec): ContainerRecord {
+    trace('create');
     const store = this.runtime.store;
     const { image, matchedName } = lookupImage(store, this.runtime.registriesConf, spec.image);
     const imageConfig = JSON.parse(image.config.toString()) as ImageConfig;
@@ -156,9 +165,11 @@ export class ContainerRuntime {
       }
     }
     const record: ContainerRecord = { config, state: initialState() };
+    trace('config ready');
     this.layers.create(id);
     try {
       this.db.insert(record);
+      trace('inserted');
     } catch (e) {
       this.layers.remove(id);
       throw e;
@@ -203,17 +214,22 @@ export class ContainerRuntime {
    * Starts a created or exited container. `beforeStart` runs once the runtime
    * has created it and before its process runs (attach goes there).
    */
-  async start(id: string, beforeStart?: (record: ContainerRecord) => Promise<void> | void): Promise<ContainerRecord> {
+  async start(
+    id: string,
+    beforeStart?: (record: ContainerRecord) => Promise<void> | void,
+    consoleSize?: { rows: number; columns: number },
+  ): Promise<ContainerRecord> {
     return this.withLockAsync(id, async () => {
       let record = this.syncLocked(id);
       const status = record.state.status;
       if (status === 'running') return record;
       if (status === 'paused') throw new ContainerStateError(`container ${id} is paused: unpause it instead: container state improper`);
       if (status === 'removing') throw new ContainerStateError(`container ${id} is being removed: container state improper`);
-      if (status !== 'initialized') record = await this.initLocked(record);
+      if (status !== 'initialized') record = await this.initLocked(record, consoleSize);
       try {
         if (beforeStart) await beforeStart(record);
         this.ociFor(record.config).start(id);
+        trace('runtime started');
       } catch (e) {
         this.teardownLocked(record);
         this.db.updateState(id, (s) => ({ ...s, status: 'created', pid: 0, conmonPid: 0, error: (e as Error).message }));
@@ -224,7 +240,7 @@ export class ContainerRuntime {
   }
 
   /** Mounts, writes the bundle and has conmon create the container (podman's init). Lock held. */
-  private async initLocked(record: ContainerRecord): Promise<ContainerRecord> {
+  private async initLocked(record: ContainerRecord, consoleSize?: { rows: number; columns: number }): Promise<ContainerRecord> {
     const { config } = record;
     const id = config.id;
     const image = this.runtime.store.getImage(config.imageId);
@@ -236,7 +252,9 @@ export class ContainerRuntime {
     mkdirSync(dirname(this.exitFile(id)), { recursive: true });
     const oci = this.ociFor(config);
     try {
+      trace('init');
       const rootfs = this.layers.mount(id, image.topLayer);
+      trace('mounted');
       const user = resolveUser(rootfs, config.process.user, config.spec.groupAdd);
       ensureWorkdir(rootfs, config.process.cwd, user.uid, user.gid);
       const files = writeContainerFiles(this.layers.userdata(id), config);
@@ -252,7 +270,9 @@ export class ContainerRuntime {
         cgroupManager: this.runtime.cgroupManager,
         initPath: config.spec.init ? this.initBinary() : undefined,
       });
+      if (consoleSize && config.process.terminal) ociSpec.process.consoleSize = { height: consoleSize.rows, width: consoleSize.columns };
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec));
+      trace('bundle written');
       if (config.logDriver === 'k8s-file') mkdirSync(dirname(config.logPath), { recursive: true });
       const persistDir = join(this.runBase, 'persist', id);
       mkdirSync(persistDir, { recursive: true });
@@ -271,10 +291,11 @@ export class ContainerRuntime {
         logPath: config.logPath,
         terminal: config.process.terminal,
         stdin: config.spec.stdin === true,
-        exitCommand: [selfExecutable(), ...this.exitCommandGlobals(), 'container', 'cleanup', id],
+        exitCommand: [selfExecutable(), '--cleanup-owner', join(bundle, OWNER_FILE), ...this.exitCommandGlobals(), 'container', 'cleanup', id],
         logLevel: this.runtime.globals.logLevel,
         env: process.env,
       });
+      trace('conmon reported pid');
       const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
       return (
         this.db.updateState(id, (s) => ({
@@ -450,10 +471,14 @@ export class ContainerRuntime {
   /** Releases what a run holds: the runtime's state and the root filesystem mount. */
   private teardownLocked(record: ContainerRecord): void {
     const id = record.config.id;
-    try {
-      this.ociFor(record.config).delete(id, true);
-    } catch {
-      // a runtime that no longer knows it is what we want
+    const oci = this.ociFor(record.config);
+    // Only a container the runtime holds state for costs a runtime call.
+    if (existsSync(join(oci.stateDir, id))) {
+      try {
+        oci.delete(id, true);
+      } catch {
+        // a runtime that no longer knows it is what we want
+      }
     }
     this.layers.unmount(id);
   }

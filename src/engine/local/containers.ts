@@ -16,12 +16,13 @@ import type {
 } from '../types.js';
 import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { ContainerRecord } from './containerRecord.js';
-import { ContainerRuntime, parseSignal } from './containerRuntime.js';
+import { ContainerRuntime, OWNER_FILE, parseSignal } from './containerRuntime.js';
 import { AttachSocket, resizeTerminal, STREAM_STDERR } from '../oci/attach.js';
 import { resolveUser } from './containerFiles.js';
 import { containerInspect } from './containerInspect.js';
 import { filterContainers } from './containerFilters.js';
 import { goTimeString, unixSeconds } from '../../util/time.js';
+import { trace } from '../../util/trace.js';
 import { ContainerStateError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
@@ -101,9 +102,14 @@ export class LocalContainers implements ContainersEngine {
     this.requireStore(nameOrId);
     const record = this.rt.db.require(nameOrId);
     let session: AttachSession | undefined;
-    await this.rt.start(record.config.id, (created) => {
-      session = this.openAttach(created, streams);
-    });
+    await this.rt.start(
+      record.config.id,
+      (created) => {
+        writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
+        session = this.openAttach(created, streams);
+      },
+      streams.terminal?.size(),
+    );
     return this.finishAttach(record.config.id, session!, streams);
   }
 
@@ -129,13 +135,18 @@ export class LocalContainers implements ContainersEngine {
     const stopProxy = streams.sigProxy ? proxySignals(this.rt, record) : () => {};
     try {
       const outcome = await session.run();
-      if (outcome === 'detached') return { detached: true };
+      if (outcome === 'detached') {
+        rmSync(join(this.rt.bundleDir(id), OWNER_FILE), { force: true });
+        return { detached: true };
+      }
       await this.rt.waitForExit(record);
+      trace('exited');
+      const code = exitCodeFromFile(this.rt.exitFile(id));
       await drain(streams.stdout);
-      const result = await this.rt.cleanup(id);
-      const code = result === 'removed' || result === 'gone' ? exitCodeFromFile(this.rt.exitFile(id)) : undefined;
+      await this.rt.cleanup(id);
+      trace('cleaned up');
       const after = this.rt.db.get(id);
-      return { detached: false, exitCode: after ? after.state.exitCode : code ?? lastExit.get(id) ?? 0 };
+      return { detached: false, exitCode: code ?? after?.state.exitCode ?? lastExit.get(id) ?? 0 };
     } finally {
       stopProxy();
     }
@@ -192,6 +203,11 @@ export class LocalContainers implements ContainersEngine {
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
 
+  /** rmi --force: every container of the image goes first. */
+  async removeUsingImage(imageId: string): Promise<void> {
+    for (const { id } of this.runtime.store.containersUsingImage(imageId)) await this.rt.remove(id, { force: true, timeout: 0 });
+  }
+
   async cleanup(names: string[], opts: { remove?: boolean } = {}): Promise<ContainerActionReport[]> {
     const reports: ContainerActionReport[] = [];
     if (!this.hasStore()) return reports;
@@ -215,10 +231,11 @@ export class LocalContainers implements ContainersEngine {
   async list(opts: ContainerListOptions): Promise<ContainerSummary[]> {
     if (!this.hasStore()) return [];
     const records = this.rt.db.list();
+    // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
     let summaries = records.map((r) => this.summary(r, opts.size === true));
-    if (!opts.all && !opts.last) summaries = summaries.filter((s) => s.State === 'running' || s.State === 'paused');
     if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters);
-    if (opts.last !== undefined && opts.last > 0) summaries = summaries.sort((a, b) => b.Created - a.Created).slice(0, opts.last);
+    if (!opts.all && !opts.last) summaries = summaries.filter((s) => s.State === 'running');
+    if (opts.last !== undefined && opts.last > 0) summaries = summaries.slice(-opts.last);
     return summaries;
   }
 
@@ -576,7 +593,7 @@ function delay(ms: number): Promise<void> {
 export function humanStatus(status: string, exitCode: number, startedAt: string, finishedAt: string, now = Date.now()): string {
   switch (status) {
     case 'running':
-      return `Up ${humanDurationSince(startedAt, now)}`;
+      return `Up ${humanDurationSince(startedAt, now)} ago`;
     case 'paused':
       return `Paused`;
     case 'exited':

@@ -7,9 +7,10 @@ import { LocalContainers } from './containers.js';
 
 export function createLocalEngine(globals: EngineOptions): Engine {
   const runtime = new Runtime(globals);
+  const containers = new LocalContainers(runtime);
   return {
-    containers: new LocalContainers(runtime),
-    images: new LocalImages(runtime),
+    containers,
+    images: new LocalImages(runtime, (imageId) => containers.removeUsingImage(imageId)),
     system: new LocalSystem(runtime),
     close: () => runtime.close(),
   };

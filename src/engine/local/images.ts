@@ -21,8 +21,14 @@ import { lookupImage, findImage, stripTag, storageName } from './imageLookup.js'
 import { imageFilter } from './imageFilters.js';
 import { NoSuchImageError, TspodError } from '../../util/errors.js';
 
+/** How image removal with --force gets rid of the containers using an image (the containers group does it). */
+export type RemoveContainersOfImage = (imageId: string) => Promise<void>;
+
 export class LocalImages implements ImagesEngine {
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly removeContainersOf: RemoveContainersOfImage = async () => {},
+  ) {}
 
   private get store() {
     return this.runtime.store;
@@ -178,13 +184,19 @@ export class LocalImages implements ImagesEngine {
       return report;
     }
     if (opts.all) {
-      for (const image of this.store.listImages()) this.removeImage(image, undefined, opts, report);
+      for (const image of this.store.listImages()) {
+        try {
+          await this.removeImage(image, undefined, opts, report);
+        } catch (e) {
+          report.errors.push({ name: image.id, error: e as Error });
+        }
+      }
       return report;
     }
     for (const name of names) {
       try {
         const { image, matchedName } = lookupImage(this.store, this.runtime.registriesConf, name);
-        this.removeImage(image, matchedName, opts, report);
+        await this.removeImage(image, matchedName, opts, report);
       } catch (e) {
         if (opts.ignore && e instanceof NoSuchImageError) continue;
         report.errors.push({ name, error: e as Error });
@@ -194,12 +206,13 @@ export class LocalImages implements ImagesEngine {
   }
 
   /** podman's rmi: a name given for an image with other names only untags it. */
-  private removeImage(image: ImageRecord, matchedName: string | undefined, opts: { force?: boolean }, report: ImageRemoveReport): void {
+  private async removeImage(image: ImageRecord, matchedName: string | undefined, opts: { force?: boolean }, report: ImageRemoveReport): Promise<void> {
     if (matchedName && image.names.length > 1) {
       this.store.removeName(image.id, matchedName);
       report.untagged.push(matchedName);
       return;
     }
+    if (opts.force && this.store.containersUsingImage(image.id).length > 0) await this.removeContainersOf(image.id);
     this.store.deleteImage(image.id);
     report.untagged.push(...image.names);
     report.deleted.push(image.id);

@@ -126,7 +126,7 @@ function readSyncMessage(pipe: Readable): Promise<SyncMessage> {
 
 /** The runtime's create error as podman shows it (`runc: ...`), classified 126/127. */
 function runtimeError(runtimeName: string, message: string): TspodError {
-  const text = message.replace(/^.*?msg="(.*)".*$/s, '$1').trim();
+  const text = message.replace(/^.*?msg="(.*)".*$/s, '$1').replace(/\\"/g, '"').trim();
   const classified = ociError(text);
   classified.message = `${runtimeName}: ${classified.message}`;
   return classified;

@@ -3,6 +3,7 @@
  * (capabilities, masked and read-only paths, /dev, seccomp, cgroup limits)
  * with the user's spec applied on top.
  */
+import { readFileSync } from 'node:fs';
 import type { ContainerConfig } from '../local/containerRecord.js';
 import type { MountSpec } from '../spec/containerSpec.js';
 import { seccompForContainer, findSeccompProfile } from './seccomp.js';
@@ -32,6 +33,7 @@ export interface OciSpec {
   ociVersion: string;
   process: {
     terminal?: boolean;
+    consoleSize?: { height: number; width: number };
     user: { uid: number; gid: number; umask?: number; additionalGids?: number[] };
     args: string[];
     env: string[];
@@ -59,15 +61,31 @@ export interface OciSpec {
   };
 }
 
+/** Capabilities by number (linux/capability.h). */
 export const ALL_CAPABILITIES = [
-  'CAP_AUDIT_CONTROL', 'CAP_AUDIT_READ', 'CAP_AUDIT_WRITE', 'CAP_BLOCK_SUSPEND', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER',
-  'CAP_KILL', 'CAP_LEASE', 'CAP_LINUX_IMMUTABLE', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE', 'CAP_MKNOD', 'CAP_NET_ADMIN',
-  'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_PERFMON', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP',
-  'CAP_SETUID', 'CAP_SYSLOG', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_CHROOT', 'CAP_SYS_MODULE', 'CAP_SYS_NICE',
-  'CAP_SYS_PACCT', 'CAP_SYS_PTRACE', 'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG',
-  'CAP_WAKE_ALARM',
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
+  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
+  'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
+
+/**
+ * What "all capabilities" means here: those in this process's bounding set
+ * (a container cannot get more; some hosts withhold a few, e.g. CAP_SYS_RESOURCE).
+ */
+export function hostCapabilities(): string[] {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('CapBnd:'));
+    if (!line) return [...ALL_CAPABILITIES];
+    const mask = BigInt(`0x${line.split(/\s+/)[1]}`);
+    return ALL_CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+  } catch {
+    return [...ALL_CAPABILITIES];
+  }
+}
 
 const MASKED_PATHS = [
   '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
@@ -86,11 +104,11 @@ export function normalizeCapability(name: string): string {
 
 /** The capability set: the defaults, minus --cap-drop, plus --cap-add (ALL works both ways). */
 export function containerCapabilities(defaults: string[], add: string[] = [], drop: string[] = [], privileged = false): string[] {
-  if (privileged) return [...ALL_CAPABILITIES];
+  if (privileged) return hostCapabilities();
   const adds = add.map(normalizeCapability);
   const drops = drop.map(normalizeCapability);
   let caps = drops.includes('ALL') ? [] : defaults.map(normalizeCapability).filter((c) => !drops.includes(c));
-  if (adds.includes('ALL')) caps = ALL_CAPABILITIES.filter((c) => !drops.includes(c));
+  if (adds.includes('ALL')) caps = hostCapabilities().filter((c) => !drops.includes(c));
   for (const cap of adds) if (cap !== 'ALL' && !caps.includes(cap)) caps.push(cap);
   return caps;
 }

@@ -1,0 +1,349 @@
+/**
+ * podman's `ps --filter` over container summaries (pkg/domain/filters/containers.go in podman 4.3).
+ *
+ * Values of one key OR, except `label` (every value must match) and `until` (exactly one value);
+ * different keys AND. Where podman 4.3 is stricter than later podman and Docker (`ancestor`, `label!`),
+ * this matches everything podman 4.3 matches and a little more.
+ */
+import type { ContainerSummary } from '../types.js';
+import { InvalidArgumentError } from '../../util/errors.js';
+
+type Predicate = (c: ContainerSummary) => boolean;
+
+const STATUS_VALUES = ['unknown', 'created', 'initialized', 'running', 'stopped', 'paused', 'exited', 'removing'];
+const RESTART_POLICIES = ['none', 'no', 'always', 'on-failure', 'unless-stopped'];
+
+export function filterContainers(list: ContainerSummary[], filters: string[], now: Date = new Date()): ContainerSummary[] {
+  const byKey = new Map<string, string[]>();
+  for (const f of filters) {
+    const eq = f.indexOf('=');
+    if (eq < 0) throw new InvalidArgumentError(`invalid filter ${JSON.stringify(f)}`);
+    const key = f.slice(0, eq);
+    byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
+  }
+  const predicates = [...byKey].map(([key, values]) => predicateFor(key, values, list, now)).filter((p) => p !== null);
+  return list.filter((c) => predicates.every((p) => p(c)));
+}
+
+/** A key's predicate, or null when it cannot be evaluated from a summary (restart-policy). */
+function predicateFor(key: string, values: string[], list: ContainerSummary[], now: Date): Predicate | null {
+  switch (key) {
+    case 'id':
+      return (c) => values.some((v) => goRegexpMatch(v, c.Id));
+    case 'name':
+      return (c) => values.some((v) => goRegexpMatch(v, c.Names[0] ?? ''));
+    case 'label':
+      return (c) => matchLabels(values, c.Labels ?? {});
+    case 'label!':
+      return (c) => values.every((v) => !matchLabels([v], c.Labels ?? {}));
+    case 'exited': {
+      const codes = values.map(parseExitCode);
+      return (c) => c.Exited && codes.includes(c.ExitCode);
+    }
+    case 'status': {
+      for (const v of values) if (!STATUS_VALUES.includes(v)) throw new InvalidArgumentError(`unknown container state: ${v}: invalid argument`);
+      const wanted = values.map((v) => (v === 'stopped' ? 'exited' : v));
+      return (c) => wanted.includes(normalState(c.State));
+    }
+    case 'ancestor':
+      return (c) => values.some((v) => matchAncestor(v, c));
+    case 'before': {
+      const limit = earliestCreated(values, list);
+      return (c) => createdNanos(c) < limit;
+    }
+    case 'since': {
+      const limit = earliestCreated(values, list);
+      return (c) => createdNanos(c) > limit;
+    }
+    case 'until': {
+      if (values.length !== 1) throw new InvalidArgumentError('specify exactly one timestamp for until');
+      const until = parseUntilTimestamp(values[0]!, now);
+      return (c) => createdNanos(c) < until;
+    }
+    case 'pod': {
+      const pods = new Set(values.flatMap((v) => lookupPod(v, list)));
+      return (c) => c.Pod !== '' && pods.has(c.Pod);
+    }
+    case 'network':
+      return (c) => c.Networks.some((n) => values.includes(n));
+    case 'volume':
+      // The summary lists mount destinations only, so `SOURCE:DEST` is matched on DEST alone.
+      return (c) => values.some((v) => c.Mounts.includes(v.includes(':') ? v.slice(v.indexOf(':') + 1) : v));
+    case 'health':
+      // podman matches only containers that have a healthcheck; there are none yet.
+      return () => false;
+    case 'restart-policy': {
+      const invalid = values.filter((v) => !RESTART_POLICIES.includes(v));
+      if (invalid.length > 0) throw new InvalidArgumentError(`${invalid.join(', ')} invalid restart ${invalid.length > 1 ? 'policies' : 'policy'}`);
+      return null;
+    }
+    default:
+      throw new InvalidArgumentError(`${key} is an invalid filter`);
+  }
+}
+
+/** podman's state names: its "configured" is printed "created", and a "stopped" container counts as exited. */
+function normalState(state: string): string {
+  if (state === 'configured') return 'created';
+  if (state === 'stopped') return 'exited';
+  return state;
+}
+
+/** Go's regexp.MatchString: unanchored; an invalid pattern matches nothing. A leading `(?i)` etc. becomes a flag. */
+function goRegexpMatch(pattern: string, text: string): boolean {
+  const flags = /^\(\?([ims]+)\)/.exec(pattern);
+  try {
+    return new RegExp(flags ? pattern.slice(flags[0].length) : pattern, flags ? [...new Set(flags[1])].join('') : '').test(text);
+  } catch {
+    return false;
+  }
+}
+
+/** containers/common MatchLabelFilters: every `key[=value]` must be a label; `*` in a key globs. */
+function matchLabels(filterValues: string[], labels: Record<string, string>): boolean {
+  return filterValues.every((filter) => {
+    const eq = filter.indexOf('=');
+    const key = eq < 0 ? filter : filter.slice(0, eq);
+    const value = eq < 0 ? '' : filter.slice(eq + 1);
+    return Object.entries(labels).some(([k, v]) => (value === '' || v === value) && (k === key || (key.includes('*') && globMatch(`*${key}*`, k))));
+  });
+}
+
+/** Go's filepath.Match (`/` never occurs: podman swaps it out first); a bad pattern matches nothing. */
+function globMatch(pattern: string, name: string): boolean {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '*') re += '.*';
+    else if (ch === '?') re += '.';
+    else if (ch === '\\') re += escapeRegExp(pattern[++i] ?? '\\');
+    else if (ch === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) return false;
+      re += `[${pattern.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else re += escapeRegExp(ch);
+  }
+  try {
+    return new RegExp(`^${re}$`, 's').test(name);
+  } catch {
+    return false;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** strconv.ParseInt(v, 10, 32), failing with podman's message (which quotes the failed number as a rune). */
+function parseExitCode(value: string): number {
+  const syntaxOk = /^[+-]?\d+$/.test(value);
+  const n = syntaxOk ? Number(value) : 0;
+  if (syntaxOk && n >= -(2 ** 31) && n < 2 ** 31) return n;
+  const rune = syntaxOk ? "'\uFFFD'" : "'\\x00'";
+  const reason = syntaxOk ? 'value out of range' : 'invalid syntax';
+  throw new InvalidArgumentError(`exited code out of range ${rune}: strconv.ParseInt: parsing ${JSON.stringify(value)}: ${reason}`);
+}
+
+/** Docker's ancestor forms: the image ID or a prefix of it, the name, the name without `:latest`, short names. */
+function matchAncestor(value: string, c: ContainerSummary): boolean {
+  const id = value.replace(/^sha256:/, '');
+  if (id !== '' && /^[0-9a-f]+$/.test(id) && c.ImageID.startsWith(id)) return true;
+  return c.Image !== '' && imageNameForms(c.Image).includes(value);
+}
+
+function imageNameForms(name: string): string[] {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  const untagged = colon > slash && name.slice(colon + 1) === 'latest' ? [name, name.slice(0, colon)] : [name];
+  const forms = [...untagged];
+  for (const prefix of ['localhost/', 'docker.io/library/', 'docker.io/']) {
+    for (const form of untagged) if (form.startsWith(prefix)) forms.push(form.slice(prefix.length));
+  }
+  return forms;
+}
+
+/** libpod's LookupContainer over the listed containers: full ID, name, then a unique ID prefix. */
+function lookupContainer(value: string, list: ContainerSummary[]): ContainerSummary {
+  if (value === '') throw new InvalidArgumentError('name or ID cannot be empty');
+  const exact = list.find((c) => c.Id === value) ?? list.find((c) => c.Names.includes(value));
+  if (exact) return exact;
+  const prefixed = list.filter((c) => c.Id.startsWith(value));
+  if (prefixed.length > 1) throw new InvalidArgumentError(`more than one result for container ID ${value}: container already exists`);
+  if (prefixed.length === 0) throw new InvalidArgumentError(`no container with name or ID ${JSON.stringify(value)} found: no such container`);
+  return prefixed[0]!;
+}
+
+/** before/since with several containers compare against the earliest of them, as podman does. */
+function earliestCreated(values: string[], list: ContainerSummary[]): bigint {
+  return values.map((v) => createdNanos(lookupContainer(v, list))).reduce((a, b) => (b < a ? b : a));
+}
+
+/** The pod IDs a `pod=` value names: an ID, a name or a unique ID prefix; an unknown pod names none. */
+function lookupPod(value: string, list: ContainerSummary[]): string[] {
+  const pods = new Map(list.filter((c) => c.Pod !== '').map((c) => [c.Pod, c.PodName]));
+  const exact = [...pods].filter(([id, name]) => id === value || name === value);
+  if (exact.length > 0) return exact.map(([id]) => id);
+  const prefixed = [...pods.keys()].filter((id) => value !== '' && id.startsWith(value));
+  return prefixed.length === 1 ? prefixed : [];
+}
+
+/** The creation time in nanoseconds: CreatedAt (Go's time String) keeps them, Created only seconds. */
+export function createdNanos(c: ContainerSummary): bigint {
+  const m = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([+-])(\d\d)(\d\d)/.exec(c.CreatedAt);
+  if (!m) return BigInt(c.Created) * NS_PER_S;
+  const [, y, mo, d, h, mi, s, frac = '', sign, oh, om] = m;
+  const offset = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+  const seconds = utcSeconds(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)) - offset * 60;
+  return BigInt(seconds) * NS_PER_S + BigInt(frac.padEnd(9, '0'));
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+function utcSeconds(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getTime() / 1000;
+}
+
+// ------------------------------------------------------------------ until: containers/common timetype
+
+/**
+ * The `until` limit in Unix nanoseconds: a Go duration before `now`, an RFC 3339-like date or time
+ * (local time without a zone), or Unix seconds with optional fraction.
+ */
+export function parseUntilTimestamp(value: string, now: Date): bigint {
+  const duration = value === '0' ? null : parseGoDuration(value);
+  if (duration !== null) return BigInt(Math.floor((now.getTime() - duration / 1e6) / 1000)) * NS_PER_S;
+  const zoned = /[zZ+]/.test(value) || value.split('-').length - 1 === 3;
+  const layout = timeLayout(value, zoned);
+  try {
+    return parseGoTime(layout, value, zoned ? null : -now.getTimezoneOffset());
+  } catch (error) {
+    if (value.includes('-')) throw error;
+    const ts = /^([+-]?\d+)(?:\.([+-]?\d+))?$/.exec(value);
+    if (!ts) throw new InvalidArgumentError(`failed to parse value as time or duration: ${JSON.stringify(value)}`);
+    const fraction = ts[2] === undefined ? 0 : Math.trunc(Number(ts[2]) * 10 ** (9 - ts[2].length));
+    return BigInt(ts[1]!) * NS_PER_S + BigInt(fraction);
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration in nanoseconds, or null when it is not one. */
+function parseGoDuration(value: string): number | null {
+  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+|0)$/.exec(value);
+  if (!m) return null;
+  let total = 0;
+  for (const part of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * DURATION_UNITS[part[2]!]!;
+  return m[1] === '-' ? -total : total;
+}
+
+/** timetype.GetTimestamp's choice of layout. */
+function timeLayout(value: string, zoned: boolean): string {
+  if (value.includes('.')) return zoned ? '2006-01-02T15:04:05.999999999Z07:00' : '2006-01-02T15:04:05.999999999';
+  if (value.includes('T')) {
+    let colons = value.split(':').length - 1;
+    if (zoned && !/[zZ]/.test(value) && colons > 0) colons--;
+    const time = ['15', '15:04', '15:04:05'][Math.min(colons, 2)]!;
+    return `2006-01-02T${time}${zoned ? 'Z07:00' : ''}`;
+  }
+  return zoned ? '2006-01-02Z07:00' : '2006-01-02';
+}
+
+const LAYOUT_ELEMENTS = /2006|01|02|15|04|05|\.999999999|Z07:00/g;
+
+/**
+ * Go's time.Parse for the few layouts above, with its error messages. `offsetMinutes` is the fixed zone
+ * of a layout without one (null when the layout has a zone).
+ */
+function parseGoTime(layout: string, value: string, offsetMinutes: number | null): bigint {
+  const fail = (valueElem: string, layoutElem: string): never => {
+    throw new InvalidArgumentError(`parsing time ${JSON.stringify(value)} as ${JSON.stringify(layout)}: cannot parse ${JSON.stringify(valueElem)} as ${JSON.stringify(layoutElem)}`);
+  };
+  const outOfRange = (what: string): never => {
+    throw new InvalidArgumentError(`parsing time ${JSON.stringify(value)}: ${what} out of range`);
+  };
+  const t = { year: 0, month: 1, day: 1, hour: 0, minute: 0, second: 0, nanos: 0, offset: offsetMinutes ?? 0 };
+  const elements = [...layout.matchAll(LAYOUT_ELEMENTS)];
+  let rest = value;
+  let at = 0;
+  const number = (elem: string, fixed: boolean): number => {
+    const m = (fixed ? /^\d\d/ : /^\d\d?/).exec(rest);
+    if (!m) fail(rest, elem);
+    rest = rest.slice(m![0].length);
+    return Number(m![0]);
+  };
+  const fraction = (): void => {
+    const m = /^[.,](\d+)/.exec(rest);
+    if (!m) return;
+    t.nanos = Number(m[1]!.slice(0, 9).padEnd(9, '0'));
+    rest = rest.slice(m[0].length);
+  };
+  elements.forEach((match, i) => {
+    const literal = layout.slice(at, match.index);
+    if (!rest.startsWith(literal)) fail(rest, literal);
+    rest = rest.slice(literal.length);
+    at = match.index! + match[0].length;
+    const elem = match[0];
+    switch (elem) {
+      case '2006':
+        if (!/^\d{4}/.test(rest)) fail(rest, elem);
+        t.year = Number(rest.slice(0, 4));
+        rest = rest.slice(4);
+        break;
+      case '01':
+        t.month = number(elem, true);
+        if (t.month < 1 || t.month > 12) outOfRange('month');
+        break;
+      case '02':
+        t.day = number(elem, true);
+        break;
+      case '15':
+        t.hour = number(elem, false);
+        if (t.hour > 23) outOfRange('hour');
+        break;
+      case '04':
+        t.minute = number(elem, true);
+        if (t.minute > 59) outOfRange('minute');
+        break;
+      case '05':
+        t.second = number(elem, true);
+        if (t.second > 59) outOfRange('second');
+        // Go takes a fraction after the seconds even when the layout has none.
+        if (elements[i + 1]?.[0] !== '.999999999') fraction();
+        break;
+      case '.999999999':
+        fraction();
+        break;
+      case 'Z07:00': {
+        if (rest.startsWith('Z')) {
+          rest = rest.slice(1);
+          t.offset = 0;
+          break;
+        }
+        const m = /^([+-])(\d\d):(\d\d)/.exec(rest);
+        if (!m) fail(rest, elem);
+        const [, sign, hh, mm] = m!;
+        if (Number(hh) > 24) outOfRange('time zone offset hour');
+        if (Number(mm) > 60) outOfRange('time zone offset minute');
+        t.offset = (sign === '-' ? -1 : 1) * (Number(hh) * 60 + Number(mm));
+        rest = rest.slice(6);
+        break;
+      }
+    }
+  });
+  const trailing = layout.slice(at);
+  if (!rest.startsWith(trailing)) fail(rest, trailing);
+  rest = rest.slice(trailing.length);
+  if (rest !== '') throw new InvalidArgumentError(`parsing time ${JSON.stringify(value)}: extra text: ${JSON.stringify(rest)}`);
+  if (t.day < 1 || t.day > daysIn(t.month, t.year)) outOfRange('day');
+  const seconds = utcSeconds(t.year, t.month, t.day, t.hour, t.minute, t.second) - t.offset * 60;
+  return BigInt(seconds) * NS_PER_S + BigInt(t.nanos);
+}
+
+function daysIn(month: number, year: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
