@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: build a busybox image from Debian's busybox-static, load it into a
-# private tspod storage, list and inspect it, save it again and let skopeo read it.
+# private tspod storage, list and inspect it, save it again and let skopeo read
+# it, then run containers from it: one in the foreground, one web server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${TSPOD_DEMO_DIR:-/var/tmp/tspod-demo}
@@ -9,6 +10,7 @@ tspod=(./bin/tspod --root "$work/root" --runroot "$work/run")
 archive=$(node --import tsx test/fixtures/images.ts "$work/fixtures" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).busybox.ociArchive)')
 run() { echo "+ tspod $*"; "${tspod[@]}" "$@"; }
 run load -i "$archive"
+run tag localhost/tspod-test/busybox localhost/busybox
 run images
 run image inspect --format '{{.Id}} {{.Architecture}} {{.RootFS.Layers}}' localhost/tspod-test/busybox
 run image tree localhost/tspod-test/busybox
@@ -16,4 +18,13 @@ rm -f "$work/busybox-saved.tar"
 run save --format oci-archive -o "$work/busybox-saved.tar" localhost/tspod-test/busybox
 echo "+ skopeo inspect --config oci-archive:$work/busybox-saved.tar (diff ids)"
 skopeo inspect --config "oci-archive:$work/busybox-saved.tar" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).rootfs.diff_ids.join("\n"))'
-echo "Demo done. Containers arrive with the next milestone; storage is in $work."
+run rm -fa -t 0 >/dev/null
+run run --rm localhost/busybox echo hello from a container
+run run -d --name web localhost/busybox httpd -f -p 8080 -h /etc
+run ps
+run exec web sh -c 'wget -q -O - http://127.0.0.1:8080/hostname'
+run logs web
+run stop -t 1 web 2>/dev/null
+run ps -a
+run rm web
+echo "Demo done. Storage is in $work (tspod --root $work/root --runroot $work/run ...)."

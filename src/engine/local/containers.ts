@@ -203,6 +203,14 @@ export class LocalContainers implements ContainersEngine {
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
 
+  /** For `info`: how many containers there are, by state. */
+  async counts(): Promise<{ number: number; paused: number; running: number; stopped: number }> {
+    const all = await this.list({ all: true });
+    const running = all.filter((c) => c.State === 'running').length;
+    const paused = all.filter((c) => c.State === 'paused').length;
+    return { number: all.length, paused, running, stopped: all.length - running - paused };
+  }
+
   /** rmi --force: every container of the image goes first. */
   async removeUsingImage(imageId: string): Promise<void> {
     for (const { id } of this.runtime.store.containersUsingImage(imageId)) await this.rt.remove(id, { force: true, timeout: 0 });

@@ -11,7 +11,7 @@ export function createLocalEngine(globals: EngineOptions): Engine {
   return {
     containers,
     images: new LocalImages(runtime, (imageId) => containers.removeUsingImage(imageId)),
-    system: new LocalSystem(runtime),
+    system: new LocalSystem(runtime, () => containers.counts()),
     close: () => runtime.close(),
   };
 }

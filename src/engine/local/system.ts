@@ -6,8 +6,13 @@ import type { SystemEngine, SystemInfo } from '../types.js';
 import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
 
+export type ContainerCounts = { number: number; paused: number; running: number; stopped: number };
+
 export class LocalSystem implements SystemEngine {
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly containerCounts: () => Promise<ContainerCounts> = async () => ({ number: 0, paused: 0, running: 0, stopped: 0 }),
+  ) {}
 
   async info(): Promise<SystemInfo> {
     const store = this.runtime.store;
@@ -47,7 +52,7 @@ export class LocalSystem implements SystemEngine {
         graphRoot: store.options.graphRoot,
         runRoot: store.options.runRoot,
         imageStore: { number: imageCount },
-        containerStore: { number: 0, paused: 0, running: 0, stopped: 0 },
+        containerStore: await this.containerCounts(),
       },
       registries: { search: this.runtime.registriesConf.unqualifiedSearchRegistries },
       plugins: { log: ['k8s-file', 'none', 'passthrough'], network: ['bridge', 'macvlan'], volume: ['local'] },

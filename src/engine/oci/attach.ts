@@ -39,22 +39,30 @@ export class AttachSocket {
     }
   }
 
+  /** Writes in order; shutdown waits for them (else the end of stdin could overtake its data). */
+  private pending: Promise<void> = Promise.resolve();
+
   /** Sends stdin data, split into packets conmon reads whole. */
-  async write(data: Buffer): Promise<void> {
-    for (let offset = 0; offset < data.length && !this.closed; offset += MAX_PACKET) {
-      const chunk = data.subarray(offset, offset + MAX_PACKET);
-      await new Promise<void>((resolve) => write(this.fd, chunk, () => resolve()));
-    }
+  write(data: Buffer): Promise<void> {
+    this.pending = this.pending.then(async () => {
+      for (let offset = 0; offset < data.length && !this.closed; offset += MAX_PACKET) {
+        const chunk = data.subarray(offset, offset + MAX_PACKET);
+        await new Promise<void>((resolve) => write(this.fd, chunk, () => resolve()));
+      }
+    });
+    return this.pending;
   }
 
   /** Our stdin ended: conmon closes the container's stdin in turn. */
   closeWrite(): void {
-    if (this.closed) return;
-    try {
-      syscalls().shutdown(this.fd, 1);
-    } catch {
-      // already gone
-    }
+    this.pending = this.pending.then(() => {
+      if (this.closed) return;
+      try {
+        syscalls().shutdown(this.fd, 1);
+      } catch {
+        // already gone
+      }
+    });
   }
 
   close(): void {
@@ -65,7 +73,8 @@ export class AttachSocket {
     } catch {
       // already gone
     }
-    close(this.fd, () => {});
+    // Never close under an in-flight write: the fd number could be reused meanwhile.
+    void this.pending.finally(() => close(this.fd, () => {}));
   }
 }
 
