@@ -68,6 +68,18 @@ describe('run in the foreground', { timeout: 120_000 }, () => {
     assert.equal(box.ok(['ps', '-aq']), '', '--rm removed the containers');
   });
 
+  test('--log-driver passthrough hands the container this process\'s stdio; none keeps no log', () => {
+    const r = box.run(['run', '--rm', '--log-driver', 'passthrough', IMG, 'sh', '-c', 'echo through; echo err >&2; exit 6']);
+    assert.equal(r.code, 6, r.stderr);
+    assert.equal(r.stdout, 'through\n');
+    assert.equal(r.stderr, 'err\n');
+    box.ok(['run', '--name', 'nolog', '--log-driver', 'none', IMG, 'echo', 'unlogged']);
+    const logs = box.run(['logs', 'nolog']);
+    assert.equal(logs.code, 125);
+    assert.match(logs.stderr, /"none" log driver, cannot read back logs/);
+    box.ok(['rm', 'nolog']);
+  });
+
   test('passes stdin with -i and closes it at its end', () => {
     const r = box.run(['run', '--rm', '-i', IMG, 'sh', '-c', 'cat; echo done'], { input: 'line one\nline two\n' });
     assert.equal(r.code, 0, r.stderr);
@@ -141,6 +153,8 @@ describe('bad input: one clear line, podman\'s exit codes', { timeout: 120_000 }
     { args: ['run', '--rm', IMG, '/etc/passwd'], code: 126, stderr: /^Error: runc: .*permission denied: OCI permission denied\n$/ },
     { args: ['run', '--rm', '-u', 'nobody2', IMG, 'true'], code: 126, stderr: /^Error: unable to find user nobody2: no matching entries in passwd file\n$/ },
     { args: ['run', '--rm', '--restart', 'always', IMG, 'true'], code: 125, stderr: /conflicts with --restart/ },
+    { args: ['run', '--rm', '--cgroups', 'disabled', IMG, 'true'], code: 125, stderr: /^Error: --cgroups=disabled needs crun: runc always puts a container in a cgroup/ },
+    { args: ['run', '-d', '--log-driver', 'passthrough', IMG, 'true'], code: 125, stderr: /cannot be used with --detach/ },
     { args: ['stop', 'nothere'], code: 125, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
     { args: ['rm', 'nothere'], code: 1, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
     { args: ['exec', 'nothere', 'true'], code: 125, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },

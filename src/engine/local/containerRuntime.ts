@@ -134,6 +134,9 @@ export class ContainerRuntime {
     });
     const ociRuntimeName = spec.runtime ?? this.runtime.ociRuntime;
     const oci = this.oci(ociRuntimeName);
+    if (spec.cgroups === 'disabled' && oci.name !== 'crun') {
+      throw new InvalidArgumentError(`--cgroups=disabled needs crun: ${oci.name} always puts a container in a cgroup (choose crun with --runtime crun)`);
+    }
     const logDriver = spec.logDriver ?? (this.runtime.containersConf.containers.logDriver === 'passthrough' ? 'passthrough' : 'k8s-file');
     const config: ContainerConfig = {
       id,
@@ -508,6 +511,7 @@ export class ContainerRuntime {
   // --------------------------------------------------------------- remove
 
   async remove(id: string, opts: { force?: boolean; timeout?: number }): Promise<void> {
+    trace('remove');
     await this.withLockAsync(id, async () => {
       const record = this.db.get(id);
       if (!record) return;
@@ -537,6 +541,7 @@ export class ContainerRuntime {
       rmSync(join(this.runBase, 'persist', id), { recursive: true, force: true });
     });
     rmSync(this.lockFile(id), { force: true });
+    trace('removed');
   }
 }
 

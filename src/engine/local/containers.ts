@@ -101,6 +101,13 @@ export class LocalContainers implements ContainersEngine {
   async startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult> {
     this.requireStore(nameOrId);
     const record = this.rt.db.require(nameOrId);
+    if (record.config.logDriver === 'passthrough') {
+      // conmon handed this process's stdio to the container: there is nothing to attach to.
+      await this.rt.start(record.config.id, (created) => {
+        writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
+      });
+      return this.finishPassthrough(record.config.id, streams);
+    }
     let session: AttachSession | undefined;
     await this.rt.start(
       record.config.id,
@@ -128,6 +135,19 @@ export class LocalContainers implements ContainersEngine {
       (stream === STREAM_STDERR ? streams.stderr : streams.stdout).write(data);
     });
     return new AttachSession(socket, record, bundle, streams);
+  }
+
+  private async finishPassthrough(id: string, streams: AttachStreams): Promise<AttachResult> {
+    const record = this.rt.db.get(id)!;
+    const stopProxy = streams.sigProxy ? proxySignals(this.rt, record) : () => {};
+    try {
+      await this.rt.waitForExit(record);
+      const code = exitCodeFromFile(this.rt.exitFile(id));
+      await this.rt.cleanup(id);
+      return { detached: false, exitCode: code ?? this.rt.db.get(id)?.state.exitCode ?? 0 };
+    } finally {
+      stopProxy();
+    }
   }
 
   private async finishAttach(id: string, session: AttachSession, streams: AttachStreams): Promise<AttachResult> {

@@ -67,11 +67,11 @@ export async function launchConmon(opts: ConmonLaunch): Promise<{ pid: number }>
   const passthrough = opts.logDriver === 'passthrough';
   const child = spawn(opts.conmonPath, args, {
     detached: true,
-    stdio: [passthrough ? 'inherit' : 'ignore', passthrough ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe'],
+    stdio: passthrough ? ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'] : ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
     env: { ...opts.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
   });
   const stderr: Buffer[] = [];
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d));
+  child.stderr?.on('data', (d: Buffer) => stderr.push(d));
   const syncPipe = child.stdio[3] as Readable;
   const startPipe = child.stdio[4] as Writable;
   startPipe.end(Buffer.from([0]));
@@ -92,7 +92,7 @@ export async function launchConmon(opts: ConmonLaunch): Promise<{ pid: number }>
   } finally {
     // conmon keeps its end open for the container's whole life: let go of ours.
     syncPipe.destroy();
-    child.stderr!.destroy();
+    child.stderr?.destroy();
     child.unref();
   }
 }

@@ -3,6 +3,7 @@ import { defineCommand } from '../../command.js';
 import { addCreateFlags, type CreateFlags } from './createFlags.js';
 import { createFromFlags } from './create.js';
 import { terminalStreams } from './attachStreams.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options extends CreateFlags {
   detach?: boolean;
@@ -20,6 +21,9 @@ export default defineCommand<Options>({
     addCreateFlags(cmd);
   },
   async run(ctx, args, opts) {
+    if (opts.detach && opts.logDriver === 'passthrough') {
+      throw new InvalidArgumentError('the passthrough log driver hands this terminal to the container: it cannot be used with --detach');
+    }
     const { id } = await createFromFlags(ctx, args, opts);
     const engine = await ctx.engine();
     if (opts.detach) {
