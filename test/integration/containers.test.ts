@@ -252,6 +252,11 @@ describe('a detached container', { timeout: 120_000 }, () => {
     box.ok(['kill', '-s', 'USR1', 'life2']);
     assert.equal(box.ok(['wait', 'life2']), '138\n', 'sleep dies of SIGUSR1: catatonit exits 128+10');
     assert.equal(box.run(['kill', 'life2']).code, 125);
+    box.ok(['create', '--name', 'attached', IMG, 'sh', '-c', 'echo from-start; exit 9']);
+    const started = box.run(['start', '-a', 'attached']);
+    assert.equal(started.code, 9);
+    assert.equal(started.stdout, 'from-start\n');
+    box.ok(['rm', 'attached']);
     box.ok(['create', '--name', 'ini', IMG, 'true']);
     box.ok(['init', 'ini']);
     assert.equal(box.ok(['inspect', '--format', '{{.State.Status}}', 'ini']), 'initialized\n');
@@ -402,6 +407,9 @@ sys.stdout.write(json.dumps({'code': os.waitstatus_to_exitcode(status), 'output'
     const r = inPty(['run', '-it', '--name', 'detachme', IMG, 'sh'], steps);
     assert.equal(r.code, 0);
     assert.equal(box.ok(['inspect', '--format', '{{.Name}} {{.State.Status}}', 'detachme']), 'detachme running\n');
+    const attach = inPty(['attach', 'detachme'], JSON.stringify([['send', 'echo again-$((40+2))\n'], ['expect', 'again-42'], ['send', '\x10\x11']]));
+    assert.equal(attach.code, 0);
+    assert.equal(box.ok(['inspect', '--format', '{{.State.Status}}', 'detachme']), 'running\n');
     const exec = inPty(['exec', '-it', 'detachme', 'sh'], JSON.stringify([['expect', '# '], ['send', 'tty; exit 3\n']]));
     assert.equal(exec.code, 3);
     assert.match(exec.output, /\/dev\/pts\/\d+/);
