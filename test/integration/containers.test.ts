@@ -317,6 +317,27 @@ describe('daemonless', { timeout: 120_000 }, () => {
     box.ok(['rm', 'orphan']);
   });
 
+  test('a start whose tspod died before recording it is replaced cleanly by the next start', async () => {
+    box.ok(['run', '-d', '--name', 'halfstarted', IMG, 'sleep', '1000']);
+    const [oldPid, oldConmon] = box.ok(['inspect', '--format', '{{.State.Pid}} {{.State.ConmonPid}}', 'halfstarted']).trim().split(' ').map(Number);
+    // What a SIGKILL between conmon's start and the state update leaves: the runtime runs it, the record says created.
+    const { createRequire } = await import('node:module');
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3');
+    const db = new Sqlite(box.path('root', 'tspod', 'state.db'));
+    const row = db.prepare("SELECT id, state FROM containers WHERE name = 'halfstarted'").get() as { id: string; state: string };
+    db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify({ ...JSON.parse(row.state), status: 'created', pid: 0, conmonPid: 0 }), row.id);
+    db.close();
+    assert.equal(box.ok(['start', 'halfstarted']), 'halfstarted\n');
+    assert.ok(!processAlive(oldPid!), 'the unrecorded run was ended');
+    const newPid = Number(box.ok(['inspect', '--format', '{{.State.Pid}}', 'halfstarted']).trim());
+    assert.ok(processAlive(newPid));
+    assert.equal(box.ok(['inspect', '--format', '{{.State.Status}}', 'halfstarted']), 'running\n');
+    assert.equal(leftovers().conmons.length, 1);
+    box.ok(['rm', '-f', '-t', '0', 'halfstarted']);
+    await until('the old conmon to finish its exit command', () => !processAlive(oldConmon!));
+    assert.deepEqual(leftovers(), { mounts: [], conmons: [], runtimeState: [] });
+  });
+
   test('50 concurrent run -d all succeed with unique names; rm -fa leaves nothing', async () => {
     box.run(['rm', '-fa', '-t', '0']);
     const results = await Promise.all(Array.from({ length: 50 }, () => box.runAsync(['run', '-d', IMG, 'sleep', '1000'])));

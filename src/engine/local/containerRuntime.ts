@@ -249,6 +249,7 @@ export class ContainerRuntime {
     const image = this.runtime.store.getImage(config.imageId);
     if (!image) throw new TspodError(`image ${config.imageId} of container ${config.name} is gone from storage: remove the container`);
     const bundle = this.bundleDir(id);
+    await this.removeUnrecordedRun(record);
     rmSync(bundle, { recursive: true, force: true });
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
     rmSync(this.exitFile(id), { force: true });
@@ -319,6 +320,24 @@ export class ContainerRuntime {
       this.layers.unmount(id);
       throw e;
     }
+  }
+
+  /**
+   * A tspod killed between conmon's start and recording it leaves a run this
+   * record does not know: it is ended (and its conmon gone, so no late exit
+   * file lands on the next run) before a new one starts.
+   */
+  private async removeUnrecordedRun(record: ContainerRecord): Promise<void> {
+    const id = record.config.id;
+    const oci = this.ociFor(record.config);
+    if (!existsSync(join(oci.stateDir, id))) return;
+    const conmonPid = readPidFile(join(this.bundleDir(id), 'conmon.pid'));
+    oci.delete(id, true);
+    // conmon writes the exit file, then runs its exit command (which waits for
+    // our lock): wait for the file only, then it is safe to clear it.
+    const exitFile = this.exitFile(id);
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(exitFile) && processAlive(conmonPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   async init(id: string): Promise<ContainerRecord> {
