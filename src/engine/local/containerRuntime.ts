@@ -126,12 +126,15 @@ export class ContainerRuntime {
     }
     const hostname = spec.hostname ?? (spec.network === 'host' ? hostHostname() : id.slice(0, 12));
     const terminal = spec.terminal === true;
-    const env = mergeEnv([DEFAULT_PATH, ...((ic.Env as string[] | undefined) ?? [])], {
-      ...(terminal ? { TERM: 'xterm' } : {}),
-      container: 'podman',
-      ...spec.env,
-      HOSTNAME: spec.env?.HOSTNAME ?? hostname,
-    });
+    const user = spec.user ?? ((ic.User as string | undefined) || '');
+    // podman's defaults (TERM always; HOME for root here, other users get theirs
+    // from /etc/passwd at start), then the image's environment, then the user's.
+    const env = mergeEnv(
+      [DEFAULT_PATH, 'TERM=xterm', 'container=podman', ...(['', 'root', '0', 'root:root', '0:0'].includes(user) ? ['HOME=/root'] : [])],
+      (ic.Env as string[] | undefined) ?? [],
+      Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      spec.env?.HOSTNAME === undefined ? [`HOSTNAME=${hostname}`] : [],
+    );
     const ociRuntimeName = spec.runtime ?? this.runtime.ociRuntime;
     const oci = this.oci(ociRuntimeName);
     if (spec.cgroups === 'disabled' && oci.name !== 'crun') {
@@ -151,7 +154,7 @@ export class ContainerRuntime {
         command,
         env,
         cwd: spec.workingDir ?? ((ic.WorkingDir as string | undefined) || '/'),
-        user: spec.user ?? ((ic.User as string | undefined) || ''),
+        user,
         terminal,
       },
       hostname,
@@ -580,14 +583,13 @@ function hostHostname(): string {
   }
 }
 
-/** Image env, then the user's: a later KEY= replaces an earlier one in place. */
-function mergeEnv(base: string[], extra: Record<string, string>): string[] {
+/** Environment lists merged in order: a later KEY= replaces an earlier one in place. */
+function mergeEnv(...lists: string[][]): string[] {
   const map = new Map<string, string>();
-  for (const entry of base) {
+  for (const entry of lists.flat()) {
     const eq = entry.indexOf('=');
     if (eq > 0) map.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
-  for (const [k, v] of Object.entries(extra)) map.set(k, v);
   return [...map].map(([k, v]) => `${k}=${v}`);
 }
 
