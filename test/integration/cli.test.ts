@@ -15,13 +15,17 @@ test('version and -v need no storage', () => {
 });
 
 test('every command answers --help with exit 0', () => {
-  for (const cmd of [['images'], ['image', 'ls'], ['load'], ['save'], ['import'], ['rmi'], ['tag'], ['image', 'prune'], ['history'], ['inspect'], ['info']]) {
+  const containerCommands = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'ps', 'logs', 'wait', 'exec', 'attach', 'pause', 'unpause', 'top', 'port', 'rename', 'init'];
+  const commands = [['images'], ['image', 'ls'], ['load'], ['save'], ['import'], ['rmi'], ['tag'], ['image', 'prune'], ['history'], ['inspect'], ['info'],
+    ...containerCommands.map((c) => [c]), ...containerCommands.map((c) => ['container', c]), ['container', 'exists'], ['container', 'prune'], ['container', 'inspect'], ['container', 'cleanup']];
+  for (const cmd of commands) {
     const r = box.run([...cmd, '--help']);
     assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /Usage:/);
   }
   assert.match(box.ok(['--help']), /Available Commands:[\s\S]*images/);
   assert.match(box.ok(['image', '--help']), /Available Commands:[\s\S]*prune/);
+  assert.match(box.ok(['container', '--help']), /Available Commands:[\s\S]*cleanup/);
 });
 
 test('unknown commands and flags exit 125 with one clear line', () => {

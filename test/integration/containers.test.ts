@@ -155,6 +155,7 @@ describe('bad input: one clear line, podman\'s exit codes', { timeout: 120_000 }
     { args: ['run', '--rm', '--restart', 'always', IMG, 'true'], code: 125, stderr: /conflicts with --restart/ },
     { args: ['run', '--rm', '--cgroups', 'disabled', IMG, 'true'], code: 125, stderr: /^Error: --cgroups=disabled needs crun: runc always puts a container in a cgroup/ },
     { args: ['run', '-d', '--log-driver', 'passthrough', IMG, 'true'], code: 125, stderr: /cannot be used with --detach/ },
+    { args: ['run', '--rm', '--pull', 'always', IMG, 'true'], code: 125, stderr: /^Error: --pull always needs a registry client/ },
     { args: ['stop', 'nothere'], code: 125, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
     { args: ['rm', 'nothere'], code: 1, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
     { args: ['exec', 'nothere', 'true'], code: 125, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
