@@ -9,7 +9,17 @@ export function terminalStreams(opts: { interactive: boolean; tty: boolean; deta
   let restore = () => {};
   if (opts.tty && opts.interactive && stdin.isTTY) {
     stdin.setRawMode(true);
-    restore = () => stdin.setRawMode(false);
+    restore = () => {
+      if (stdin.isRaw) stdin.setRawMode(false);
+    };
+    // However this process ends, the user's terminal must not stay raw.
+    process.once('exit', restore);
+    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      process.once(signal, () => {
+        restore();
+        process.exit(code);
+      });
+    }
   }
   const streams: AttachStreams = {
     stdin: opts.interactive ? stdin : undefined,
