@@ -339,6 +339,21 @@ describe('daemonless', { timeout: 120_000 }, () => {
     assert.deepEqual(leftovers(), { mounts: [], conmons: [], runtimeState: [] });
   });
 
+  test('signals to an attached run reach the container (--sig-proxy)', async () => {
+    const child = spawn(TSPOD, [...box.globalArgs, 'run', '--rm', '--name', 'proxied', IMG, 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while true; do usleep 10000; done'], {
+      env: box.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await until('the trap set in the container', () => out === 'ready\n');
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.equal(code, 42);
+    assert.equal(out, 'ready\ngot-term\n');
+    assert.equal(box.run(['container', 'exists', 'proxied']).code, 1, '--rm removed it');
+  });
+
   test('50 concurrent run -d all succeed with unique names; rm -fa leaves nothing', async () => {
     box.run(['rm', '-fa', '-t', '0']);
     const results = await Promise.all(Array.from({ length: 50 }, () => box.runAsync(['run', '-d', IMG, 'sleep', '1000'])));
