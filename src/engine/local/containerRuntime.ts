@@ -18,6 +18,7 @@ import { LOCK, syscalls } from '../../os/syscalls.js';
 import { selfExecutable } from '../../util/self.js';
 import { nowRfc3339Nano } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
+import { isProcessAlive } from '../../util/process.js';
 import type { ImageConfig } from '../../image/oci.js';
 import { ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
 
@@ -84,11 +85,8 @@ export class ContainerRuntime {
 
   /** Runs fn holding the container's lock (flock; released if this process dies). */
   withLock<T>(id: string, fn: () => T): T {
-    const path = this.lockFile(id);
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(path, 'a');
+    const fd = this.lock(id);
     try {
-      syscalls().flock(fd, LOCK.EX);
       return fn();
     } finally {
       closeSync(fd);
@@ -96,15 +94,25 @@ export class ContainerRuntime {
   }
 
   async withLockAsync<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const fd = this.lock(id);
+    try {
+      return await fn();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private lock(id: string): number {
     const path = this.lockFile(id);
     mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(path, 'a');
     try {
       syscalls().flock(fd, LOCK.EX);
-      return await fn();
-    } finally {
+    } catch (e) {
       closeSync(fd);
+      throw e;
     }
+    return fd;
   }
 
   // ---------------------------------------------------------------- create
@@ -204,7 +212,7 @@ export class ContainerRuntime {
         exitedUnrecorded: true,
       };
     }
-    if (s.pid > 0 && !processMatches(s.pid, s.pidStartTicks) && !processAlive(s.conmonPid)) {
+    if (s.pid > 0 && !processMatches(s.pid, s.pidStartTicks) && !isProcessAlive(s.conmonPid)) {
       // conmon is gone without writing an exit file (killed): the code is lost.
       return {
         state: { ...s, status: 'exited', pid: 0, exitCode: -1, finishedAt: nowRfc3339Nano(), error: 'conmon exited without recording the exit code' },
@@ -340,7 +348,7 @@ export class ContainerRuntime {
     // our lock): wait for the file only, then it is safe to clear it.
     const exitFile = this.exitFile(id);
     const deadline = Date.now() + 10_000;
-    while (!existsSync(exitFile) && processAlive(conmonPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (!existsSync(exitFile) && isProcessAlive(conmonPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
   async init(id: string): Promise<ContainerRecord> {
@@ -385,7 +393,7 @@ export class ContainerRuntime {
     const path = this.exitFile(record.config.id);
     // conmon writes the file just after the container ends; only a dead conmon means it never will.
     const gone = () =>
-      existsSync(path) || (record.state.pid > 0 && !processMatches(record.state.pid, record.state.pidStartTicks) && !processAlive(record.state.conmonPid));
+      existsSync(path) || (record.state.pid > 0 && !processMatches(record.state.pid, record.state.pidStartTicks) && !isProcessAlive(record.state.conmonPid));
     if (gone()) return Promise.resolve(true);
     return new Promise((resolve) => {
       let done = false;
@@ -614,7 +622,7 @@ export function signalName(n: number): string {
   return entry ? entry[0] : String(n);
 }
 
-function readExitFile(path: string): { code: number; finishedAt: string } | undefined {
+export function readExitFile(path: string): { code: number; finishedAt: string } | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8').trim();
@@ -655,16 +663,6 @@ function processMatches(pid: number, startTicks: number): boolean {
   const now = processStartTicks(pid);
   if (now === 0) return false;
   return startTicks === 0 || now === startTicks;
-}
-
-function processAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function hostLimits(): { nofile: number; nproc: number } {

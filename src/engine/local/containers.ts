@@ -16,7 +16,7 @@ import type {
 } from '../types.js';
 import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { ContainerRecord } from './containerRecord.js';
-import { ContainerRuntime, OWNER_FILE, parseSignal } from './containerRuntime.js';
+import { ContainerRuntime, OWNER_FILE, parseSignal, readExitFile } from './containerRuntime.js';
 import { AttachSocket, resizeTerminal, STREAM_STDERR } from '../oci/attach.js';
 import { resolveUser } from './containerFiles.js';
 import { containerInspect } from './containerInspect.js';
@@ -594,12 +594,7 @@ function isActive(status: string): boolean {
 }
 
 function exitCodeFromFile(path: string): number | undefined {
-  try {
-    const n = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isNaN(n) ? undefined : n;
-  } catch {
-    return undefined;
-  }
+  return readExitFile(path)?.code;
 }
 
 function normalizeCondition(c: string): string {

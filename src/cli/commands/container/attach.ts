@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { terminalStreams } from './attachStreams.js';
-import { latestId } from './start.js';
+import { targetNames } from './reports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options {
@@ -26,7 +26,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     if (!opts.latest && args.length !== 1) throw new InvalidArgumentError('attach requires the name or ID of one running container');
     const engine = await ctx.engine();
-    const name = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 }))[0]! : args[0]!;
+    const name = (await targetNames(engine, args, opts.latest))[0]!;
     const info = (await engine.containers.inspect([name]))[0];
     if (info instanceof Error) throw info;
     const config = info.Config as { Tty: boolean; OpenStdin: boolean };

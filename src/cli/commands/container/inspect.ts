@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { compileTemplate } from '../../format/gotemplate.js';
 import { InvalidArgumentError, TspodError } from '../../../util/errors.js';
-import { latestId } from './start.js';
+import { targetNames } from './reports.js';
 
 interface Options {
   format?: string;
@@ -31,7 +31,7 @@ export function inspectCommand(fixedType?: 'container') {
       const type = fixedType ?? opts.type ?? 'all';
       if (!['image', 'container', 'all'].includes(type)) throw new InvalidArgumentError(`invalid type "${type}": use image, container or all`);
       const engine = await ctx.engine();
-      const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+      const names = await targetNames(engine, args, opts.latest);
       if (names.length === 0) throw new InvalidArgumentError('no names or ids specified');
       const results: Array<object | Error> = [];
       for (const name of names) {

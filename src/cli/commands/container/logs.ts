@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { latestId } from './start.js';
+import { targetNames } from './reports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options {
@@ -43,7 +43,7 @@ export default defineCommand<Options>({
       }
     };
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     await engine.containers.logs(
       names,
       {

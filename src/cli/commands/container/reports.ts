@@ -1,5 +1,5 @@
 import type { CommandContext } from '../../command.js';
-import type { ContainerActionReport } from '../../../engine/types.js';
+import type { ContainerActionReport, Engine } from '../../../engine/types.js';
 import { InvalidArgumentError, NoSuchContainerError, isTspodError } from '../../../util/errors.js';
 
 /**
@@ -25,4 +25,12 @@ export function checkTargets(args: string[], opts: { all?: boolean; latest?: boo
   const chosen = (opts.all ? 1 : 0) + (opts.latest ? 1 : 0);
   if (chosen > 0 && args.length > 0) throw new InvalidArgumentError('--all and --latest cannot be used with container names or IDs');
   if (chosen === 0 && args.length === 0) throw new InvalidArgumentError('you must provide at least one name or id');
+}
+
+/** The containers a command acts on: its arguments, or with --latest the newest container. */
+export async function targetNames(engine: Engine, args: string[], latest: boolean | undefined): Promise<string[]> {
+  if (!latest) return args;
+  const [newest] = await engine.containers.list({ all: true, last: 1 });
+  if (!newest) throw new InvalidArgumentError('no containers to act on: --latest found none');
+  return [newest.Id];
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { checkTargets, printActionReports } from './reports.js';
-import { latestId } from './start.js';
+import { checkTargets, printActionReports, targetNames } from './reports.js';
 import { parseTimeout } from './stop.js';
 
 interface Options {
@@ -25,7 +24,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     checkTargets(args, opts);
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     return printActionReports(ctx, await engine.containers.restart(names, { all: opts.all, running: opts.running, timeout: parseTimeout(opts.time) }), {
       printIds: opts.all,
     });

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { checkTargets, printActionReports } from './reports.js';
-import { latestId } from './start.js';
+import { checkTargets, printActionReports, targetNames } from './reports.js';
 import { parseTimeout } from './stop.js';
 
 interface Options {
@@ -31,7 +30,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     checkTargets(args, opts);
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     const reports = await engine.containers.remove(names, {
       all: opts.all,
       force: opts.force,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { checkTargets, printActionReports } from './reports.js';
+import { checkTargets, printActionReports, targetNames } from './reports.js';
 import { terminalStreams } from './attachStreams.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
@@ -31,7 +31,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     checkTargets(args, opts);
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     if (opts.attach || opts.interactive) {
       if (names.length !== 1) throw new InvalidArgumentError('you cannot start and attach multiple containers at once');
       const info = (await engine.containers.inspect([names[0]!]))[0];
@@ -53,8 +53,3 @@ export default defineCommand<Options>({
     return printActionReports(ctx, await engine.containers.start(names, { all: opts.all, filters: opts.filter }), { printIds: opts.all });
   },
 });
-
-export function latestId(list: Array<{ Id: string }>): string[] {
-  if (list.length === 0) throw new InvalidArgumentError('no containers to act on: --latest found none');
-  return [list[0]!.Id];
-}

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { checkTargets, printActionReports } from './reports.js';
-import { latestId } from './start.js';
+import { checkTargets, printActionReports, targetNames } from './reports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options {
@@ -27,7 +26,7 @@ export default defineCommand<Options>({
     checkTargets(args, opts);
     const timeout = parseTimeout(opts.time);
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     return printActionReports(ctx, await engine.containers.stop(names, { all: opts.all, ignore: opts.ignore, timeout }), { printIds: opts.all });
   },
 });

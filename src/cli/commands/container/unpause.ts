@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { checkTargets, printActionReports } from './reports.js';
-import { latestId } from './start.js';
+import { checkTargets, printActionReports, targetNames } from './reports.js';
 
 interface Options {
   all?: boolean;
@@ -20,7 +19,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     checkTargets(args, opts);
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     return printActionReports(ctx, await engine.containers.unpause(names, { all: opts.all }), { printIds: opts.all });
   },
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { collect } from '../../output.js';
-import { latestId } from './start.js';
+import { targetNames } from './reports.js';
 import { InvalidArgumentError, isTspodError } from '../../../util/errors.js';
 
 interface Options {
@@ -25,7 +25,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     if (!opts.latest && args.length === 0) throw new InvalidArgumentError('at least one container name or ID must be given');
     const engine = await ctx.engine();
-    const names = opts.latest ? latestId(await engine.containers.list({ all: true, last: 1 })) : args;
+    const names = await targetNames(engine, args, opts.latest);
     const reports = await engine.containers.wait(names, { conditions: opts.condition, ignore: opts.ignore });
     let code = 0;
     for (const r of reports) {
