@@ -15,16 +15,21 @@ interface Options {
  * `container inspect`, and `inspect`, which looks for a container first and
  * then an image of that name, as podman does (--type narrows it).
  */
-export function inspectCommand(fixedType?: 'container') {
+export function inspectCommand(fixedType?: 'container' | 'image') {
   return defineCommand<Options>({
     usage: '[options] NAME [NAME...]',
-    description: fixedType ? 'Displays the configuration of one or more containers.' : 'Displays the low-level information of containers and images.',
+    description:
+      fixedType === 'container'
+        ? 'Displays the configuration of one or more containers.'
+        : fixedType === 'image'
+          ? 'Displays the configuration of one or more images.'
+          : 'Displays the low-level information of containers and images.',
     configure(cmd: Command) {
       cmd
         .argument('[name...]')
         .option('-f, --format <format>', 'format the output using the given Go template or json')
-        .option('-s, --size', 'display total file size')
-        .option('-l, --latest', 'act on the latest container tspod is aware of');
+        .option('-s, --size', 'display total file size');
+      if (fixedType !== 'image') cmd.option('-l, --latest', 'act on the latest container tspod is aware of');
       if (!fixedType) cmd.option('-t, --type <type>', 'specify inspect-object type (image, container, all)', 'all');
     },
     async run(ctx, args, opts) {
