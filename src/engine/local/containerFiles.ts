@@ -1,5 +1,4 @@
 import { lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { hostname as hostHostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { ContainerConfig } from './containerRecord.js';
 import type { ResolvedUser } from '../oci/spec.js';
@@ -198,8 +197,4 @@ export function resolveUser(root: string, spec: string, groupAdd: string[] = [])
     }
   }
   return { uid, gid, additionalGids: [...additional], home };
-}
-
-export function defaultHostname(): string {
-  return hostHostname();
 }

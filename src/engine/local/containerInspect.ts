@@ -16,6 +16,9 @@ export interface InspectInput {
   conmonPidFile: string;
   ociSpec?: Record<string, unknown>;
   sizes?: { rootFsSize: number; rwSize: number };
+  cgroupManager: string;
+  /** containers.conf's pids_limit, the default when the spec sets none. */
+  pidsLimit: number;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -148,7 +151,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
     },
     HostConfig: {
       Binds: (spec.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.options.join(',')}`),
-      CgroupManager: 'cgroupfs',
+      CgroupManager: input.cgroupManager,
       CgroupMode: 'host',
       ContainerIDFile: '',
       LogConfig: {
@@ -211,7 +214,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       MemorySwap: spec.resources?.memorySwap ?? (spec.resources?.memory !== undefined ? 2 * spec.resources.memory : 0),
       MemorySwappiness: 0,
       OomKillDisable: false,
-      PidsLimit: spec.resources?.pidsLimit ?? 2048,
+      PidsLimit: spec.resources?.pidsLimit ?? input.pidsLimit,
       Ulimits: (spec.ulimits ?? []).map((u) => ({ Name: rlimitType(u.name) ?? u.name, Soft: u.soft, Hard: u.hard })),
       CpuCount: 0,
       CpuPercent: 0,

@@ -271,7 +271,7 @@ export class ContainerRuntime {
       const rootfs = this.layers.mount(id, image.topLayer);
       trace('mounted');
       const user = resolveUser(rootfs, config.process.user, config.spec.groupAdd);
-      ensureWorkdir(rootfs, config.process.cwd, user.uid, user.gid);
+      ensureWorkdir(rootfs, config.process.cwd);
       const files = writeContainerFiles(this.layers.userdata(id), config);
       const conf = this.runtime.containersConf.containers;
       const ociSpec = buildOciSpec({
@@ -680,12 +680,9 @@ function hostLimits(): { nofile: number; nproc: number } {
   return limits;
 }
 
-function ensureWorkdir(rootfs: string, cwd: string, uid: number, gid: number): void {
+function ensureWorkdir(rootfs: string, cwd: string): void {
   const path = resolveInRoot(rootfs, cwd);
-  if (existsSync(path)) return;
-  mkdirSync(path, { recursive: true, mode: 0o755 });
-  void uid;
-  void gid;
+  if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o755 });
 }
 
 function tryKill(oci: OciRuntime, id: string, signal: number, all = false): void {

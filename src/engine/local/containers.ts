@@ -331,6 +331,8 @@ export class LocalContainers implements ContainersEngine {
           conmonPidFile: join(this.rt.bundleDir(record.config.id), 'conmon.pid'),
           ociSpec,
           sizes: opts.size ? this.sizes(record) : undefined,
+          cgroupManager: this.runtime.cgroupManager,
+          pidsLimit: this.runtime.containersConf.containers.pidsLimit,
         });
       } catch (e) {
         return e as Error;

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -43,28 +43,6 @@ export class OciRuntime {
     if (r.status !== 0 && !/not exist|container not found|does not exist/.test(r.stderr)) {
       throw new TspodError(`${this.name} delete ${id}: ${lastLine(r.stderr)}`);
     }
-  }
-
-  /** `runc state`: undefined when the runtime does not know the container. */
-  state(id: string): { status: string; pid: number } | undefined {
-    const r = this.exec(['state', id]);
-    if (r.status !== 0) return undefined;
-    try {
-      const parsed = JSON.parse(r.stdout) as { status: string; pid: number };
-      return { status: parsed.status, pid: parsed.pid };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Runs `runtime exec` in the foreground with the caller's stdio; resolves with its exit code. */
-  execProcess(id: string, processJsonPath: string, opts: { tty: boolean; detach: boolean; stdio: SpawnOptions['stdio'] }): Promise<number> {
-    const args = [...this.globalArgs, 'exec', '--process', processJsonPath, ...(opts.tty ? ['--tty'] : []), ...(opts.detach ? ['--detach'] : []), id];
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.path, args, { stdio: opts.stdio });
-      child.on('error', reject);
-      child.on('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
-    });
   }
 
   private check(args: string[], what: string): void {
