@@ -41,6 +41,7 @@ test: setup
 bench: setup
 	@node --import tsx bench/images.ts
 	@node --import tsx bench/containers.ts
+	@node --import tsx bench/network.ts
 
 clean:
 	rm -rf dist native/build

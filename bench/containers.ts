@@ -7,10 +7,11 @@
  *
  *   node --import tsx bench/containers.ts          (BENCH_ROUNDS=15 by default)
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildFixtures } from '../test/fixtures/images.js';
+import { median, printTable, removeWorkDir, rotated, sh } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const CLIENTS = 8;
@@ -44,24 +45,6 @@ const engines: Engine[] = [
   },
 ];
 
-/** Runs a command; resolves with its wall time and stdout, rejects with its stderr. */
-function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; stdout: string }> {
-  return new Promise((ok, fail) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      if (code === 0) ok({ seconds, stdout: Buffer.concat(out).toString() });
-      else fail(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString().trim()}`));
-    });
-  });
-}
-
 const engineRun = (e: Engine, args: string[]) => sh(e.cmd, [...e.global, ...args], e.env);
 const timed = async (e: Engine, args: string[]) => (await engineRun(e, args)).seconds;
 const output = async (e: Engine, args: string[]) => (await engineRun(e, args)).stdout.trim();
@@ -74,14 +57,6 @@ async function parallel(total: number, clients: number, job: (i: number) => Prom
     while (next < total) await job(next++);
   }));
   return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-/** The list rotated by r, so each engine goes first in turn. */
-const rotated = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]!);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** samples[what][engine] = seconds per round */
@@ -197,11 +172,7 @@ async function main(): Promise<void> {
   const runcRun = med('run', 'runc');
   rows.push(['runc run true (reference)', secs(runcRun), '', '']);
   rows.push(['run --rm / runc run', `${(med('run', 'tspod') / runcRun).toFixed(1)}x`, `${(med('run', 'podman') / runcRun).toFixed(1)}x`, '']);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['', 'tspod', 'podman', 'tspod/podman'], ...rows].map((r) => r[i]!.length)));
-  const line = (r: string[]) => console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   '));
-  console.log();
-  line(['', 'tspod', 'podman', 'tspod/podman']);
-  for (const r of rows) line(r);
+  printTable(rows);
   const version = execFileSync('podman', ['--version']).toString().trim();
   const runcVersion = execFileSync('runc', ['--version']).toString().split('\n')[0];
   console.log(`(medians of ${ROUNDS} rounds, burst and its rm -fa: ${BURST_ROUNDS} rounds, ${PS_COUNTS.at(-1)} x create and its rm -fa: once; ratio < 1: tspod faster; ${version}; ${runcVersion}; node ${process.version}; ${((Date.now() - started) / 1000).toFixed(0)} s)`);
@@ -225,13 +196,7 @@ async function cleanup(): Promise<void> {
     }
   });
   if (procs.length > 0) console.error(`!! ${procs.length} processes still running with ${work} in their command line:\n${procs.join('\n')}`);
-  const left = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[1]?.startsWith(`${work}/`));
-  if (left.length > 0) {
-    console.error(`!! ${left.length} mounts left under ${work}; not deleting it:\n${left.join('\n')}`);
-    process.exitCode = 1;
-    return;
-  }
-  rmSync(work, { recursive: true, force: true });
+  removeWorkDir(work);
 }
 
 main()

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -281,6 +282,36 @@ static napi_value js_cloexec_from(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Creates a persistent network namespace bound at `path` (an existing file):
+// the calling thread unshares its network namespace, the new one is bind
+// mounted, and the thread returns to where it was. Namespaces are per thread,
+// so Node's other threads never leave the host's namespace.
+static napi_value js_netns_create(napi_env env, napi_callback_info info) {
+  napi_value argv[MAX_ARGS], result = NULL;
+  if (!get_args(env, info, argv)) return NULL;
+  STRING_ARG(path, 0, 0);
+  int original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (original < 0) { throw_errno(env, "open", "/proc/thread-self/ns/net", errno); goto out; }
+  if (unshare(CLONE_NEWNET) != 0) {
+    int err = errno;
+    close(original);
+    throw_errno(env, "unshare", path, err);
+    goto out;
+  }
+  int rc = mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL), err = errno;
+  if (setns(original, CLONE_NEWNET) != 0) {
+    // Staying in the new namespace would silently cut this process off the host's network.
+    fprintf(stderr, "tspod: cannot return to the host network namespace: %s\n", strerror(errno));
+    abort();
+  }
+  close(original);
+  if (rc != 0) throw_errno(env, "mount", path, err);
+  else result = undefined(env);
+out:
+  free(path);
+  return result;
+}
+
 static napi_value js_makedev(napi_env env, napi_callback_info info) {
   napi_value argv[MAX_ARGS], result;
   if (!get_args(env, info, argv)) return NULL;
@@ -302,6 +333,7 @@ NAPI_MODULE_INIT() {
     { "makedev", NULL, js_makedev, NULL, NULL, NULL, napi_enumerable, NULL },
     { "shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_enumerable, NULL },
     { "cloexecFrom", NULL, js_cloexec_from, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "netnsCreate", NULL, js_netns_create, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

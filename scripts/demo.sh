@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The demo: build a busybox image from Debian's busybox-static, load it into a
 # private tspod storage, list and inspect it, save it again and let skopeo read
-# it, then run containers from it: one in the foreground, one web server.
+# it, then run containers from it: one in the foreground, a web server published
+# on 127.0.0.1:18080, and two on a user network that find each other by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${TSPOD_DEMO_DIR:-/var/tmp/tspod-demo}
 mkdir -p "$work"
-tspod=(./bin/tspod --root "$work/root" --runroot "$work/run")
+tspod=(./bin/tspod --root "$work/root" --runroot "$work/run" --network-config-dir "$work/networks")
 archive=$(node --import tsx test/fixtures/images.ts "$work/fixtures" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).busybox.ociArchive)')
 run() { echo "+ tspod $*"; "${tspod[@]}" "$@"; }
 run load -i "$archive"
@@ -20,9 +21,16 @@ echo "+ skopeo inspect --config oci-archive:$work/busybox-saved.tar (diff ids)"
 skopeo inspect --config "oci-archive:$work/busybox-saved.tar" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).rootfs.diff_ids.join("\n"))'
 run rm -fa -t 0 >/dev/null
 run run --rm localhost/busybox echo hello from a container
-run run -d --name web localhost/busybox httpd -f -p 8080 -h /etc
+run run -d --name web -p 127.0.0.1:18080:80 localhost/busybox httpd -f -p 80 -h /etc
 run ps
-run exec web sh -c 'wget -q -O - http://127.0.0.1:8080/hostname'
+run port web
+run exec web sh -c 'wget -q -O - http://127.0.0.1:80/hostname'
+echo "+ fetch http://127.0.0.1:18080/hostname (from the host, through the published port)"
+node -e 'const get = (n) => fetch("http://127.0.0.1:18080/hostname").then((r) => r.text()).then((t) => process.stdout.write(t), (e) => (n > 0 ? setTimeout(() => get(n - 1), 100) : Promise.reject(e))); get(50)'
+run network create --ignore demo-net
+run run -d --name named-web --network demo-net localhost/busybox httpd -f -p 80 -h /etc
+run run --rm --network demo-net localhost/busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://named-web/hostname && exit 0; sleep 0.2; done; exit 1'
+run rm -f -t 0 named-web
 run logs web
 run stop -t 1 web 2>/dev/null
 run ps -a

@@ -10,6 +10,7 @@ export interface CommandEntry {
 export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
+  network: 'Manage networks',
   system: 'Manage tspod',
 };
 
@@ -51,6 +52,15 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['container exists'], summary: 'Check if a container exists in local storage', load: () => import('./commands/container/exists.js') },
   { paths: ['container prune'], summary: 'Remove all non running containers', load: () => import('./commands/container/prune.js') },
   { paths: ['container init', 'init'], summary: 'Initialize one or more containers', load: () => import('./commands/container/init.js') },
+  { paths: ['network create'], summary: 'Create networks for containers and pods', load: () => import('./commands/network/create.js') },
+  { paths: ['network ls', 'network list'], summary: 'List networks', load: () => import('./commands/network/ls.js') },
+  { paths: ['network inspect'], summary: 'Display the network configuration for one or more networks', load: () => import('./commands/network/inspect.js') },
+  { paths: ['network rm', 'network remove'], summary: 'Remove networks', load: () => import('./commands/network/rm.js') },
+  { paths: ['network prune'], summary: 'Remove unused networks', load: () => import('./commands/network/prune.js') },
+  { paths: ['network exists'], summary: 'Check if a network exists', load: () => import('./commands/network/exists.js') },
+  { paths: ['network connect'], summary: 'Add a container to a network', load: () => import('./commands/network/connect.js') },
+  { paths: ['network disconnect'], summary: 'Remove a container from a network', load: () => import('./commands/network/disconnect.js') },
+  { paths: ['network reload'], summary: 'Reload firewall rules for one or more containers', load: () => import('./commands/network/reload.js') },
   { paths: ['container cleanup'], summary: 'Clean up network and mountpoints of one or more containers', load: () => import('./commands/container/cleanup.js') },
 ];
 

@@ -67,8 +67,26 @@ export interface NetworkSection {
   networkConfigDir?: string;
   defaultNetwork: string;
   defaultSubnet: string;
+  /** Where `network create` without --subnet picks an IPv4 subnet: the first free one of `size` bits. */
+  defaultSubnetPools: SubnetPool[];
   cniPluginDirs: string[];
 }
+
+export interface SubnetPool {
+  /** An IPv4 CIDR: 10.89.0.0/16. */
+  base: string;
+  /** The prefix length of each subnet taken from base. */
+  size: number;
+}
+
+/** Podman's default_subnet_pools: 10.89.0.0/24 up to 10.255.255.0/24. */
+export const DEFAULT_SUBNET_POOLS: readonly SubnetPool[] = [
+  { base: '10.89.0.0/16', size: 24 },
+  { base: '10.90.0.0/15', size: 24 },
+  { base: '10.92.0.0/14', size: 24 },
+  { base: '10.96.0.0/11', size: 24 },
+  { base: '10.128.0.0/9', size: 24 },
+];
 
 export interface SecretsSection {
   driver: string;
@@ -170,6 +188,7 @@ function defaultContainersConf(ce: ConfigEnvironment): ContainersConf {
       networkConfigDir: rootless ? undefined : '/etc/containers/networks',
       defaultNetwork: 'podman',
       defaultSubnet: '10.88.0.0/16',
+      defaultSubnetPools: DEFAULT_SUBNET_POOLS.map((p) => ({ ...p })),
       cniPluginDirs: ['/usr/local/libexec/cni', '/usr/libexec/cni', '/usr/local/lib/cni', '/usr/lib/cni', '/opt/cni/bin'],
     },
     secrets: { driver: 'file', opts: {} },
@@ -268,7 +287,11 @@ function applyFile(conf: ContainersConf, table: TomlTable, appending: Set<string
     if (runtimes) applyRuntimes(conf.engine.runtimes, runtimes);
   }
   const network = tableAt(table, 'network');
-  if (network) applyFields(conf.network, network, NETWORK_FIELDS, 'network', appending);
+  if (network) {
+    applyFields(conf.network, network, NETWORK_FIELDS, 'network', appending);
+    const pools = subnetPoolsAt(network, 'default_subnet_pools');
+    if (pools) conf.network.defaultSubnetPools = pools;
+  }
   const secrets = tableAt(table, 'secrets');
   if (secrets) {
     applyFields(conf.secrets, secrets, SECRETS_FIELDS, 'secrets', appending);
@@ -330,6 +353,27 @@ function applyRuntimes(runtimes: Record<string, string[]>, table: TomlTable): vo
     }
     runtimes[name] = paths as string[];
   }
+}
+
+/** `[{base = "10.89.0.0/16", size = 24}, ...]`, checked as containers/common does. */
+function subnetPoolsAt(table: TomlTable, key: string): SubnetPool[] | undefined {
+  const v = table[key];
+  if (v === undefined) return undefined;
+  const usage = `${key} must be an array of tables like {base = "10.89.0.0/16", size = 24}`;
+  if (!Array.isArray(v)) throw new ConfigValueError(usage);
+  return v.map((entry) => {
+    if (!isTable(entry)) throw new ConfigValueError(usage);
+    const base = stringAt(entry, 'base');
+    const size = integerAt(entry, 'size');
+    if (base === undefined || size === undefined) throw new ConfigValueError(usage);
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(base);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
+      throw new ConfigValueError(`${key}: invalid subnet pool ip "${base}": use an IPv4 CIDR like 10.89.0.0/16`);
+    }
+    if (Number(m[5]) > size) throw new ConfigValueError(`${key}: invalid subnet pool, size is bigger than subnet "${base}"`);
+    if (size > 32) throw new ConfigValueError(`${key}: invalid subnet pool size ${size}, must be between 0-32`);
+    return { base, size };
+  });
 }
 
 /** Hard limits that may stop a container from starting when a default ulimit asks for more. */

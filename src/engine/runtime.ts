@@ -2,7 +2,7 @@ import type { EngineOptions } from './options.js';
 import { Store, type StorageDriver } from '../storage/store.js';
 import { loadStorageConf, applyStorageOverrides } from '../config/storageConf.js';
 import { loadRegistriesConf, type RegistriesConf } from '../config/registriesConf.js';
-import { loadContainersConf, type ContainersConf } from '../config/containersConf.js';
+import { loadContainersConf, resolveNetworkConfigDir, type ContainersConf } from '../config/containersConf.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
 /** What every local engine call stands on: the resolved configuration and the store. */
@@ -38,6 +38,11 @@ export class Runtime {
   get containersConf(): ContainersConf {
     this.containers ??= loadContainersConf();
     return this.containers;
+  }
+
+  /** Where network config files live: --network-config-dir, else containers.conf, else `<graphroot>/networks`. */
+  get networkConfigDir(): string {
+    return this.globals.networkConfigDir ?? resolveNetworkConfigDir(this.containersConf, this.store.options.graphRoot);
   }
 
   /** The OCI runtime's name: --runtime, else containers.conf. */

@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 export interface Engine {
   containers: ContainersEngine;
   images: ImagesEngine;
+  networks: NetworksEngine;
   system: SystemEngine;
   close(): void;
 }
@@ -280,4 +281,56 @@ export interface ContainersEngine {
   prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;
   /** conmon's exit command: record the exit, unmount, and honour --rm and restart policies. */
   cleanup(names: string[], opts?: { remove?: boolean }): Promise<ContainerActionReport[]>;
+}
+
+// ---------------------------------------------------------------- networks
+
+export type { NetworkConfig, PortMapping } from './network/types.js';
+
+export interface NetworkCreateOptions {
+  name?: string;
+  /** bridge (default) or macvlan. */
+  driver?: string;
+  /** --subnet, several allowed; each may pair with the --gateway and --ip-range at the same position. */
+  subnets?: string[];
+  gateways?: string[];
+  ipRanges?: string[];
+  internal?: boolean;
+  disableDns?: boolean;
+  ipv6?: boolean;
+  labels?: Record<string, string>;
+  /** -o driver options: mtu, vlan, parent (macvlan), isolate, ... */
+  options?: Record<string, string>;
+  /** --interface-name: the bridge name. */
+  interfaceName?: string;
+  /** --ignore: succeed when the network already exists. */
+  ignore?: boolean;
+  /** --ipam-driver: host-local (default) or none. */
+  ipamDriver?: string;
+}
+
+export interface NetworkRemoveReport {
+  name: string;
+  error?: Error;
+}
+
+export interface NetworkConnectOptions {
+  ips?: string[];
+  mac?: string;
+  aliases?: string[];
+}
+
+export interface NetworksEngine {
+  create(opts: NetworkCreateOptions): Promise<import('./network/types.js').NetworkConfig>;
+  list(opts?: { filters?: string[] }): Promise<Array<import('./network/types.js').NetworkConfig>>;
+  inspect(names: string[]): Promise<Array<import('./network/types.js').NetworkConfig | Error>>;
+  exists(name: string): Promise<boolean>;
+  /** -f removes the containers using it first (stopping them within timeout seconds). */
+  remove(names: string[], opts?: { force?: boolean; timeout?: number }): Promise<NetworkRemoveReport[]>;
+  /** Removes the networks no container uses (never the default one); returns their names. */
+  prune(opts?: { filters?: string[] }): Promise<string[]>;
+  connect(network: string, container: string, opts?: NetworkConnectOptions): Promise<void>;
+  disconnect(network: string, container: string, opts?: { force?: boolean }): Promise<void>;
+  /** Re-applies the firewall rules of running containers (after a firewall flush). */
+  reload(containers: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
 }

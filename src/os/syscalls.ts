@@ -78,6 +78,7 @@ interface NativeAddon {
   makedev(major: number, minor: number): number;
   shutdown(fd: number, how: number): void;
   cloexecFrom(first: number): void;
+  netnsCreate(path: string): void;
 }
 
 const ADDON_PATH = join('native', 'build', 'Release', 'tspod_native.node');
@@ -126,6 +127,7 @@ function nativeSyscalls(addon: NativeAddon): OsSyscalls {
     seqpacketConnect: (path) => native(() => addon.seqpacketConnect(path)),
     shutdown: (fd, how) => native(() => addon.shutdown(fd, how)),
     cloexecFrom: (first) => native(() => addon.cloexecFrom(first)),
+    netnsCreate: (path) => native(() => addon.netnsCreate(path)),
   };
 }
 
@@ -206,6 +208,10 @@ const fallbackSyscalls: OsSyscalls = {
     // Node cannot read or set FD_CLOEXEC, and closing fds it may own is unsafe.
     // Setup always builds the addon; without it inherited fds stay as they are.
   },
+  netnsCreate(path) {
+    // unshare(1) binds the new namespace onto the file itself.
+    run('unshare', path, 'unshare', [`--net=${path}`, 'true']);
+  },
 };
 
 const FLOCK_CONFLICT_EXIT = 75;
@@ -257,7 +263,7 @@ function run(syscall: string, path: string, program: string, args: string[], std
 }
 
 const PACKAGE_OF: Record<string, string> = {
-  mknod: 'coreutils', setfattr: 'attr', getfattr: 'attr', mount: 'mount', umount: 'mount', flock: 'util-linux',
+  mknod: 'coreutils', setfattr: 'attr', getfattr: 'attr', mount: 'mount', umount: 'mount', flock: 'util-linux', unshare: 'util-linux',
 };
 
 function mountOptions(flags: number): string[] {

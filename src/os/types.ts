@@ -30,6 +30,8 @@ export interface OsSyscalls {
    * the fallback walks /proc/self/fd), so nothing inherited leaks into children.
    */
   cloexecFrom(first: number): void;
+  /** A new network namespace kept alive by a bind mount on `path` (an existing file). */
+  netnsCreate(path: string): void;
   /** Whether the fast native addon is in use (false: spawn fallbacks). */
   readonly native: boolean;
 }

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -66,9 +66,21 @@ CREATE TABLE IF NOT EXISTS containers (
 CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
 `;
 
+/** Addresses leased to containers on networks; a lease goes with its container. */
+const NETWORK_SCHEMA = `
+CREATE TABLE IF NOT EXISTS network_leases (
+  network TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  PRIMARY KEY (network, ip)
+);
+CREATE INDEX IF NOT EXISTS network_leases_container ON network_leases(container_id);
+`;
+
 /** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
 const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
+  2: NETWORK_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -103,7 +115,7 @@ function migrate(db: Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= SCHEMA_VERSION) return;
     if (current === 0) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA);
     } else {
       for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     }

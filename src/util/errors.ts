@@ -39,6 +39,11 @@ export class NoSuchContainerError extends TspodError {
   override status = 404;
 }
 
+export class NoSuchNetworkError extends TspodError {
+  override code = 'NO_SUCH_NETWORK';
+  override status = 404;
+}
+
 /** An operation the container's current state does not allow (podman's "container state improper"). */
 export class ContainerStateError extends TspodError {
   override code = 'CONTAINER_STATE';

@@ -232,7 +232,7 @@ describe('a detached container', { timeout: 120_000 }, () => {
     assert.ok(processAlive(info!.State.ConmonPid));
     assert.deepEqual(info!.Config.Labels, { a: 'b' });
     assert.equal(info!.Config.StopSignal, 15);
-    assert.equal(info!.HostConfig.NetworkMode, 'none');
+    assert.equal(info!.HostConfig.NetworkMode, 'bridge');
     assert.equal(info!.OCIRuntime, 'runc');
     assert.equal(box.ok(['inspect', '--format', '{{.Name}}', 'insp']), 'insp\n');
     box.ok(['rm', '-f', '-t', '0', 'insp']);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,16 +12,83 @@ export interface RunResult {
   stderr: string;
 }
 
-/** A private storage root for one test file, removed by `cleanup`. */
+const NET_SLOTS = join(process.env.TSPOD_TEST_TMP ?? '/var/tmp', 'tspod-test-net-slots');
+
+/**
+ * A network slot no other live sandbox holds: slot N owns subnet 10.(200+N/256).(N%256).0/24
+ * and bridge tspt<N>, so parallel test files (and Podman) never share a bridge or subnet.
+ */
+function claimNetSlot(): number {
+  mkdirSync(NET_SLOTS, { recursive: true });
+  for (let slot = 0; slot < 2048; slot++) {
+    const file = join(NET_SLOTS, String(slot));
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return slot;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(file, 'utf8'));
+      } catch {
+        continue;
+      }
+      try {
+        process.kill(owner, 0);
+      } catch {
+        // its sandbox's process is gone: take it over
+        writeFileSync(file, String(process.pid));
+        return slot;
+      }
+    }
+  }
+  throw new Error('no free test network slot');
+}
+
+export function slotSubnet(slot: number): { subnet: string; gateway: string; prefix: string } {
+  const prefix = `10.${200 + (slot >> 8)}.${slot & 255}`;
+  return { subnet: `${prefix}.0/24`, gateway: `${prefix}.1`, prefix };
+}
+
+/** A private storage root (and default network) for one test file, removed by `cleanup`. */
 export class Sandbox {
   readonly dir: string;
+  readonly netSlot: number;
 
   constructor(name: string) {
     this.dir = mkdtempSync(join(process.env.TSPOD_TEST_TMP ?? '/var/tmp', `tspod-${name}-`));
+    this.netSlot = claimNetSlot();
+    const { subnet, gateway } = slotSubnet(this.netSlot);
+    mkdirSync(this.networkDir, { recursive: true });
+    // The default network, pinned to this sandbox's own bridge and subnet.
+    writeFileSync(
+      join(this.networkDir, 'podman.json'),
+      JSON.stringify({
+        name: 'podman',
+        // netavark names its chains after the network id: Podman's fixed default id would share them.
+        id: randomBytes(32).toString('hex'),
+        driver: 'bridge',
+        network_interface: this.bridge,
+        created: new Date().toISOString(),
+        subnets: [{ subnet, gateway }],
+        ipv6_enabled: false,
+        internal: false,
+        dns_enabled: false,
+        ipam_options: { driver: 'host-local' },
+      }),
+    );
+  }
+
+  get networkDir(): string {
+    return join(this.dir, 'networks');
+  }
+
+  /** The default network's bridge. */
+  get bridge(): string {
+    return `tspt${this.netSlot}`;
   }
 
   get globalArgs(): string[] {
-    return ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run')];
+    return ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--network-config-dir', this.networkDir];
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -70,7 +138,10 @@ export class Sandbox {
   }
 
   cleanup(): void {
+    // tspod keeps a network's bridge while the network exists: prune releases this sandbox's.
+    if (existsSync(`/sys/class/net/${this.bridge}`)) this.run(['network', 'prune', '-f']);
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(join(NET_SLOTS, String(this.netSlot)), { force: true });
   }
 }
 

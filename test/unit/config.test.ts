@@ -244,6 +244,37 @@ describe('containers.conf', () => {
     assert.deepEqual(conf.containers.defaultCapabilities, ['CHOWN']);
   });
 
+  it('reads default_subnet_pools, defaulting to Podman\'s pools', () => {
+    const { root, ce } = sandbox();
+    assert.deepEqual(loadContainersConf(ce).network.defaultSubnetPools, [
+      { base: '10.89.0.0/16', size: 24 },
+      { base: '10.90.0.0/15', size: 24 },
+      { base: '10.92.0.0/14', size: 24 },
+      { base: '10.96.0.0/11', size: 24 },
+      { base: '10.128.0.0/9', size: 24 },
+    ]);
+    const file = write(
+      join(root, 'pools.conf'),
+      '[network]\ndefault_subnet = "10.87.0.0/16"\ndefault_subnet_pools = [{base = "10.10.0.0/16", size = 24}, {base = "10.20.0.0/16", size = 26}]\n',
+    );
+    const conf = loadContainersConf(sandbox({}, { CONTAINERS_CONF: file }).ce);
+    assert.equal(conf.network.defaultSubnet, '10.87.0.0/16');
+    assert.deepEqual(conf.network.defaultSubnetPools, [
+      { base: '10.10.0.0/16', size: 24 },
+      { base: '10.20.0.0/16', size: 26 },
+    ]);
+    for (const [pools, pattern] of [
+      ['"10.10.0.0/16"', /must be an array of tables/],
+      ['[{base = "fd00::/8", size = 24}]', /invalid subnet pool ip "fd00::\/8"/],
+      ['[{base = "10.10.0.0/16", size = 8}]', /size is bigger than subnet/],
+      ['[{base = "10.10.0.0/16", size = 33}]', /must be between 0-32/],
+      ['[{base = "10.10.0.0/16"}]', /must be an array of tables/],
+    ] as const) {
+      const bad = write(join(root, 'bad.conf'), `[network]\ndefault_subnet_pools = ${pools}\n`);
+      throwsBadInput(() => loadContainersConf(sandbox({}, { CONTAINERS_CONF: bad }).ce), pattern);
+    }
+  });
+
   it('clamps default ulimits above the hard limit and says so', () => {
     const limits = new Map([
       ['nofile', 20000],

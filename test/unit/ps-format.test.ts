@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import ps, { collectSlice, commandText, formatPorts, renderPs, sortContainers, type PsRenderOptions } from '../../src/cli/commands/container/ps.js';
+import ps, { collectSlice, commandText, renderPs, sortContainers, type PsRenderOptions } from '../../src/cli/commands/container/ps.js';
+import { formatPortMappings } from '../../src/engine/network/ports.js';
 import type { CommandContext } from '../../src/cli/command.js';
 import type { ContainerListOptions, ContainerSummary, Engine } from '../../src/engine/types.js';
 
@@ -508,10 +509,10 @@ describe('ps --sort', () => {
 
 describe('ps helpers', () => {
   it('formats ports as podman, ranges and comma-separated protocols included', () => {
-    assert.equal(formatPorts(PORTS), '0.0.0.0:5353->53/tcp, 0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp, 127.0.0.1:9000-9002->9000-9002/udp');
-    assert.equal(formatPorts([{ host_ip: '', container_port: 53, host_port: 53, range: 1, protocol: 'tcp,udp' }]), '0.0.0.0:53->53/tcp, 0.0.0.0:53->53/udp');
-    assert.equal(formatPorts(null), '');
-    assert.equal(formatPorts([]), '');
+    assert.equal(formatPortMappings(PORTS), '0.0.0.0:5353->53/tcp, 0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp, 127.0.0.1:9000-9002->9000-9002/udp');
+    assert.equal(formatPortMappings([{ host_ip: '', container_port: 53, host_port: 53, range: 1, protocol: 'tcp,udp' }]), '0.0.0.0:53->53/tcp, 0.0.0.0:53->53/udp');
+    assert.equal(formatPortMappings(null), '');
+    assert.equal(formatPortMappings([]), '');
   });
 
   it('cuts commands longer than 17 bytes', () => {

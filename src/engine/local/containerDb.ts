@@ -13,10 +13,13 @@ interface Row {
 export class ContainerDb {
   constructor(private readonly store: Store) {}
 
-  insert(record: ContainerRecord): void {
+  /** `conflict` sees every other container inside the write transaction; a message it returns aborts the insert. */
+  insert(record: ContainerRecord, conflict?: (others: ContainerRecord[]) => string | undefined): void {
     this.store.write(() => {
       const clash = this.store.db.prepare('SELECT id FROM containers WHERE name = ?').get(record.config.name) as { id: string } | undefined;
       if (clash) throw nameInUse(record.config.name, clash.id);
+      const problem = conflict?.(this.list());
+      if (problem) throw new ConflictError(problem);
       this.store.db
         .prepare('INSERT INTO containers (id, name, image_id, created, config, state) VALUES (?, ?, ?, ?, ?, ?)')
         .run(record.config.id, record.config.name, record.config.imageId, Date.parse(record.config.created), JSON.stringify(record.config), JSON.stringify(record.state));
@@ -60,6 +63,17 @@ export class ContainerDb {
       const state = change(record.state, record.config);
       this.store.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(JSON.stringify(state), id);
       return { config: record.config, state };
+    });
+  }
+
+  /** Changes a container's config (network connect/disconnect) in one transaction. */
+  updateConfig(id: string, change: (config: ContainerConfig) => ContainerConfig): ContainerRecord | undefined {
+    return this.store.write(() => {
+      const record = this.get(id);
+      if (!record) return undefined;
+      const config = change(record.config);
+      this.store.db.prepare('UPDATE containers SET config = ? WHERE id = ?').run(JSON.stringify(config), id);
+      return { config, state: record.state };
     });
   }
 

@@ -4,6 +4,7 @@ import type { ContainerConfig } from './containerRecord.js';
 import type { ResolvedUser } from '../oci/spec.js';
 import { VERSION } from '../../version.js';
 import { TspodError } from '../../util/errors.js';
+import { networkMode, type NetworkMode } from './containerNetwork.js';
 
 /**
  * The files tspod writes for a container and bind-mounts into it (/etc/hosts,
@@ -17,19 +18,30 @@ export interface ContainerFiles {
   containerenv: string;
 }
 
-export function writeContainerFiles(userdata: string, config: ContainerConfig): ContainerFiles {
+/** What the network set-up tells the files: the container's addresses and netavark's DNS servers. */
+export interface NetworkFacts {
+  ips: string[];
+  gateway?: string;
+  /** aardvark-dns on dns-enabled networks. */
+  dnsServers: string[];
+  dnsSearch: string[];
+}
+
+export function writeContainerFiles(userdata: string, config: ContainerConfig, net?: NetworkFacts): ContainerFiles {
   mkdirSync(userdata, { recursive: true });
-  const network = config.spec.network ?? 'none';
+  const mode = networkMode(config.spec.network).kind;
   const files: ContainerFiles = {
     hostname: join(userdata, 'hostname'),
     containerenv: join(userdata, '.containerenv'),
-    hosts: join(userdata, 'hosts'),
   };
   writeFileSync(files.hostname, `${config.hostname}\n`);
-  writeFileSync(files.hosts!, hostsFile(config, network));
-  if (network !== 'none') {
+  if (!config.spec.noHosts) {
+    files.hosts = join(userdata, 'hosts');
+    writeFileSync(files.hosts, hostsFile(config, mode, net));
+  }
+  if (mode !== 'none') {
     files.resolvConf = join(userdata, 'resolv.conf');
-    writeFileSync(files.resolvConf, resolvConf(network));
+    writeFileSync(files.resolvConf, resolvConf(config, mode, net));
   }
   writeFileSync(
     files.containerenv,
@@ -46,33 +58,67 @@ export function writeContainerFiles(userdata: string, config: ContainerConfig): 
   return files;
 }
 
-/** The host's /etc/hosts as a base (as podman does), then the container's own name. */
-function hostsFile(config: ContainerConfig, network: string): string {
+/**
+ * As Podman 4 writes it: --add-host entries, the host's /etc/hosts,
+ * host.containers.internal (the gateway), then the container's own address
+ * with its hostname and name.
+ */
+function hostsFile(config: ContainerConfig, mode: NetworkMode['kind'], net?: NetworkFacts): string {
   let base = '';
   try {
     base = readFileSync('/etc/hosts', 'utf8');
   } catch {
     base = '127.0.0.1\tlocalhost\n::1\tlocalhost\n';
   }
-  if (network === 'host') return base.endsWith('\n') || base === '' ? base : `${base}\n`;
-  const lines = base.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
-  const own = `127.0.0.1\t${config.hostname}${config.hostname !== config.name ? ` ${config.name}` : ''}`;
-  return `${[...lines, own].join('\n')}\n`;
+  const extra = (config.spec.addHosts ?? []).map((entry) => {
+    const at = entry.indexOf(':');
+    return `${entry.slice(at + 1)}\t${entry.slice(0, at)}`;
+  });
+  // Podman rewrites the host's entries as `IP<TAB>NAMES`, comments dropped.
+  const hostEntries = base
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim().split(/\s+/))
+    .filter((fields) => fields.length >= 2)
+    .map(([ip, ...names]) => `${ip}\t${names.join(' ')}`);
+  const lines = [...extra, ...hostEntries];
+  if (mode === 'host') return `${lines.join('\n')}\n`;
+  if (net?.gateway) lines.push(`${net.gateway}\thost.containers.internal`);
+  const names = config.hostname !== config.name ? `${config.hostname} ${config.name}` : config.hostname;
+  lines.push(`${net?.ips[0] ?? '127.0.0.1'}\t${names}`);
+  return `${lines.join('\n')}\n`;
 }
 
-/** The host's resolv.conf without loopback name servers, which mean nothing inside a network namespace. */
-function resolvConf(network: string): string {
+/**
+ * The host's resolv.conf without loopback name servers (they mean nothing
+ * inside a network namespace), after aardvark-dns on dns-enabled networks;
+ * --dns, --dns-search and --dns-option replace their parts.
+ */
+function resolvConf(config: ContainerConfig, mode: NetworkMode['kind'], net?: NetworkFacts): string {
   let text = '';
   try {
     text = readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
-    return '';
+    text = '';
   }
-  if (network === 'host') return text;
-  return text
-    .split('\n')
-    .filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l))
-    .join('\n');
+  const spec = config.spec;
+  if (mode === 'host' && !spec.dns && !spec.dnsSearch && !spec.dnsOptions) return text;
+  const hostServers: string[] = [];
+  let hostSearch: string[] = [];
+  let hostOptions: string[] = [];
+  for (const line of text.split('\n')) {
+    const [key, ...values] = line.trim().split(/\s+/);
+    if (key === 'nameserver' && values[0] && (mode === 'host' || !/^(127\.|::1$)/.test(values[0]))) hostServers.push(values[0]);
+    else if (key === 'search' || key === 'domain') hostSearch = values;
+    else if (key === 'options') hostOptions = values;
+  }
+  const servers = spec.dns ?? [...(net?.dnsServers ?? []), ...hostServers];
+  const search = spec.dnsSearch ?? [...(net?.dnsSearch ?? []), ...hostSearch];
+  const options = spec.dnsOptions ?? hostOptions;
+  const out: string[] = [];
+  if (search.length && !(search.length === 1 && search[0] === '.')) out.push(`search ${search.join(' ')}`);
+  for (const server of servers) out.push(`nameserver ${server}`);
+  if (options.length) out.push(`options ${options.join(' ')}`);
+  return out.length ? `${out.join('\n')}\n` : '';
 }
 
 /**

@@ -1,5 +1,8 @@
 import type { ContainerRecord } from './containerRecord.js';
+import type { NetworkStatus } from '../network/types.js';
 import { rlimitType } from '../oci/spec.js';
+import { inspectPortBindings, type ExposedPort } from '../network/ports.js';
+import { networkMode } from './containerNetwork.js';
 
 /** What `inspect` shows of a container, in podman 4.3's shape and key order. */
 export interface InspectInput {
@@ -19,6 +22,9 @@ export interface InspectInput {
   cgroupManager: string;
   /** containers.conf's pids_limit, the default when the spec sets none. */
   pidsLimit: number;
+  /** The image's exposed ports, which inspect lists (unpublished ones as null). */
+  imageExposed: ExposedPort[];
+  defaultNetwork: string;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -30,7 +36,9 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
     | { process?: { capabilities?: { effective?: string[]; bounding?: string[] } }; linux?: { cgroupsPath?: string } }
     | undefined;
   const running = state.status === 'running' || state.status === 'paused';
-  const network = spec.network ?? 'none';
+  const network = spec.network ?? 'bridge';
+  const exposed = [...input.imageExposed, ...(spec.expose ?? [])];
+  const ports = inspectPortBindings(spec.portMappings ?? [], exposed);
   const defaultCaps = ['CAP_AUDIT_WRITE', 'CAP_MKNOD', 'CAP_NET_RAW'];
   return {
     Id: config.id,
@@ -101,23 +109,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
         Propagation: m.options.find((o) => /^r?(private|shared|slave)$/.test(o)) ?? 'rprivate',
       })),
     Dependencies: [],
-    NetworkSettings: {
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      MacAddress: '',
-      Bridge: '',
-      SandboxID: '',
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SandboxKey: '',
-    },
+    NetworkSettings: networkSettings(input, ports),
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -162,17 +154,17 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
         Size: '0B',
       },
       NetworkMode: network,
-      PortBindings: {},
+      PortBindings: Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== null)),
       RestartPolicy: { Name: spec.restartPolicy && spec.restartPolicy !== 'no' ? spec.restartPolicy : '', MaximumRetryCount: spec.restartRetries ?? 0 },
       AutoRemove: spec.remove === true,
       VolumeDriver: '',
       VolumesFrom: null,
       CapAdd: spec.capAdd ?? [],
       CapDrop: [...new Set([...defaultCaps, ...(spec.capDrop ?? [])])],
-      Dns: [],
-      DnsOptions: [],
-      DnsSearch: [],
-      ExtraHosts: [],
+      Dns: spec.dns ?? [],
+      DnsOptions: spec.dnsOptions ?? [],
+      DnsSearch: spec.dnsSearch ?? [],
+      ExtraHosts: spec.addHosts ?? [],
       GroupAdd: spec.groupAdd ?? [],
       IpcMode: 'shareable',
       Cgroup: '',
@@ -181,7 +173,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       OomScoreAdj: 0,
       PidMode: 'private',
       Privileged: spec.privileged === true,
-      PublishAllPorts: false,
+      PublishAllPorts: spec.publishAll === true,
       ReadonlyRootfs: spec.readOnly === true,
       SecurityOpt: [],
       Tmpfs: Object.fromEntries((spec.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
@@ -225,3 +217,77 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
   };
 }
 
+
+interface EndpointFields {
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  MacAddress: string;
+}
+
+/** One network's addresses from netavark's status: IPv4 and IPv6 apart, as Podman splits them. */
+function endpoint(status: NetworkStatus | undefined): EndpointFields {
+  const fields: EndpointFields = {
+    EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '',
+  };
+  const iface = status ? Object.values(status.interfaces)[0] : undefined;
+  if (!iface) return fields;
+  fields.MacAddress = iface.mac_address;
+  for (const subnet of iface.subnets ?? []) {
+    const [ip = '', prefix = '0'] = subnet.ipnet.split('/');
+    if (ip.includes(':')) {
+      if (fields.GlobalIPv6Address) continue;
+      fields.GlobalIPv6Address = ip;
+      fields.GlobalIPv6PrefixLen = Number(prefix);
+      fields.IPv6Gateway = subnet.gateway ?? '';
+    } else if (!fields.IPAddress) {
+      fields.IPAddress = ip;
+      fields.IPPrefixLen = Number(prefix);
+      fields.Gateway = subnet.gateway ?? '';
+    }
+  }
+  return fields;
+}
+
+/** Podman 4.3's NetworkSettings: the basic fields filled only for a container alone on the default network. */
+function networkSettings(input: InspectInput, ports: Record<string, unknown>): Record<string, unknown> {
+  const { config, state } = input.record;
+  const running = state.status === 'running' || state.status === 'paused';
+  const status = running ? state.networkStatus : undefined;
+  const names = networkMode(config.spec.network).kind === 'bridge' ? Object.keys(config.spec.networks ?? {}) : [];
+  const alone = names.length === 1 && names[0] === input.defaultNetwork;
+  const basic = alone ? endpoint(status?.[names[0]!]) : endpoint(undefined);
+  const settings: Record<string, unknown> = {
+    ...basic,
+    Bridge: '',
+    SandboxID: '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: ports,
+    SandboxKey: running ? (state.netns ?? '') : '',
+  };
+  if (names.length > 0) {
+    settings.Networks = Object.fromEntries(
+      names.map((name) => {
+        const wish = config.spec.networks?.[name] ?? {};
+        return [
+          name,
+          {
+            ...endpoint(status?.[name]),
+            NetworkID: name,
+            DriverOpts: null,
+            IPAMConfig: null,
+            Links: null,
+            Aliases: [...(wish.aliases ?? []), config.id.slice(0, 12)],
+          },
+        ];
+      }),
+    );
+  }
+  return settings;
+}

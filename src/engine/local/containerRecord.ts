@@ -1,5 +1,6 @@
 import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { ContainerStatus } from '../types.js';
+import type { NetworkStatus } from '../network/types.js';
 
 /**
  * What tspod keeps about a container: the config, fixed at create, and the
@@ -55,6 +56,10 @@ export interface ContainerState {
   stoppedByUser: boolean;
   /** Where the root filesystem is mounted, '' while unmounted. */
   mountPoint: string;
+  /** The bridge networks' namespace (/run/netns/tspod-...) while set up. */
+  netns?: string;
+  /** What netavark reported per network at setup. */
+  networkStatus?: Record<string, NetworkStatus>;
 }
 
 export interface ContainerRecord {

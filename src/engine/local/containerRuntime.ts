@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Runtime } from '../runtime.js';
-import type { ContainerSpec } from '../spec/containerSpec.js';
+import type { ContainerSpec, NetworkAttachment } from '../spec/containerSpec.js';
 import type { ContainerConfig, ContainerRecord, ContainerState } from './containerRecord.js';
 import { initialState } from './containerRecord.js';
 import { ContainerDb } from './containerDb.js';
@@ -11,6 +11,8 @@ import { ContainerLayers } from '../../storage/containerLayer.js';
 import { lookupImage } from './imageLookup.js';
 import { randomContainerName } from './names.js';
 import { writeContainerFiles, resolveUser, resolveInRoot } from './containerFiles.js';
+import { ContainerNetworking, networkFacts, networkMode, type PendingSetup } from './containerNetwork.js';
+import { resolveNetworkSpec } from './networkSpec.js';
 import { buildOciSpec } from '../oci/spec.js';
 import { OciRuntime, resolveRuntimePath } from '../oci/ociRuntime.js';
 import { findConmon, launchConmon } from '../oci/conmon.js';
@@ -20,7 +22,8 @@ import { nowRfc3339Nano } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
 import { isProcessAlive } from '../../util/process.js';
 import type { ImageConfig } from '../../image/oci.js';
-import { ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
+import type { NetworkConfig, PortMapping } from '../network/types.js';
+import { ConflictError, ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_STOP_TIMEOUT = 10;
@@ -46,11 +49,13 @@ export interface Observed {
 export class ContainerRuntime {
   readonly db: ContainerDb;
   readonly layers: ContainerLayers;
+  readonly net: ContainerNetworking;
   private ociRuntimes = new Map<string, OciRuntime>();
 
   constructor(readonly runtime: Runtime) {
     this.db = new ContainerDb(runtime.store);
     this.layers = new ContainerLayers(runtime.store);
+    this.net = new ContainerNetworking(runtime);
   }
 
   get runBase(): string {
@@ -117,12 +122,20 @@ export class ContainerRuntime {
 
   // ---------------------------------------------------------------- create
 
-  create(spec: ContainerSpec): ContainerRecord {
+  async create(requested: ContainerSpec, warnings: string[] = []): Promise<ContainerRecord> {
     trace('create');
     const store = this.runtime.store;
-    const { image, matchedName } = lookupImage(store, this.runtime.registriesConf, spec.image);
+    const { image, matchedName } = lookupImage(store, this.runtime.registriesConf, requested.image);
     const imageConfig = JSON.parse(image.config.toString()) as ImageConfig;
     const ic = imageConfig.config ?? {};
+    const resolved = await resolveNetworkSpec(requested, {
+      networks: this.net.networks,
+      defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
+      imageExposed: ic.ExposedPorts as Record<string, unknown> | undefined,
+      portTaken: (hostIp, port, protocol) => this.hostPortTaken(hostIp, port, protocol),
+    });
+    const spec = resolved.spec;
+    warnings.push(...resolved.warnings);
     const id = randomBytes(32).toString('hex');
     const name = spec.name ?? this.freeName();
     validateName(name);
@@ -182,13 +195,19 @@ export class ContainerRuntime {
     trace('config ready');
     this.layers.create(id);
     try {
-      this.db.insert(record);
+      // Random host ports were free when chosen; another process may have taken one since.
+      this.db.insert(record, resolved.randomPorts.length ? (others) => portConflict(resolved.randomPorts, others) : undefined);
       trace('inserted');
     } catch (e) {
       this.layers.remove(id);
       throw e;
     }
     return record;
+  }
+
+  /** Whether some container publishes this host port already (any address counts, as the kernel sees it). */
+  private hostPortTaken(_hostIp: string, port: number, protocol: string): boolean {
+    return this.db.list().some((r) => (r.config.spec.portMappings ?? []).some((m) => m.protocol === protocol && port >= m.host_port && port < m.host_port + m.range));
   }
 
   private freeName(): string {
@@ -246,7 +265,7 @@ export class ContainerRuntime {
         trace('runtime started');
       } catch (e) {
         this.teardownLocked(record);
-        this.db.updateState(id, (s) => ({ ...s, status: 'created', pid: 0, conmonPid: 0, error: (e as Error).message }));
+        this.db.updateState(id, (s) => ({ ...s, status: 'created', pid: 0, conmonPid: 0, error: (e as Error).message, netns: undefined, networkStatus: undefined }));
         throw e;
       }
       return this.db.updateState(id, (s) => ({ ...s, status: 'running', startedAt: nowRfc3339Nano(), error: '', stoppedByUser: false })) ?? record;
@@ -266,13 +285,31 @@ export class ContainerRuntime {
     rmSync(this.exitFile(id), { force: true });
     mkdirSync(dirname(this.exitFile(id)), { recursive: true });
     const oci = this.ociFor(config);
+    const mode = networkMode(config.spec.network);
+    let pending: PendingSetup | undefined;
     try {
       trace('init');
+      // netavark runs while the root filesystem is mounted and conmon creates the
+      // container: the namespace only needs its interfaces before the process starts.
+      if (mode.kind === 'bridge' && Object.keys(this.net.attachments(config)).length > 0) {
+        pending = this.net.begin(config);
+        const netns = pending.netns;
+        this.db.updateState(id, (s) => ({ ...s, netns }));
+      }
       const rootfs = this.layers.mount(id, image.topLayer);
       trace('mounted');
       const user = resolveUser(rootfs, config.process.user, config.spec.groupAdd);
       ensureWorkdir(rootfs, config.process.cwd);
-      const files = writeContainerFiles(this.layers.userdata(id), config);
+      let files = writeContainerFiles(this.layers.userdata(id), config, pending && networkFacts(pending));
+      let netnsPath = pending?.netns;
+      if (mode.kind === 'container') {
+        const shared = this.sharedNetwork(mode.target);
+        netnsPath = shared.netns;
+        files = { ...files, hosts: shared.hosts ?? files.hosts, resolvConf: shared.resolvConf ?? files.resolvConf };
+      } else if (mode.kind === 'ns') {
+        if (!existsSync(mode.path)) throw new InvalidArgumentError(`network namespace ${mode.path} does not exist: give the path of an existing namespace (ns:/run/netns/NAME)`);
+        netnsPath = mode.path;
+      }
       const conf = this.runtime.containersConf.containers;
       const ociSpec = buildOciSpec({
         config,
@@ -284,6 +321,7 @@ export class ContainerRuntime {
         hostLimits: hostLimits(),
         cgroupManager: this.runtime.cgroupManager,
         initPath: config.spec.init ? this.initBinary() : undefined,
+        netnsPath,
       });
       if (consoleSize && config.process.terminal) ociSpec.process.consoleSize = { height: consoleSize.rows, width: consoleSize.columns };
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec));
@@ -311,6 +349,11 @@ export class ContainerRuntime {
         env: process.env,
       });
       trace('conmon reported pid');
+      const networkStatus = pending ? await pending.status : undefined;
+      if (pending) {
+        this.net.anchor(pending.networks);
+        trace('network set up');
+      }
       const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
       return (
         this.db.updateState(id, (s) => ({
@@ -324,13 +367,36 @@ export class ContainerRuntime {
           oomKilled: false,
           error: '',
           finishedAt: s.finishedAt,
+          ...(networkStatus ? { networkStatus } : {}),
         })) ?? record
       );
     } catch (e) {
-      oci.delete(id, true);
+      try {
+        oci.delete(id, true);
+      } catch {
+        // never created
+      }
       this.layers.unmount(id);
+      if (pending) {
+        await pending.status.catch(() => undefined);
+        await this.net.teardown({ config, state: { ...record.state, netns: pending.netns } });
+        this.db.updateState(id, (s) => ({ ...s, netns: undefined, networkStatus: undefined }));
+      }
       throw e;
     }
+  }
+
+  /** The namespace and name files of the running container another joins with --network container:ID. */
+  private sharedNetwork(target: string): { netns: string; hosts?: string; resolvConf?: string } {
+    const other = this.db.lookup(target);
+    if (!other) throw new InvalidArgumentError(`no container with name or ID "${target}" found: give a running container to --network container:`);
+    const state = this.observe(other).state;
+    if (state.status !== 'running' && state.status !== 'paused') {
+      throw new ContainerStateError(`container ${other.config.name} is not running: start it before joining its network namespace`);
+    }
+    const userdata = this.layers.userdata(other.config.id);
+    const existing = (name: string) => (existsSync(join(userdata, name)) ? join(userdata, name) : undefined);
+    return { netns: state.netns ?? `/proc/${state.pid}/ns/net`, hosts: existing('hosts'), resolvConf: existing('resolv.conf') };
   }
 
   /**
@@ -340,6 +406,11 @@ export class ContainerRuntime {
    */
   private async removeUnrecordedRun(record: ContainerRecord): Promise<void> {
     const id = record.config.id;
+    if (record.state.netns) {
+      // The unrecorded run's namespace and addresses: gone before the new run leases them again.
+      await this.net.teardown(record);
+      this.db.updateState(id, (s) => ({ ...s, netns: undefined, networkStatus: undefined }));
+    }
     const oci = this.ociFor(record.config);
     if (!existsSync(join(oci.stateDir, id))) return;
     const conmonPid = readPidFile(join(this.bundleDir(id), 'conmon.pid'));
@@ -369,6 +440,7 @@ export class ContainerRuntime {
     if (g.runtime) args.push('--runtime', g.runtime);
     if (g.cgroupManager) args.push('--cgroup-manager', g.cgroupManager);
     if (g.conmon) args.push('--conmon', g.conmon);
+    if (g.networkConfigDir) args.push('--network-config-dir', g.networkConfigDir);
     for (const f of g.runtimeFlag ?? []) args.push('--runtime-flag', f);
     return args;
   }
@@ -496,14 +568,32 @@ export class ContainerRuntime {
     const observed = this.observe(record);
     if (!observed.exitedUnrecorded) return record;
     this.teardownLocked(record);
-    const updated = this.db.updateState(id, () => ({ ...observed.state, conmonPid: 0, mountPoint: '' })) ?? record;
+    return this.recordExit(record, observed.state);
+  }
+
+  /** syncLocked with the network's teardown overlapping the runtime's delete and the unmount. */
+  private async syncLockedAsync(id: string): Promise<ContainerRecord> {
+    const record = this.db.get(id);
+    if (!record) throw new TspodError(`no container with ID ${id} found: it was removed meanwhile`, { exitCode: 125 });
+    const observed = this.observe(record);
+    if (!observed.exitedUnrecorded) return record;
+    const network = this.net.teardown(record);
+    this.teardownLocked(record, false);
+    await network;
+    return this.recordExit(record, observed.state);
+  }
+
+  private recordExit(record: ContainerRecord, exited: ContainerState): ContainerRecord {
+    const id = record.config.id;
+    const updated = this.db.updateState(id, () => ({ ...exited, conmonPid: 0, mountPoint: '', netns: undefined, networkStatus: undefined })) ?? record;
     rmSync(this.exitFile(id), { force: true });
     return updated;
   }
 
-  /** Releases what a run holds: the runtime's state and the root filesystem mount. */
-  private teardownLocked(record: ContainerRecord): void {
+  /** Releases what a run holds: the runtime's state, the root filesystem mount and the network. */
+  private teardownLocked(record: ContainerRecord, network = true): void {
     const id = record.config.id;
+    if (network) this.net.teardownSync(record);
     const oci = this.ociFor(record.config);
     // Only a container the runtime holds state for costs a runtime call.
     if (existsSync(join(oci.stateDir, id))) {
@@ -523,7 +613,7 @@ export class ContainerRuntime {
    */
   async cleanup(id: string, forceRemove = false): Promise<'removed' | 'restarted' | 'cleaned' | 'gone'> {
     if (!this.db.get(id)) return 'gone';
-    const record = this.withLock(id, () => (this.db.get(id) ? this.syncLocked(id) : undefined));
+    const record = await this.withLockAsync(id, async () => (this.db.get(id) ? this.syncLockedAsync(id) : undefined));
     if (!record) return 'gone';
     if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
     if (forceRemove || record.config.spec.remove) {
@@ -536,6 +626,68 @@ export class ContainerRuntime {
       return 'restarted';
     }
     return 'cleaned';
+  }
+
+  // ------------------------------------------------------------- networks
+
+  /** `network connect`: records the network and, while the container runs, sets it up in its namespace. */
+  async connectNetwork(id: string, network: NetworkConfig, wish: NetworkAttachment): Promise<void> {
+    await this.withLockAsync(id, async () => {
+      const record = this.syncLocked(id);
+      const mode = networkMode(record.config.spec.network);
+      if (mode.kind !== 'bridge') {
+        throw new InvalidArgumentError(`container ${record.config.name} uses --network ${record.config.spec.network}: only bridge-mode containers can join networks`);
+      }
+      const attached = record.config.spec.networks ?? {};
+      if (attached[network.name]) throw new ConflictError(`container ${record.config.name} is already connected to network ${network.name}: nothing to do`);
+      const used = new Set(Object.values(attached).map((a) => a.interfaceName));
+      let n = 0;
+      while (used.has(`eth${n}`)) n++;
+      const updated = this.db.updateConfig(id, (c) => ({
+        ...c,
+        spec: { ...c.spec, network: 'bridge', networks: { ...attached, [network.name]: { ...wish, interfaceName: `eth${n}` } } },
+      }))!;
+      const running = record.state.status === 'running' || record.state.status === 'paused';
+      if (!running || !record.state.netns) return;
+      try {
+        const status = await this.net.setupOne(updated.config, record.state.netns, network.name);
+        this.db.updateState(id, (s) => ({ ...s, networkStatus: { ...s.networkStatus, ...status } }));
+      } catch (e) {
+        this.db.updateConfig(id, (c) => ({ ...c, spec: { ...c.spec, networks: attached } }));
+        throw e;
+      }
+    });
+  }
+
+  /** `network disconnect`: tears the network down in a running container and forgets it. */
+  async disconnectNetwork(id: string, network: NetworkConfig): Promise<void> {
+    await this.withLockAsync(id, async () => {
+      const record = this.syncLocked(id);
+      const attached = record.config.spec.networks ?? {};
+      if (!attached[network.name]) throw new InvalidArgumentError(`container ${record.config.name} is not connected to network ${network.name}: nothing to disconnect`);
+      if (record.state.netns && (record.state.status === 'running' || record.state.status === 'paused')) {
+        await this.net.teardownOne(record, network.name);
+        this.db.updateState(id, (s) => {
+          const status = { ...s.networkStatus };
+          delete status[network.name];
+          return { ...s, networkStatus: status };
+        });
+      }
+      const rest = { ...attached };
+      delete rest[network.name];
+      this.db.updateConfig(id, (c) => ({ ...c, spec: { ...c.spec, networks: rest } }));
+    });
+  }
+
+  /** `network reload`: netavark's rules again for a running container (after a firewall flush). */
+  async reloadNetwork(id: string): Promise<boolean> {
+    return this.withLockAsync(id, async () => {
+      const record = this.syncLocked(id);
+      if (!record.state.netns || record.state.status !== 'running') return false;
+      const status = await this.net.reload(record);
+      this.db.updateState(id, (s) => ({ ...s, networkStatus: status }));
+      return true;
+    });
   }
 
   // --------------------------------------------------------------- remove
@@ -560,10 +712,13 @@ export class ContainerRuntime {
     if (!record) return;
     const status = this.observe(record).state.status;
     if (status === 'running' || status === 'paused' || status === 'initialized') await this.stop(id, opts.timeout ?? record.config.stopTimeout);
-    this.withLock(id, () => {
+    await this.withLockAsync(id, async () => {
       const current = this.db.get(id);
       if (!current) return;
-      this.teardownLocked(current);
+      // netavark's teardown (tens of ms of iptables) overlaps the runtime's delete and the unmount.
+      const network = this.net.teardown(current);
+      this.teardownLocked(current, false);
+      await network;
       this.db.delete(id);
       this.layers.remove(id);
       rmSync(this.bundleDir(id), { recursive: true, force: true });
@@ -576,6 +731,21 @@ export class ContainerRuntime {
 }
 
 // ------------------------------------------------------------------ helpers
+
+/** A clash of host ports with containers created meanwhile by other processes: checked inside the insert. */
+function portConflict(mine: PortMapping[], others: ContainerRecord[]): string | undefined {
+  for (const m of mine) {
+    for (const other of others) {
+      for (const o of other.config.spec.portMappings ?? []) {
+        const sameAddress = m.host_ip === o.host_ip || m.host_ip === '' || o.host_ip === '';
+        if (m.protocol === o.protocol && sameAddress && m.host_port < o.host_port + o.range && o.host_port < m.host_port + m.range) {
+          return `host port ${m.host_port}/${m.protocol} is already published by container ${other.config.name}: choose another port or remove that container`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
 
 function validateName(name: string): void {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {

@@ -1,4 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { networkMode } from './containerNetwork.js';
+import type { NetworkUsers } from './networks.js';
+import type { NetworkConfig } from '../network/types.js';
+import { exposedFromImage } from '../network/ports.js';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -75,6 +79,45 @@ export class LocalContainers implements ContainersEngine {
     return reports;
   }
 
+  /** After `network rm`/`prune`: the network's bridge and rules go once no container holds them. */
+  async releaseBridge(network: NetworkConfig): Promise<void> {
+    await this.rt.net.releaseBridge(network);
+  }
+
+  /** What `network rm/connect/disconnect/reload` need of the containers. */
+  networkUsers(): NetworkUsers {
+    return {
+      containersUsing: async (network) =>
+        this.hasStore()
+          ? this.rt.db
+              .list()
+              .filter((r) => networkMode(r.config.spec.network).kind === 'bridge' && (r.config.spec.networks ?? {})[network] !== undefined)
+              .map((r) => ({ id: r.config.id, name: r.config.name }))
+          : [],
+      removeContainers: async (ids, opts) => {
+        for (const id of ids) await this.rt.remove(id, { force: opts.force, timeout: opts.timeout });
+      },
+      connect: async (network, container, opts) => {
+        this.requireStore(container);
+        const record = this.rt.db.require(container);
+        await this.rt.connectNetwork(record.config.id, network, {
+          ...(opts.ips?.length ? { ips: opts.ips } : {}),
+          ...(opts.mac ? { mac: opts.mac } : {}),
+          ...(opts.aliases?.length ? { aliases: opts.aliases } : {}),
+        });
+      },
+      disconnect: async (network, container) => {
+        this.requireStore(container);
+        const record = this.rt.db.require(container);
+        await this.rt.disconnectNetwork(record.config.id, network);
+      },
+      reload: async (containers, opts) =>
+        this.each(containers, opts.all, async (record) => {
+          await this.rt.reloadNetwork(record.config.id);
+        }, (record) => networkMode(record.config.spec.network).kind === 'bridge'),
+    };
+  }
+
   private requireStore(name: string): void {
     if (!this.hasStore()) throw new NoSuchContainerError(`no container with name or ID "${name}" found: no such container`);
   }
@@ -82,8 +125,9 @@ export class LocalContainers implements ContainersEngine {
   // ---------------------------------------------------------------- create
 
   async create(spec: ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }> {
-    const record = this.rt.create(spec);
-    return { id: record.config.id, name: record.config.name, warnings: [] };
+    const warnings: string[] = [];
+    const record = await this.rt.create(spec, warnings);
+    return { id: record.config.id, name: record.config.name, warnings };
   }
 
   async start(names: string[], opts: { all?: boolean; filters?: string[] } = {}): Promise<ContainerActionReport[]> {
@@ -286,11 +330,11 @@ export class LocalContainers implements ContainersEngine {
       Mounts: (config.spec.mounts ?? []).map((m) => m.destination),
       Names: [config.name],
       Namespaces: {},
-      Networks: [],
+      Networks: networkMode(config.spec.network).kind === 'bridge' ? Object.keys(config.spec.networks ?? {}) : [],
       Pid: state.pid,
       Pod: '',
       PodName: '',
-      Ports: null,
+      Ports: config.spec.portMappings?.length ? config.spec.portMappings : null,
       Size: withSize ? this.sizes(record) : null,
       StartedAt: state.startedAt ? unixSeconds(state.startedAt) : -62135596800,
       State: state.status,
@@ -333,6 +377,8 @@ export class LocalContainers implements ContainersEngine {
           sizes: opts.size ? this.sizes(record) : undefined,
           cgroupManager: this.runtime.cgroupManager,
           pidsLimit: this.runtime.containersConf.containers.pidsLimit,
+          imageExposed: exposedFromImage(image ? imageExposedPorts(image.config) : undefined),
+          defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
         });
       } catch (e) {
         return e as Error;
@@ -674,4 +720,12 @@ function duBytes(dir: string): number {
   };
   if (existsSync(dir)) walk(dir);
   return total;
+}
+
+function imageExposedPorts(config: Buffer): Record<string, unknown> | undefined {
+  try {
+    return (JSON.parse(config.toString()) as { config?: { ExposedPorts?: Record<string, unknown> } }).config?.ExposedPorts;
+  } catch {
+    return undefined;
+  }
 }

@@ -132,6 +132,8 @@ export interface SpecInput {
   hostLimits: { nofile: number; nproc: number };
   cgroupManager: string;
   initPath?: string;
+  /** The network namespace to join (a bridge network's, or another container's); unset: a new empty one. */
+  netnsPath?: string;
   /** The dirs holding the OCI hooks and so on are not supported yet. */
 }
 
@@ -174,7 +176,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       'io.podman.annotations.autoremove': spec.remove ? 'TRUE' : 'FALSE',
       'io.podman.annotations.init': spec.init ? 'TRUE' : 'FALSE',
       'io.podman.annotations.privileged': privileged ? 'TRUE' : 'FALSE',
-      'io.podman.annotations.publish-all': 'FALSE',
+      'io.podman.annotations.publish-all': spec.publishAll ? 'TRUE' : 'FALSE',
       'org.opencontainers.image.stopSignal': String(config.stopSignal),
       ...(spec.annotations ?? {}),
     },
@@ -182,7 +184,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
       resources: resources(input, privileged),
       ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
-      namespaces: namespaces(spec.network),
+      namespaces: namespaces(spec.network, input.netnsPath),
       ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
@@ -226,9 +228,9 @@ function rlimits(ulimits: Array<{ name: string; soft: number; hard: number }>, h
   return [...result.values()];
 }
 
-function namespaces(network: string | undefined): Array<{ type: string; path?: string }> {
+function namespaces(network: string | undefined, netnsPath: string | undefined): Array<{ type: string; path?: string }> {
   const list: Array<{ type: string; path?: string }> = [{ type: 'pid' }];
-  if (network !== 'host') list.push({ type: 'network' });
+  if (network !== 'host') list.push(netnsPath ? { type: 'network', path: netnsPath } : { type: 'network' });
   list.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' });
   return list;
 }

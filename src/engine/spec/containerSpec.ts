@@ -3,6 +3,7 @@
  * CLI flags, an API body or a Kubernetes pod. The engine turns it into a
  * container record and, at start, into an OCI runtime config.json.
  */
+import type { PortMapping } from '../network/types.js';
 
 export interface MountSpec {
   type: 'bind' | 'tmpfs';
@@ -11,6 +12,14 @@ export interface MountSpec {
   destination: string;
   /** mount(8)-style options: ro, rw, nosuid, nodev, noexec, size=..., mode=..., rbind, private... */
   options: string[];
+}
+
+/** A container's wishes on one network (--network NAME:ip=...,mac=...,alias=..., --ip, --mac-address, --network-alias). */
+export interface NetworkAttachment {
+  ips?: string[];
+  mac?: string;
+  aliases?: string[];
+  interfaceName?: string;
 }
 
 export interface UlimitSpec {
@@ -78,8 +87,26 @@ export interface ContainerSpec {
   unmask?: string[];
   init?: boolean;
   initPath?: string;
-  /** none or host for now; bridge networks come with the networking work. */
+  /**
+   * The network mode: bridge (the default), none, host, private, container:ID
+   * or ns:PATH. With bridge, `networks` says which networks (default: the
+   * default network from containers.conf).
+   */
   network?: string;
+  networks?: Record<string, NetworkAttachment>;
+  /** -p mappings as given (host_port 0: a random one, chosen at create). */
+  portMappings?: PortMapping[];
+  /** -P: publish every exposed port (the image's and --expose) on a random host port. */
+  publishAll?: boolean;
+  /** --expose: ports to add to the image's exposed ports. */
+  expose?: Array<{ port: number; protocol: string; range: number }>;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --add-host `name:ip` entries, written first into /etc/hosts. */
+  addHosts?: string[];
+  /** --no-hosts: no /etc/hosts from tspod; the image's stays. */
+  noHosts?: boolean;
   resources?: ResourceSpec;
   ulimits?: UlimitSpec[];
   shmSize?: number;

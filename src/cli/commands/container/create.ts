@@ -29,6 +29,7 @@ export async function createFromFlags(ctx: CommandContext, args: string[], opts:
     if (failed?.error) throw failed.error;
   }
   const created = await engine.containers.create(spec);
+  for (const warning of created.warnings) process.stderr.write(`WARN[0000] ${warning}\n`);
   if (opts.cidfile) writeFileSync(opts.cidfile, created.id, { flag: 'wx' });
   return created;
 }

@@ -1,8 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { collect } from '../../output.js';
-import type { ContainerSpec, MountSpec, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
+import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
+import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 /** The flags `create` and `run` share, as podman names them. */
@@ -35,7 +36,20 @@ export interface CreateFlags {
   stopTimeout?: string;
   restart?: string;
   pull?: string;
-  network?: string;
+  network?: string[];
+  /** --net, the alias of --network (commander keeps it apart). */
+  net?: string[];
+  networkAlias?: string[];
+  ip?: string;
+  ip6?: string;
+  macAddress?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  addHost?: string[];
+  /** --no-hosts sets it false. */
+  hosts?: boolean;
+  expose?: string[];
   publish?: string[];
   publishAll?: boolean;
   memory?: string;
@@ -91,7 +105,18 @@ export function addCreateFlags(cmd: Command): void {
     .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop the container')
     .option('--restart <policy>', 'restart policy: no, on-failure[:max], always, unless-stopped')
     .option('--pull <policy>', 'pull image policy: always, missing, never, newer', 'missing')
-    .option('--network, --net <mode>', 'network mode: none, host')
+    .option('--network <mode>', 'network mode: bridge, none, host, private, container:ID, ns:PATH or a network NAME[:ip=...,mac=...,alias=...]', collect)
+    .addOption(new Option('--net <mode>', 'alias of --network').hideHelp().argParser(collect))
+    .option('--network-alias <alias>', 'add a network-scoped alias for the container', collect)
+    .option('--ip <address>', 'static IPv4 address on the (single) network')
+    .option('--ip6 <address>', 'static IPv6 address on the (single) network')
+    .option('--mac-address <mac>', 'static MAC address on the (single) network')
+    .option('--dns <server>', 'set custom DNS servers', collect)
+    .option('--dns-search <domain>', 'set custom DNS search domains', collect)
+    .option('--dns-option <option>', 'set custom DNS options', collect)
+    .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect)
+    .option('--no-hosts', 'do not create /etc/hosts within the container, instead use the version from the image')
+    .option('--expose <port>', 'expose a port or a range of ports', collect)
     .option('-p, --publish <port>', 'publish a container port to the host', collect)
     .option('-P, --publish-all', 'publish all exposed ports to random host ports')
     .option('-m, --memory <limit>', 'memory limit (format: <number>[<unit>], unit = b, k, m or g)')
@@ -117,6 +142,112 @@ export function addCreateFlags(cmd: Command): void {
     .option('--os <os>', 'use OS instead of the running OS for choosing images');
 }
 
+const NETWORK_MODES = new Set(['bridge', 'none', 'host', 'private', 'slirp4netns', 'pasta']);
+
+/** --network and its companions -> the spec's network mode, networks, ports and name-resolution settings. */
+export function networkFromFlags(flags: CreateFlags): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  const networks: Record<string, NetworkAttachment> = {};
+  for (const value of [...(flags.network ?? []), ...(flags.net ?? [])]) {
+    const colon = value.indexOf(':');
+    const head = colon < 0 ? value : value.slice(0, colon);
+    const rest = colon < 0 ? '' : value.slice(colon + 1);
+    if (head === 'container' || head === 'ns') {
+      if (rest === '') throw new InvalidArgumentError(`--network ${head}: needs a value: --network ${head === 'ns' ? 'ns:PATH' : 'container:NAME'}`);
+      out.network = value;
+      continue;
+    }
+    if (head === 'slirp4netns' || head === 'pasta') {
+      throw new InvalidArgumentError(`--network ${head} is for rootless networking, which tspod does not offer yet: use bridge, none or host`);
+    }
+    if (NETWORK_MODES.has(head) && head !== 'bridge') {
+      if (rest) throw new InvalidArgumentError(`--network ${head} takes no options: remove ":${rest}"`);
+      out.network = head;
+      continue;
+    }
+    const name = head === 'bridge' ? '' : head;
+    if (!name && head !== 'bridge') throw new InvalidArgumentError(`invalid --network "${value}": give a mode or a network name`);
+    networks[name] = { ...networks[name], ...parseNetworkOptions(rest, value) };
+  }
+  if (Object.keys(networks).length > 0) {
+    if (out.network) throw new InvalidArgumentError(`--network ${out.network} cannot be combined with other networks: give one network mode`);
+    out.network = 'bridge';
+    // '' is the default network: the engine names it from containers.conf.
+    out.networks = networks;
+  }
+  const single = (what: string): NetworkAttachment => {
+    const names = Object.keys(out.networks ?? {});
+    if (out.network && out.network !== 'bridge') throw new InvalidArgumentError(`${what} needs a bridge network, not --network ${out.network}`);
+    if (names.length > 1) throw new InvalidArgumentError(`${what} can only be set for a single network: use --network NAME:${what === '--ip' ? 'ip=' : 'mac='}... per network`);
+    out.networks ??= { '': {} };
+    return out.networks[names[0] ?? '']!;
+  };
+  if (flags.ip) single('--ip').ips = [...(single('--ip').ips ?? []), flags.ip];
+  if (flags.ip6) single('--ip6').ips = [...(single('--ip6').ips ?? []), flags.ip6];
+  if (flags.macAddress) single('--mac-address').mac = flags.macAddress;
+  if (flags.networkAlias?.length) {
+    for (const attachment of Object.values(out.networks ?? { '': single('--network-alias') })) {
+      attachment.aliases = [...(attachment.aliases ?? []), ...flags.networkAlias];
+    }
+  }
+  if (flags.dns?.length) {
+    if (flags.dns.includes('none')) out.dns = [];
+    else {
+      for (const server of flags.dns) if (!canonicalIp(server)) throw new InvalidArgumentError(`${server} is not an ip address: give --dns an IPv4 or IPv6 address`);
+      out.dns = flags.dns;
+    }
+  }
+  if (flags.dnsSearch?.length) out.dnsSearch = flags.dnsSearch;
+  if (flags.dnsOption?.length) out.dnsOptions = flags.dnsOption;
+  if (flags.addHost?.length) {
+    out.addHosts = flags.addHost.map((entry) => {
+      const at = entry.indexOf(':');
+      const host = entry.slice(0, at);
+      const ip = entry.slice(at + 1);
+      if (at <= 0 || !canonicalIp(ip.replace(/^\[(.*)\]$/, '$1'))) {
+        throw new InvalidArgumentError(`invalid --add-host "${entry}": use HOST:IP, e.g. db:10.0.0.5`);
+      }
+      return `${host}:${ip.replace(/^\[(.*)\]$/, '$1')}`;
+    });
+  }
+  if (flags.hosts === false) out.noHosts = true;
+  if (flags.publish?.length) out.portMappings = flags.publish.flatMap(parsePublish);
+  if (flags.publishAll) out.publishAll = true;
+  if (flags.expose?.length) out.expose = flags.expose.flatMap(parseExpose);
+  return out;
+}
+
+/** `ip=...,ip6=...,mac=...,alias=...,interface_name=...` after a network's name. */
+function parseNetworkOptions(text: string, whole: string): NetworkAttachment {
+  const attachment: NetworkAttachment = {};
+  if (text === '') return attachment;
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    if (value === '') throw new InvalidArgumentError(`invalid option "${part}" in --network ${whole}: use key=value`);
+    switch (key) {
+      case 'ip':
+      case 'ip6':
+        if (!canonicalIp(value)) throw new InvalidArgumentError(`invalid ${key} address "${value}" in --network ${whole}`);
+        attachment.ips = [...(attachment.ips ?? []), value];
+        break;
+      case 'mac':
+        attachment.mac = value;
+        break;
+      case 'alias':
+        attachment.aliases = [...(attachment.aliases ?? []), value];
+        break;
+      case 'interface_name':
+        attachment.interfaceName = value;
+        break;
+      default:
+        throw new InvalidArgumentError(`unknown option "${key}" in --network ${whole}: use ip, ip6, mac, alias or interface_name`);
+    }
+  }
+  return attachment;
+}
+
 function parseBool(value: string): boolean {
   if (value === 'true' || value === '') return true;
   if (value === 'false') return false;
@@ -127,17 +258,10 @@ function parseBool(value: string): boolean {
 export function specFromFlags(flags: CreateFlags, args: string[], createCommand: string[]): ContainerSpec {
   const [image, ...command] = args;
   if (!image) throw new InvalidArgumentError('an image name must be given: tspod create IMAGE [COMMAND [ARG...]]');
-  if (flags.publish?.length || flags.publishAll) {
-    throw new InvalidArgumentError('publishing ports needs a bridge network, which tspod does not provide yet: use --network host');
-  }
-  const network = flags.network ?? 'none';
-  if (!['none', 'host'].includes(network)) {
-    throw new InvalidArgumentError(`network mode "${network}" is not supported yet: use --network none or --network host`);
-  }
   const spec: ContainerSpec = {
     image,
     createCommand,
-    network,
+    ...networkFromFlags(flags),
     ...(command.length ? { command } : {}),
   };
   if (flags.name !== undefined) spec.name = flags.name;

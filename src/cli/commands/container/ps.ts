@@ -5,6 +5,7 @@ import { formatReport, isTableFormat, printJson } from '../../format/report.js';
 import { goStruct } from '../../format/gotemplate.js';
 import { humanSizeWithPrecision, isoSeconds, timeAgo } from '../../format/units.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { formatPortMappings } from '../../../engine/network/ports.js';
 
 interface Options {
   all?: boolean;
@@ -225,24 +226,6 @@ function compare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** podman's PORTS column: `0.0.0.0:8080->80/tcp, 127.0.0.1:9000-9002->9000-9002/udp`. */
-export function formatPorts(ports: ContainerSummary['Ports']): string {
-  const parts: string[] = [];
-  for (const port of ports ?? []) {
-    const hostIp = port.host_ip || '0.0.0.0';
-    for (const protocol of port.protocol.split(',')) {
-      if (port.range > 1) {
-        const hostEnd = port.host_port + port.range - 1;
-        const containerEnd = port.container_port + port.range - 1;
-        parts.push(`${hostIp}:${port.host_port}-${hostEnd}->${port.container_port}-${containerEnd}/${protocol}`);
-      } else {
-        parts.push(`${hostIp}:${port.host_port}->${port.container_port}/${protocol}`);
-      }
-    }
-  }
-  return parts.join(', ');
-}
-
 /** podman's COMMAND column: the arguments joined, cut to 17 bytes and "..." unless --no-trunc. */
 export function commandText(command: string[] | null, noTrunc = false): string {
   const text = (command ?? []).join(' ');
@@ -341,7 +324,7 @@ class PsReporter {
     return this.#c.Networks.join(',');
   }
   get Ports(): string {
-    return formatPorts(this.#c.Ports);
+    return formatPortMappings(this.#c.Ports);
   }
   get Status(): string {
     return this.#c.Status;

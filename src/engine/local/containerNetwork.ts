@@ -1,0 +1,235 @@
+import { join } from 'node:path';
+import type { Runtime } from '../runtime.js';
+import type { ContainerConfig, ContainerRecord } from './containerRecord.js';
+import type { NetworkAttachment } from '../spec/containerSpec.js';
+import type { NetworkConfig, NetworkStatus } from '../network/types.js';
+import { NetworkStore } from '../network/networkStore.js';
+import { Ipam, firstHostAddress, type Lease } from '../network/ipam.js';
+import { createNetns, removeNetns } from '../network/netns.js';
+import { findNetavark, netavarkSetup, netavarkTeardown, netavarkTeardownSync, type NetavarkDriver, type NetavarkInput } from '../network/netavark.js';
+import { trace } from '../../util/trace.js';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { bridgeInUse, ensureAnchor, removeAnchor } from '../network/bridgeAnchor.js';
+import type { NetworkFacts } from './containerFiles.js';
+
+/** How a container's network namespace comes about. */
+export type NetworkMode =
+  | { kind: 'bridge' }
+  | { kind: 'none' }
+  | { kind: 'host' }
+  | { kind: 'container'; target: string }
+  | { kind: 'ns'; path: string };
+
+export function networkMode(network: string | undefined): NetworkMode {
+  const value = network ?? 'bridge';
+  if (value.startsWith('container:')) return { kind: 'container', target: value.slice('container:'.length) };
+  if (value.startsWith('ns:')) return { kind: 'ns', path: value.slice('ns:'.length) };
+  if (value === 'host') return { kind: 'host' };
+  if (value === 'none' || value === 'private') return { kind: 'none' };
+  return { kind: 'bridge' };
+}
+
+/** A bridge set-up in progress: the namespace and leases exist, netavark may still be running. */
+export interface PendingSetup {
+  netns: string;
+  leases: Record<string, Lease[]>;
+  networks: Record<string, NetworkConfig>;
+  status: Promise<Record<string, NetworkStatus>>;
+}
+
+/** What /etc/hosts and resolv.conf need, known before netavark answers: aardvark-dns listens on the gateways of dns-enabled networks. */
+export function networkFacts(pending: PendingSetup): NetworkFacts {
+  const facts: NetworkFacts = { ips: [], dnsServers: [], dnsSearch: [] };
+  for (const [name, network] of Object.entries(pending.networks)) {
+    const leases = pending.leases[name] ?? [];
+    if (facts.ips.length === 0 && leases.length > 0) {
+      facts.ips = leases.map((l) => l.ip);
+      facts.gateway = leases.find((l) => l.gateway)?.gateway;
+    }
+    if (network.dns_enabled) {
+      for (const l of leases) if (l.gateway && !facts.dnsServers.includes(l.gateway)) facts.dnsServers.push(l.gateway);
+    }
+  }
+  if (facts.dnsServers.length > 0) facts.dnsSearch = ['dns.podman'];
+  return facts;
+}
+
+/**
+ * A container's bridge networks: its namespace in /run/netns, its leased
+ * addresses and netavark's set-up and teardown, as Podman's libpod does.
+ */
+export class ContainerNetworking {
+  private driverInstance: NetavarkDriver | undefined;
+  private storeInstance: NetworkStore | undefined;
+  readonly ipam: Ipam;
+
+  constructor(private readonly runtime: Runtime) {
+    this.ipam = new Ipam(runtime.store);
+  }
+
+  get networks(): NetworkStore {
+    this.storeInstance ??= new NetworkStore(this.runtime.networkConfigDir, this.runtime.containersConf.network);
+    return this.storeInstance;
+  }
+
+  private get driver(): NetavarkDriver {
+    const store = this.runtime.store.options;
+    this.driverInstance ??= findNetavark(this.runtime.containersConf.engine.helperBinariesDir, join(store.runRoot, 'tspod', 'networks'));
+    return this.driverInstance;
+  }
+
+  /** The networks a bridge-mode container joins, by name, with its wishes on each. */
+  attachments(config: ContainerConfig): Record<string, NetworkAttachment> {
+    return config.spec.networks ?? {};
+  }
+
+  /**
+   * Makes the namespace, leases the addresses and starts netavark; the caller
+   * awaits `status` once the rest of the start is under way.
+   */
+  begin(config: ContainerConfig, only?: string[]): PendingSetup {
+    const attachments = this.attachments(config);
+    const names = Object.keys(attachments).filter((n) => !only || only.includes(n));
+    const networks: Record<string, NetworkConfig> = {};
+    for (const name of names) networks[name] = this.networks.get(name);
+    const netns = createNetns();
+    const leases: Record<string, Lease[]> = {};
+    try {
+      for (const name of names) leases[name] = this.ipam.allocate(networks[name]!, config.id, attachments[name]!.ips);
+    } catch (e) {
+      this.ipam.release(config.id);
+      removeNetns(netns);
+      throw e;
+    }
+    trace('network leased');
+    const status = netavarkSetup(this.driver, netns, this.input(config, networks, leases));
+    // Awaited later; a failure meanwhile must not count as an unhandled rejection.
+    status.catch(() => undefined);
+    return { netns, leases, networks, status };
+  }
+
+  /** netavark's input for the container on these networks with these addresses. */
+  private input(config: ContainerConfig, networks: Record<string, NetworkConfig>, leases: Record<string, Lease[]>): NetavarkInput {
+    const attachments = this.attachments(config);
+    const input: NetavarkInput = { container_id: config.id, container_name: config.name, networks: {}, network_info: {} };
+    const ports = config.spec.portMappings ?? [];
+    if (ports.length > 0) input.port_mappings = ports;
+    for (const [name, network] of Object.entries(networks)) {
+      const wish = attachments[name] ?? {};
+      input.networks[name] = {
+        static_ips: (leases[name] ?? []).map((l) => l.ip),
+        ...(wish.mac ? { static_mac: wish.mac } : {}),
+        aliases: [...(wish.aliases ?? []), config.id.slice(0, 12)],
+        interface_name: wish.interfaceName ?? 'eth0',
+      };
+      input.network_info[name] = network;
+    }
+    return input;
+  }
+
+  /** Sets up one more network in a running container's namespace (network connect). */
+  async setupOne(config: ContainerConfig, netns: string, name: string): Promise<Record<string, NetworkStatus>> {
+    const network = this.networks.get(name);
+    const leases = { [name]: this.ipam.allocate(network, config.id, this.attachments(config)[name]?.ips) };
+    try {
+      return await netavarkSetup(this.driver, netns, this.input(config, { [name]: network }, leases));
+    } catch (e) {
+      this.ipam.release(config.id, name);
+      throw e;
+    }
+  }
+
+  /** Tears down one network of a running container (network disconnect). */
+  async teardownOne(record: ContainerRecord, name: string): Promise<void> {
+    const input = this.teardownInput(record.config, [name]);
+    const error = input && record.state.netns ? await netavarkTeardown(this.driver, record.state.netns, input) : undefined;
+    this.ipam.release(record.config.id, name);
+    if (error) throw error;
+  }
+
+  /** Tears down and sets up again in the same namespace with the same addresses (network reload). */
+  async reload(record: ContainerRecord): Promise<Record<string, NetworkStatus>> {
+    const netns = record.state.netns!;
+    const input = this.teardownInput(record.config);
+    if (!input) return {};
+    await netavarkTeardown(this.driver, netns, input);
+    return netavarkSetup(this.driver, netns, input);
+  }
+
+  /** The teardown input, from the leases still recorded; networks removed meanwhile are skipped. */
+  private teardownInput(config: ContainerConfig, only?: string[]): NetavarkInput | undefined {
+    const held = this.ipam.leases(config.id);
+    const networks: Record<string, NetworkConfig> = {};
+    const leases: Record<string, Lease[]> = {};
+    for (const name of Object.keys(this.attachments(config)).filter((n) => !only || only.includes(n))) {
+      try {
+        networks[name] = this.networks.get(name);
+      } catch {
+        continue;
+      }
+      leases[name] = held.filter((l) => l.network === name);
+    }
+    if (Object.keys(networks).length === 0) return undefined;
+    return this.input(config, networks, leases);
+  }
+
+  /** Keeps the bridges of these networks up past their last container (see bridgeAnchor.ts). */
+  anchor(networks: Record<string, NetworkConfig>): void {
+    for (const network of Object.values(networks)) {
+      if (network.driver === 'bridge' && network.network_interface) ensureAnchor(network.network_interface);
+    }
+  }
+
+  /**
+   * Takes a network's bridge and firewall rules away once no container uses
+   * it: the anchor goes, then a throwaway namespace is set up and torn down
+   * so that netavark itself removes what it made.
+   */
+  async releaseBridge(network: NetworkConfig): Promise<void> {
+    const bridge = network.network_interface;
+    if (network.driver !== 'bridge' || !bridge || !existsSync(`/sys/class/net/${bridge}`)) return;
+    removeAnchor(bridge);
+    if (bridgeInUse(bridge)) return;
+    const subnet = network.subnets?.[0];
+    if (!subnet) return;
+    const ip = firstHostAddress(subnet);
+    const netns = createNetns();
+    try {
+      const input: NetavarkInput = {
+        container_id: randomBytes(32).toString('hex'),
+        container_name: 'tspod-release',
+        networks: { [network.name]: { static_ips: [ip], interface_name: 'eth0' } },
+        network_info: { [network.name]: network },
+      };
+      await netavarkSetup(this.driver, netns, input);
+      const error = await netavarkTeardown(this.driver, netns, input);
+      if (error) throw error;
+    } finally {
+      removeNetns(netns);
+    }
+  }
+
+  /** Undoes a set-up: netavark's teardown, the namespace, the leases. Never throws for a half-made one. */
+  async teardown(record: ContainerRecord): Promise<void> {
+    const netns = record.state.netns;
+    if (!netns) return;
+    const input = this.teardownInput(record.config);
+    const error = input ? await netavarkTeardown(this.driver, netns, input) : undefined;
+    this.finish(record, netns, error);
+  }
+
+  teardownSync(record: ContainerRecord): void {
+    const netns = record.state.netns;
+    if (!netns) return;
+    const input = this.teardownInput(record.config);
+    const error = input ? netavarkTeardownSync(this.driver, netns, input) : undefined;
+    this.finish(record, netns, error);
+  }
+
+  private finish(record: ContainerRecord, netns: string, error: Error | undefined): void {
+    if (error) process.stderr.write(`WARN[0000] tearing down the network of container ${record.config.name}: ${error.message}\n`);
+    removeNetns(netns);
+    this.ipam.release(record.config.id);
+  }
+}
