@@ -129,6 +129,54 @@ describe('default bridge network', () => {
   });
 });
 
+describe('name resolution files and other modes', () => {
+  test('--dns, --dns-search, --dns-option, --add-host and --no-hosts shape the files', () => {
+    const out = box.ok([
+      'run', '--rm', '--dns', '192.0.2.53', '--dns-search', 'example.test', '--dns-option', 'ndots:2', '--add-host', 'db:192.0.2.7', '--hostname', 'hh', '--name', 'files',
+      IMG, 'sh', '-c', 'cat /etc/resolv.conf; echo ---; cat /etc/hosts',
+    ]);
+    const [resolv = '', hosts = ''] = out.split('---\n');
+    assert.equal(resolv, 'search example.test\nnameserver 192.0.2.53\noptions ndots:2\n');
+    assert.match(hosts, /^192\.0\.2\.7\tdb\n/, '--add-host entries come first');
+    assert.match(hosts, /\thh files\n$/);
+    assert.equal(box.run(['run', '--rm', '--no-hosts', IMG, 'cat', '/etc/hosts']).code, 1, 'the image has no /etc/hosts');
+    const none = box.ok(['run', '--rm', '--network', 'none', '--name', 'nonet', IMG, 'sh', '-c', 'cat /etc/hosts; ls /etc/resolv.conf 2>&1; true']);
+    assert.match(none, /^127\.0\.0\.1\t[0-9a-f]{12} nonet$/m);
+  });
+
+  test('--network container: shares another container\'s namespace; ns: joins a named one', () => {
+    box.ok(['run', '-d', '--name', 'netowner', IMG, ...WEB]);
+    try {
+      const ip = box.ok(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', 'netowner']).trim();
+      const seen = box.ok(['run', '--rm', '--network', 'container:netowner', IMG, 'sh', '-c', 'ip -4 -o addr show eth0; wget -qO- http://127.0.0.1:80/']);
+      assert.match(seen, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/24`));
+      assert.match(seen, /hello from/);
+      const sandboxKey = box.ok(['inspect', '--format', '{{.NetworkSettings.SandboxKey}}', 'netowner']).trim();
+      assert.match(box.ok(['run', '--rm', '--network', `ns:${sandboxKey}`, IMG, 'ip', '-4', '-o', 'addr', 'show', 'eth0']), new RegExp(ip.replace(/\./g, '\\.')));
+      const stopped = box.run(['run', '--rm', '--network', 'container:nosuch', IMG, 'true']);
+      assert.equal(stopped.code, 125);
+      assert.match(stopped.stderr, /nosuch/);
+    } finally {
+      box.run(['rm', '-f', '-t', '0', 'netowner']);
+    }
+  });
+
+  test('--mac-address and --ip are honoured; a taken --ip is refused', () => {
+    const ip = `${defaultPrefix}.250`;
+    box.ok(['run', '-d', '--name', 'fixed', '--ip', ip, '--mac-address', '92:d0:c6:0a:29:33', IMG, 'sleep', '1000']);
+    try {
+      const link = box.ok(['exec', 'fixed', 'ip', '-o', 'link', 'show', 'eth0']);
+      assert.match(link, /92:d0:c6:0a:29:33/);
+      assert.equal(box.ok(['inspect', '--format', '{{.NetworkSettings.IPAddress}} {{.NetworkSettings.MacAddress}}', 'fixed']), `${ip} 92:d0:c6:0a:29:33\n`);
+      const clash = box.run(['run', '--rm', '--ip', ip, IMG, 'true']);
+      assert.equal(clash.code, 125);
+      assert.match(clash.stderr, /already allocated/);
+    } finally {
+      box.run(['rm', '-f', '-t', '0', 'fixed']);
+    }
+  });
+});
+
 describe('user networks', () => {
   test('containers on a user network reach each other by name, with aliases', () => {
     const created = box.run(['network', 'create', '--subnet', `${userPrefix}.0/24`, '--interface-name', `tspu${box.netSlot}`, 'appnet']);
@@ -159,6 +207,9 @@ describe('user networks', () => {
       box.ok(['network', 'connect', 'side', 'hopper']);
       assert.match(box.ok(['exec', 'hopper', 'ip', '-4', '-o', 'addr']), new RegExp(`eth1 .*inet ${userPrefix.replace(/\./g, '\\.')}\\.`));
       assert.deepEqual(Object.keys(JSON.parse(box.ok(['inspect', 'hopper']))[0].NetworkSettings.Networks).sort(), ['podman', 'side']);
+      const reloaded = box.run(['network', 'reload', 'hopper']);
+      assert.equal(reloaded.code, 0, reloaded.stderr);
+      assert.match(box.ok(['exec', 'hopper', 'ip', '-4', '-o', 'addr']), /eth1 /, 'reload keeps the interfaces');
       box.ok(['network', 'disconnect', 'side', 'hopper']);
       assert.doesNotMatch(box.ok(['exec', 'hopper', 'ip', '-o', 'link']), /eth1/);
       const busy = box.run(['network', 'rm', 'podman']);
@@ -167,6 +218,23 @@ describe('user networks', () => {
       box.run(['rm', '-f', '-t', '0', 'hopper']);
       box.run(['network', 'rm', '-f', 'side']);
     }
+  });
+});
+
+describe('IPv6', () => {
+  test('a dual-stack network gives both addresses and is released whole', () => {
+    const v6 = `fd00:${(0xa000 + box.netSlot).toString(16)}::`;
+    box.ok(['network', 'create', '--ipv6', '--subnet', `${userPrefix}.0/24`, '--subnet', `${v6}/64`, '--interface-name', `tspu${box.netSlot}`, 'dual']);
+    try {
+      const addrs = box.ok(['run', '--rm', '--network', 'dual', IMG, 'ip', '-o', 'addr', 'show', 'eth0']);
+      assert.match(addrs, new RegExp(`inet ${userPrefix.replace(/\./g, '\\.')}\\.2/24`));
+      assert.match(addrs, new RegExp(`inet6 ${v6}2/64`));
+    } finally {
+      const removed = box.run(['network', 'rm', 'dual']);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.equal(removed.stderr, '');
+    }
+    assert.equal(existsSync(`/sys/class/net/tspu${box.netSlot}`), false, 'the bridge is gone');
   });
 });
 

@@ -1,11 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from './harness.js';
 
 // Config operations only: no containers, no bridges, nothing outside the sandbox's network dir.
 const box = new Sandbox('networks');
+// These tests look at Podman's built-in default network, not the sandbox's pinned copy.
+rmSync(join(box.networkDir, 'podman.json'));
 after(() => box.cleanup());
 
 /** A subnet of this sandbox's own, so parallel sandboxes never compare against each other's. */

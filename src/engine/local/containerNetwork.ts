@@ -191,20 +191,22 @@ export class ContainerNetworking {
     if (network.driver !== 'bridge' || !bridge || !existsSync(`/sys/class/net/${bridge}`)) return;
     removeAnchor(bridge);
     if (bridgeInUse(bridge)) return;
-    const subnet = network.subnets?.[0];
-    if (!subnet) return;
-    const ip = firstHostAddress(subnet);
+    const subnets = network.subnets ?? [];
+    if (subnets.length === 0) return;
     const netns = createNetns();
     try {
       const input: NetavarkInput = {
         container_id: randomBytes(32).toString('hex'),
         container_name: 'tspod-release',
-        networks: { [network.name]: { static_ips: [ip], interface_name: 'eth0' } },
+        networks: { [network.name]: { static_ips: subnets.map(firstHostAddress), interface_name: 'eth0' } },
         network_info: { [network.name]: network },
       };
       await netavarkSetup(this.driver, netns, input);
       const error = await netavarkTeardown(this.driver, netns, input);
       if (error) throw error;
+    } catch (e) {
+      // The network itself is gone already; what is left of its bridge is worth a warning, not a failure.
+      process.stderr.write(`WARN[0000] releasing bridge ${bridge} of network ${network.name}: ${(e as Error).message}\n`);
     } finally {
       removeNetns(netns);
     }

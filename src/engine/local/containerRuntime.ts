@@ -125,7 +125,7 @@ export class ContainerRuntime {
   async create(requested: ContainerSpec, warnings: string[] = []): Promise<ContainerRecord> {
     trace('create');
     const store = this.runtime.store;
-    const { image, matchedName } = lookupImage(store, this.runtime.registriesConf, requested.image);
+    const { image, matchedName } = lookupImage(store, () => this.runtime.registriesConf, requested.image);
     const imageConfig = JSON.parse(image.config.toString()) as ImageConfig;
     const ic = imageConfig.config ?? {};
     const resolved = await resolveNetworkSpec(requested, {
@@ -133,6 +133,7 @@ export class ContainerRuntime {
       defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
       imageExposed: ic.ExposedPorts as Record<string, unknown> | undefined,
       portTaken: (hostIp, port, protocol) => this.hostPortTaken(hostIp, port, protocol),
+      containerId: (nameOrId) => this.db.lookup(nameOrId)?.config.id,
     });
     const spec = resolved.spec;
     warnings.push(...resolved.warnings);
@@ -261,7 +262,7 @@ export class ContainerRuntime {
       if (status !== 'initialized') record = await this.initLocked(record, consoleSize);
       try {
         if (beforeStart) await beforeStart(record);
-        this.ociFor(record.config).start(id);
+        this.ociFor(record.config).start(id, record.state.pid);
         trace('runtime started');
       } catch (e) {
         this.teardownLocked(record);

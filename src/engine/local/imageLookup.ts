@@ -16,13 +16,14 @@ export interface LookupResult {
  * localhost/ and the search registries, then any repository ending in the
  * name), digest, and id prefix.
  */
-export function lookupImage(store: Store, registries: RegistriesConf, input: string): LookupResult {
+/** `registries` is asked only for short names (reading registries.conf costs ~5 ms). */
+export function lookupImage(store: Store, registries: () => RegistriesConf, input: string): LookupResult {
   const found = findImage(store, registries, input);
   if (!found) throw new NoSuchImageError(`${input}: image not known: pull it or check the name`);
   return found;
 }
 
-export function findImage(store: Store, registries: RegistriesConf, input: string): LookupResult | undefined {
+export function findImage(store: Store, registries: () => RegistriesConf, input: string): LookupResult | undefined {
   const hex = HEX_ID.exec(input);
   if (hex && hex[2]!.length === 64) {
     const image = store.getImage(hex[2]!);
@@ -46,7 +47,7 @@ export function findImage(store: Store, registries: RegistriesConf, input: strin
 }
 
 /** The full names a user's input may mean, most likely first. */
-export function candidateNames(input: string, registries: RegistriesConf): string[] {
+export function candidateNames(input: string, registries: () => RegistriesConf): string[] {
   let ref;
   try {
     ref = parseReference(input);
@@ -57,7 +58,7 @@ export function candidateNames(input: string, registries: RegistriesConf): strin
   if (!isShortName(ref)) return [formatReference(withDefaultTag(normalizeDockerHub(ref)))];
   const tagged = withDefaultTag(ref);
   const local = formatReference({ ...tagged, domain: 'localhost' });
-  return [local, ...resolveShortNameCandidates(formatReference(tagged), registries)];
+  return [local, ...resolveShortNameCandidates(formatReference(tagged), registries())];
 }
 
 function findByDigest(store: Store, input: string): LookupResult | undefined {

@@ -39,7 +39,7 @@ export class LocalImages implements ImagesEngine {
     const summaries = this.summaries();
     const filters = opts.filters ?? [];
     const resolve = (name: string) => {
-      const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+      const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
       return summaries.find((s) => s.Id === image.id)!;
     };
     const keep = imageFilter(filters, resolve);
@@ -79,7 +79,7 @@ export class LocalImages implements ImagesEngine {
   async inspect(names: string[]): Promise<Array<ImageInspectReport | Error>> {
     return names.map((name) => {
       try {
-        return this.inspectOne(lookupImage(this.store, this.runtime.registriesConf, name).image);
+        return this.inspectOne(lookupImage(this.store, () => this.runtime.registriesConf, name).image);
       } catch (e) {
         return e as Error;
       }
@@ -125,7 +125,7 @@ export class LocalImages implements ImagesEngine {
   }
 
   async history(name: string): Promise<ImageHistoryEntry[]> {
-    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     const config = parseConfig(image);
     const layers = this.store.layerChain(image.topLayer);
     const entries: ImageHistoryEntry[] = [];
@@ -153,17 +153,17 @@ export class LocalImages implements ImagesEngine {
 
   async exists(name: string): Promise<boolean> {
     if (!this.store.exists()) return false;
-    return findImage(this.store, this.runtime.registriesConf, name) !== undefined;
+    return findImage(this.store, () => this.runtime.registriesConf, name) !== undefined;
   }
 
   async tag(name: string, newNames: string[]): Promise<void> {
     const targets = newNames.map(storageName);
-    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     for (const target of targets) this.store.addName(image.id, target);
   }
 
   async untag(name: string, names: string[]): Promise<void> {
-    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     if (names.length === 0) {
       for (const n of image.names) this.store.removeName(image.id, n);
       return;
@@ -195,7 +195,7 @@ export class LocalImages implements ImagesEngine {
     }
     for (const name of names) {
       try {
-        const { image, matchedName } = lookupImage(this.store, this.runtime.registriesConf, name);
+        const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, name);
         await this.removeImage(image, matchedName, opts, report);
       } catch (e) {
         if (opts.ignore && e instanceof NoSuchImageError) continue;
@@ -252,7 +252,7 @@ export class LocalImages implements ImagesEngine {
   async save(names: string[], opts: ImageSaveOptions): Promise<void> {
     const { saveImages } = await import('../../image/archive/save.js');
     const images = names.map((name) => {
-      const { image, matchedName } = lookupImage(this.store, this.runtime.registriesConf, name);
+      const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, name);
       return { image, names: matchedName ? [matchedName] : [] };
     });
     if (images[0]) images[0].names.push(...(opts.additionalTags ?? []).map(storageName));
@@ -297,7 +297,7 @@ export class LocalImages implements ImagesEngine {
   }
 
   async tree(name: string): Promise<ImageTreeReport> {
-    const { image } = lookupImage(this.store, this.runtime.registriesConf, name);
+    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     const summary = (await this.list({ all: true })).find((s) => s.Id === image.id);
     if (!summary) throw new NoSuchImageError(`${name}: image not known`);
     const byTop = new Map<string, Array<{ id: string; tags: string[] }>>();

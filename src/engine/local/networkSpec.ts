@@ -11,6 +11,8 @@ export interface NetworkSpecContext {
   defaultNetwork: string;
   /** The image config's ExposedPorts. */
   imageExposed?: Record<string, unknown>;
+  /** The id of the container `--network container:NAME` names, if it exists. */
+  containerId: (nameOrId: string) => string | undefined;
   /** Whether another container already publishes this host port. */
   portTaken: (hostIp: string, port: number, protocol: string) => boolean;
 }
@@ -22,12 +24,18 @@ export interface NetworkSpecContext {
  * show them before the container ever starts.
  */
 export async function resolveNetworkSpec(
-  spec: ContainerSpec,
+  requested: ContainerSpec,
   ctx: NetworkSpecContext,
 ): Promise<{ spec: ContainerSpec; warnings: string[]; randomPorts: PortMapping[] }> {
   const warnings: string[] = [];
+  let spec = requested;
   const mode = networkMode(spec.network);
   const wantsPorts = (spec.portMappings?.length ?? 0) > 0 || spec.publishAll === true;
+  if (mode.kind === 'container') {
+    const id = ctx.containerId(mode.target);
+    if (!id) throw new InvalidArgumentError(`no container with name or ID "${mode.target}" found: give --network container: an existing container`);
+    spec = { ...spec, network: `container:${id}` };
+  }
   if (mode.kind !== 'bridge') {
     if (spec.networks && Object.keys(spec.networks).length > 0) {
       throw new InvalidArgumentError(`--network ${spec.network} cannot be combined with other networks: give one network mode`);
