@@ -216,7 +216,8 @@ export class ContainerNetworking {
   async teardown(record: ContainerRecord): Promise<void> {
     const netns = record.state.netns;
     if (!netns) return;
-    const input = this.teardownInput(record.config);
+    // A namespace that is gone (the machine rebooted) took its interfaces and rules with it.
+    const input = existsSync(netns) ? this.teardownInput(record.config) : undefined;
     const error = input ? await netavarkTeardown(this.driver, netns, input) : undefined;
     this.finish(record, netns, error);
   }
@@ -224,7 +225,7 @@ export class ContainerNetworking {
   teardownSync(record: ContainerRecord): void {
     const netns = record.state.netns;
     if (!netns) return;
-    const input = this.teardownInput(record.config);
+    const input = existsSync(netns) ? this.teardownInput(record.config) : undefined;
     const error = input ? netavarkTeardownSync(this.driver, netns, input) : undefined;
     this.finish(record, netns, error);
   }
