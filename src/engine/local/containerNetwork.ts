@@ -10,7 +10,7 @@ import { findNetavark, netavarkSetup, netavarkTeardown, netavarkTeardownSync, ty
 import { trace } from '../../util/trace.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { bridgeInUse, ensureAnchor, removeAnchor } from '../network/bridgeAnchor.js';
+import { bridgeInUse, ensureAnchor, hasAnchor, removeAnchor } from '../network/bridgeAnchor.js';
 import type { NetworkFacts } from './containerFiles.js';
 
 /** How a container's network namespace comes about. */
@@ -188,7 +188,8 @@ export class ContainerNetworking {
    */
   async releaseBridge(network: NetworkConfig): Promise<void> {
     const bridge = network.network_interface;
-    if (network.driver !== 'bridge' || !bridge || !existsSync(`/sys/class/net/${bridge}`)) return;
+    // Only a bridge tspod anchored is tspod's to release (another engine may be using one it did not).
+    if (network.driver !== 'bridge' || !bridge || !hasAnchor(bridge)) return;
     removeAnchor(bridge);
     if (bridgeInUse(bridge)) return;
     const subnets = network.subnets ?? [];
