@@ -11,6 +11,7 @@ export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
   network: 'Manage networks',
+  pod: 'Manage pods',
   system: 'Manage tspod',
 };
 
@@ -61,6 +62,21 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['network connect'], summary: 'Add a container to a network', load: () => import('./commands/network/connect.js') },
   { paths: ['network disconnect'], summary: 'Remove a container from a network', load: () => import('./commands/network/disconnect.js') },
   { paths: ['network reload'], summary: 'Reload firewall rules for one or more containers', load: () => import('./commands/network/reload.js') },
+  { paths: ['pod create'], summary: 'Create a new empty pod', load: () => import('./commands/pod/create.js') },
+  { paths: ['pod start'], summary: 'Start one or more pods', load: () => import('./commands/pod/start.js') },
+  { paths: ['pod stop'], summary: 'Stop one or more pods', load: () => import('./commands/pod/stop.js') },
+  { paths: ['pod restart'], summary: 'Restart one or more pods', load: () => import('./commands/pod/restart.js') },
+  { paths: ['pod kill'], summary: 'Send the specified signal or SIGKILL to containers in pod', load: () => import('./commands/pod/kill.js') },
+  { paths: ['pod pause'], summary: 'Pause one or more pods', load: () => import('./commands/pod/pause.js') },
+  { paths: ['pod unpause'], summary: 'Unpause one or more pods', load: () => import('./commands/pod/unpause.js') },
+  { paths: ['pod rm', 'pod remove'], summary: 'Remove one or more pods', load: () => import('./commands/pod/rm.js') },
+  { paths: ['pod ps', 'pod ls', 'pod list'], summary: 'List pods', load: () => import('./commands/pod/ps.js') },
+  { paths: ['pod inspect'], summary: 'Displays a pod configuration', load: () => import('./commands/pod/inspect.js') },
+  { paths: ['pod top'], summary: 'Display the running processes of containers in a pod', load: () => import('./commands/pod/top.js') },
+  { paths: ['pod stats'], summary: 'Display a live stream of resource usage statistics for the containers in one or more pods', load: () => import('./commands/pod/stats.js') },
+  { paths: ['pod logs'], summary: 'Fetch logs for pod with one or more containers', load: () => import('./commands/pod/logs.js') },
+  { paths: ['pod exists'], summary: 'Check if a pod exists in local storage', load: () => import('./commands/pod/exists.js') },
+  { paths: ['pod prune'], summary: 'Remove all stopped pods and their containers', load: () => import('./commands/pod/prune.js') },
   { paths: ['container cleanup'], summary: 'Clean up network and mountpoints of one or more containers', load: () => import('./commands/container/cleanup.js') },
 ];
 

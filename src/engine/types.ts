@@ -9,6 +9,7 @@ export interface Engine {
   containers: ContainersEngine;
   images: ImagesEngine;
   networks: NetworksEngine;
+  pods: PodsEngine;
   system: SystemEngine;
   close(): void;
 }
@@ -175,6 +176,7 @@ export interface ContainerSummary {
   Namespaces: Record<string, string>;
   Networks: string[];
   Pid: number;
+  /** The pod's full id, '' outside a pod. */
   Pod: string;
   PodName: string;
   Ports: Array<{ host_ip: string; container_port: number; host_port: number; range: number; protocol: string }> | null;
@@ -333,4 +335,91 @@ export interface NetworksEngine {
   disconnect(network: string, container: string, opts?: { force?: boolean }): Promise<void>;
   /** Re-applies the firewall rules of running containers (after a firewall flush). */
   reload(containers: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
+}
+
+// -------------------------------------------------------------------- pods
+
+export interface PodCreateOptions {
+  name?: string;
+  labels?: Record<string, string>;
+  /** The pod's hostname (shared through the UTS namespace); default: the pod's name. */
+  hostname?: string;
+  /** --infra (default true) / --no-infra. */
+  infra?: boolean;
+  infraImage?: string;
+  infraCommand?: string[];
+  infraName?: string;
+  /** Namespaces the containers share with the infra container: ipc, net, uts (default), pid, cgroup, none. */
+  share?: string[];
+  /** --share-parent (default true): the pod's cgroup is its containers' parent. */
+  shareParent?: boolean;
+  cgroupParent?: string;
+  /** The infra container's networking: --network, -p, --dns, --add-host... as a container spec's fields. */
+  network?: Pick<
+    import('./spec/containerSpec.js').ContainerSpec,
+    'network' | 'networks' | 'portMappings' | 'publishAll' | 'expose' | 'dns' | 'dnsSearch' | 'dnsOptions' | 'addHosts' | 'noHosts'
+  >;
+  exitPolicy?: 'continue' | 'stop';
+  createCommand?: string[];
+}
+
+/** One row of `pod ps --format json`, in Podman 4.3's shape. */
+export interface PodSummary {
+  Cgroup: string;
+  Containers: Array<{ Id: string; Names: string; Status: string }>;
+  Created: string;
+  Id: string;
+  InfraId: string;
+  Name: string;
+  Namespace: string;
+  Networks: string[];
+  /** Created, Running, Paused, Stopped, Exited, Degraded. */
+  Status: string;
+  Labels: Record<string, string>;
+}
+
+export interface PodActionReport {
+  /** The name or id as the user gave it. */
+  name: string;
+  id?: string;
+  error?: Error;
+  /** Containers of the pod that failed the action (the pod's own error stays unset). */
+  containerErrors?: Array<{ id: string; error: Error }>;
+}
+
+/** One container's line of `pod stats`. */
+export interface PodStatsEntry {
+  Pod: string;
+  CID: string;
+  Name: string;
+  CPU: string;
+  MemUsage: string;
+  MemUsageBytes: string;
+  Mem: string;
+  NetIO: string;
+  BlockIO: string;
+  PIDS: string;
+}
+
+export interface PodsEngine {
+  create(opts: PodCreateOptions): Promise<{ id: string; name: string }>;
+  start(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<PodActionReport[]>;
+  stop(names: string[], opts?: { all?: boolean; latest?: boolean; timeout?: number; ignore?: boolean }): Promise<PodActionReport[]>;
+  restart(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<PodActionReport[]>;
+  kill(names: string[], opts?: { all?: boolean; latest?: boolean; signal?: string }): Promise<PodActionReport[]>;
+  pause(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<PodActionReport[]>;
+  unpause(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<PodActionReport[]>;
+  /** -f stops and removes the containers first; without it a pod with containers other than infra running is refused. */
+  remove(names: string[], opts?: { all?: boolean; latest?: boolean; force?: boolean; ignore?: boolean; timeout?: number }): Promise<PodActionReport[]>;
+  list(opts?: { filters?: string[] }): Promise<PodSummary[]>;
+  /** Podman 4.3's `pod inspect` document per pod. */
+  inspect(names: string[], opts?: { latest?: boolean }): Promise<Array<Record<string, unknown> | Error>>;
+  exists(name: string): Promise<boolean>;
+  /** Removes every pod whose containers are all stopped (or that has none); returns their ids. */
+  prune(): Promise<PodActionReport[]>;
+  /** `top` over every container of the pod: rows with the descriptors' headers first. */
+  top(name: string, descriptors: string[], opts?: { latest?: boolean }): Promise<string[][]>;
+  stats(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<PodStatsEntry[]>;
+  /** The logs of the pod's containers (or the one named by `container`), each line prefixed with its container's name with --names. */
+  logs(name: string, opts: ContainerLogsOptions & { container?: string }, out: { stdout: Writable; stderr: Writable }): Promise<void>;
 }

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -77,10 +77,21 @@ CREATE TABLE IF NOT EXISTS network_leases (
 CREATE INDEX IF NOT EXISTS network_leases_container ON network_leases(container_id);
 `;
 
+/** Pods: the config as JSON; their state is derived from their containers'. */
+const PODS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS pods (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created INTEGER NOT NULL,
+  config TEXT NOT NULL
+);
+`;
+
 /** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
 const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
   2: NETWORK_SCHEMA,
+  3: PODS_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -115,7 +126,7 @@ function migrate(db: Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= SCHEMA_VERSION) return;
     if (current === 0) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA);
     } else {
       for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     }

@@ -39,6 +39,11 @@ export class NoSuchContainerError extends TspodError {
   override status = 404;
 }
 
+export class NoSuchPodError extends TspodError {
+  override code = 'NO_SUCH_POD';
+  override status = 404;
+}
+
 export class NoSuchNetworkError extends TspodError {
   override code = 'NO_SUCH_NETWORK';
   override status = 404;

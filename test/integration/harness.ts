@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const TSPOD = resolve(import.meta.dirname, '../../bin/tspod');
@@ -147,6 +149,32 @@ export class Sandbox {
 
 export function fixturesDir(): string {
   return join(process.env.TSPOD_TEST_TMP ?? '/var/tmp', 'tspod-test-fixtures');
+}
+
+/** A TCP port free on 127.0.0.1 right now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET http://127.0.0.1:PORT/PATH from this process (the host's side of a published port). */
+export function httpGet(port: number, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export { tmpdir };

@@ -2,9 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { Sandbox, fixturesDir, slotSubnet } from './harness.js';
+import { Sandbox, fixturesDir, freePort, httpGet, slotSubnet } from './harness.js';
 import { buildFixtures } from '../fixtures/images.js';
 
 const box = new Sandbox('network');
@@ -13,29 +11,7 @@ const { prefix: defaultPrefix } = slotSubnet(box.netSlot);
 // A second /24 per slot for user networks: 10.(216+N/256).(N%256).0/24.
 const userPrefix = `10.${216 + (box.netSlot >> 8)}.${box.netSlot & 255}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function httpGet(port: number, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** The web server container: busybox httpd serving one page naming the container. */
 const WEB = ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 80 -h /www'];

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createdNanos, groupFilters, needsUsage, networkListFilter, networkPruneFilter } from '../../src/engine/network/networkFilters.js';
+import { createdNanos, needsUsage, networkListFilter, networkPruneFilter } from '../../src/engine/network/networkFilters.js';
+import { groupFilters } from '../../src/util/filterArgs.js';
 import type { NetworkConfig } from '../../src/engine/network/types.js';
 import { InvalidArgumentError } from '../../src/util/errors.js';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, humanSize, humanSizeWithPrecision, timeAgo } from '../../src/cli/format/units.js';
+import { humanDuration, humanSize, humanSizeWithPrecision, timeAgo } from '../../src/util/units.js';
 
 describe('humanSize', () => {
   it('prints 3 significant digits and a decimal unit, spaced as podman images does', () => {

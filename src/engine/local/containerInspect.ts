@@ -68,7 +68,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
     ImageDigest: input.imageDigest,
     ImageName: config.imageName,
     Rootfs: '',
-    Pod: '',
+    Pod: spec.pod ?? '',
     ResolvConfPath: network === 'none' ? '' : `${input.userdata}/resolv.conf`,
     HostnamePath: `${input.userdata}/hostname`,
     HostsPath: `${input.userdata}/hosts`,
@@ -111,7 +111,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
     Dependencies: [],
     NetworkSettings: networkSettings(input, ports),
     Namespace: '',
-    IsInfra: false,
+    IsInfra: spec.infra === true,
     IsService: false,
     Config: {
       Hostname: config.hostname,

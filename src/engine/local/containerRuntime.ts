@@ -13,6 +13,7 @@ import { randomContainerName } from './names.js';
 import { writeContainerFiles, resolveUser, resolveInRoot } from './containerFiles.js';
 import { ContainerNetworking, networkFacts, networkMode, type PendingSetup } from './containerNetwork.js';
 import { resolveNetworkSpec } from './networkSpec.js';
+import { PodDb } from './podDb.js';
 import { buildOciSpec } from '../oci/spec.js';
 import { OciRuntime, resolveRuntimePath } from '../oci/ociRuntime.js';
 import { findConmon, launchConmon } from '../oci/conmon.js';
@@ -50,12 +51,14 @@ export class ContainerRuntime {
   readonly db: ContainerDb;
   readonly layers: ContainerLayers;
   readonly net: ContainerNetworking;
+  readonly pods: PodDb;
   private ociRuntimes = new Map<string, OciRuntime>();
 
   constructor(readonly runtime: Runtime) {
     this.db = new ContainerDb(runtime.store);
     this.layers = new ContainerLayers(runtime.store);
     this.net = new ContainerNetworking(runtime);
+    this.pods = new PodDb(runtime.store);
   }
 
   get runBase(): string {
@@ -303,6 +306,7 @@ export class ContainerRuntime {
       ensureWorkdir(rootfs, config.process.cwd);
       let files = writeContainerFiles(this.layers.userdata(id), config, pending && networkFacts(pending));
       let netnsPath = pending?.netns;
+      const joinNamespaces = await this.podNamespaces(config);
       if (mode.kind === 'container') {
         const shared = this.sharedNetwork(mode.target);
         netnsPath = shared.netns;
@@ -323,6 +327,7 @@ export class ContainerRuntime {
         cgroupManager: this.runtime.cgroupManager,
         initPath: config.spec.init ? this.initBinary() : undefined,
         netnsPath,
+        joinNamespaces,
       });
       if (consoleSize && config.process.terminal) ociSpec.process.consoleSize = { height: consoleSize.rows, width: consoleSize.columns };
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec));
@@ -385,6 +390,20 @@ export class ContainerRuntime {
       }
       throw e;
     }
+  }
+
+  /**
+   * A pod member joins its infra container's IPC, UTS and (with --share pid)
+   * PID namespaces; the infra container is started first when it is not running.
+   */
+  private async podNamespaces(config: ContainerConfig): Promise<{ ipc?: string; uts?: string; pid?: string } | undefined> {
+    if (!config.spec.pod || config.spec.infra) return undefined;
+    const pod = this.pods.get(config.spec.pod);
+    if (!pod?.infraId) return undefined;
+    const infra = await this.start(pod.infraId);
+    const pid = infra.state.pid;
+    const path = (ns: string) => (pod.share.includes(ns) ? `/proc/${pid}/ns/${ns}` : undefined);
+    return { ipc: path('ipc'), uts: path('uts'), pid: path('pid') };
   }
 
   /** The namespace and name files of the running container another joins with --network container:ID. */

@@ -27,16 +27,22 @@ import { containerInspect } from './containerInspect.js';
 import { filterContainers } from './containerFilters.js';
 import { goTimeString, unixSeconds } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
-import { ContainerStateError, NoSuchContainerError, TspodError } from '../../util/errors.js';
+import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
 export class LocalContainers implements ContainersEngine {
-  private lifecycle: ContainerRuntime | undefined;
+  private lifecycleInstance: ContainerRuntime | undefined;
+  /** Set by the engine: turns `--pod NAME|new:NAME` into the pod's id and namespaces. */
+  joinPod: ((spec: ContainerSpec) => Promise<ContainerSpec>) | undefined;
 
   constructor(private readonly runtime: Runtime) {}
 
+  get lifecycle(): ContainerRuntime {
+    this.lifecycleInstance ??= new ContainerRuntime(this.runtime);
+    return this.lifecycleInstance;
+  }
+
   private get rt(): ContainerRuntime {
-    this.lifecycle ??= new ContainerRuntime(this.runtime);
     return this.lifecycle;
   }
 
@@ -77,6 +83,14 @@ export class LocalContainers implements ContainersEngine {
       }
     }
     return reports;
+  }
+
+  /** A container sharing another's network (a pod member) shows that one's published ports, as Podman does. */
+  private publishedPorts(config: ContainerRecord['config']): ContainerSummary['Ports'] {
+    const mode = networkMode(config.spec.network);
+    const owner = mode.kind === 'container' ? this.rt.db.get(mode.target)?.config : config;
+    const ports = owner?.spec.portMappings ?? [];
+    return ports.length ? ports : null;
   }
 
   /** After `network rm`/`prune`: the network's bridge and rules go once no container holds them. */
@@ -126,6 +140,10 @@ export class LocalContainers implements ContainersEngine {
 
   async create(spec: ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }> {
     const warnings: string[] = [];
+    if (spec.pod && !spec.infra) {
+      if (!this.joinPod) throw new InvalidArgumentError('pods are not available here: run without --pod');
+      spec = await this.joinPod(spec);
+    }
     const record = await this.rt.create(spec, warnings);
     return { id: record.config.id, name: record.config.name, warnings };
   }
@@ -262,6 +280,12 @@ export class LocalContainers implements ContainersEngine {
       return opts.all || opts.ignore ? [] : names.map((name) => ({ name, error: new NoSuchContainerError(`no container with name or ID "${name}" found: no such container`) }));
     }
     const reports = await this.each(names, opts.all, async (record) => {
+      if (record.config.spec.infra && record.config.spec.pod) {
+        const pod = this.rt.pods.get(record.config.spec.pod);
+        throw new ContainerStateError(
+          `container ${record.config.id} is the infra container of pod ${pod?.id ?? record.config.spec.pod} and cannot be removed without removing the pod: use pod rm`,
+        );
+      }
       await this.rt.remove(record.config.id, { force: opts.force, timeout: opts.timeout });
     });
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
@@ -325,16 +349,16 @@ export class LocalContainers implements ContainersEngine {
       Id: config.id,
       Image: config.imageName,
       ImageID: config.imageId,
-      IsInfra: false,
+      IsInfra: config.spec.infra === true,
       Labels: config.spec.labels && Object.keys(config.spec.labels).length ? { ...config.spec.labels } : null,
       Mounts: (config.spec.mounts ?? []).map((m) => m.destination),
       Names: [config.name],
       Namespaces: {},
       Networks: networkMode(config.spec.network).kind === 'bridge' ? Object.keys(config.spec.networks ?? {}) : [],
       Pid: state.pid,
-      Pod: '',
-      PodName: '',
-      Ports: config.spec.portMappings?.length ? config.spec.portMappings : null,
+      Pod: config.spec.pod ?? '',
+      PodName: config.spec.pod ? (this.rt.pods.get(config.spec.pod)?.name ?? '') : '',
+      Ports: this.publishedPorts(config),
       Size: withSize ? this.sizes(record) : null,
       StartedAt: state.startedAt ? unixSeconds(state.startedAt) : -62135596800,
       State: state.status,

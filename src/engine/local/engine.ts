@@ -5,17 +5,22 @@ import { LocalImages } from './images.js';
 import { LocalSystem } from './system.js';
 import { LocalContainers } from './containers.js';
 import { LocalNetworks } from './networks.js';
+import { LocalPods } from './pods.js';
 
 export function createLocalEngine(globals: EngineOptions): Engine {
   const runtime = new Runtime(globals);
   const containers = new LocalContainers(runtime);
+  const images = new LocalImages(runtime, (imageId) => containers.removeUsingImage(imageId));
+  const pods = new LocalPods(runtime, containers, images);
+  containers.joinPod = (spec) => pods.join(spec);
   return {
     containers,
-    images: new LocalImages(runtime, (imageId) => containers.removeUsingImage(imageId)),
+    images,
     networks: new LocalNetworks(runtime, containers.networkUsers(), {
       onRemoved: (network) => containers.releaseBridge(network),
       onIdle: (network) => containers.releaseBridge(network),
     }),
+    pods,
     system: new LocalSystem(runtime, () => containers.counts()),
     close: () => runtime.close(),
   };

@@ -10,6 +10,7 @@ import { goRegexpMatch } from '../../util/goRegexp.js';
 import type { NetworkConfig } from './types.js';
 import { parseGoBool } from './networkStore.js';
 import { parseUntilTimestamp } from '../../util/untilTimestamp.js';
+import { groupFilters } from '../../util/filterArgs.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 
 export type NetworkPredicate = (network: NetworkConfig) => boolean;
@@ -22,17 +23,6 @@ export interface NetworkFilterContext {
   now?: Date;
 }
 
-/** `key=value` strings grouped by key, refusing a filter without `=` as podman does. */
-export function groupFilters(filters: string[]): Map<string, string[]> {
-  const byKey = new Map<string, string[]>();
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    if (eq < 0) throw new InvalidArgumentError(`filter input must be in the form of filter=value: ${f} is invalid`);
-    const key = f.slice(0, eq);
-    byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
-  }
-  return byKey;
-}
 
 /** Whether the list filters need to know which networks containers use. */
 export function needsUsage(filters: string[]): boolean {

@@ -45,7 +45,7 @@ export interface OciSpec {
     oomScoreAdj?: number;
   };
   root: { path: string; readonly?: boolean };
-  hostname: string;
+  hostname?: string;
   mounts: OciMount[];
   annotations: Record<string, string>;
   linux: {
@@ -134,6 +134,8 @@ export interface SpecInput {
   initPath?: string;
   /** The network namespace to join (a bridge network's, or another container's); unset: a new empty one. */
   netnsPath?: string;
+  /** Namespaces of a pod's infra container to join (/proc/PID/ns/...). */
+  joinNamespaces?: { ipc?: string; uts?: string; pid?: string };
   /** The dirs holding the OCI hooks and so on are not supported yet. */
 }
 
@@ -167,7 +169,8 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.noNewPrivileges ? { noNewPrivileges: true } : {}),
     },
     root: { path: input.rootfs, ...(spec.readOnly ? { readonly: true } : {}) },
-    hostname: config.hostname,
+    // A joined UTS namespace keeps the hostname its owner gave it.
+    ...(input.joinNamespaces?.uts ? {} : { hostname: config.hostname }),
     mounts: mounts(input),
     annotations: {
       'io.container.manager': 'libpod',
@@ -184,7 +187,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
       resources: resources(input, privileged),
       ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
-      namespaces: namespaces(spec.network, input.netnsPath),
+      namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
       ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
@@ -228,10 +231,15 @@ function rlimits(ulimits: Array<{ name: string; soft: number; hard: number }>, h
   return [...result.values()];
 }
 
-function namespaces(network: string | undefined, netnsPath: string | undefined): Array<{ type: string; path?: string }> {
-  const list: Array<{ type: string; path?: string }> = [{ type: 'pid' }];
-  if (network !== 'host') list.push(netnsPath ? { type: 'network', path: netnsPath } : { type: 'network' });
-  list.push({ type: 'ipc' }, { type: 'uts' }, { type: 'mount' });
+function namespaces(
+  network: string | undefined,
+  netnsPath: string | undefined,
+  join: { ipc?: string; uts?: string; pid?: string },
+): Array<{ type: string; path?: string }> {
+  const ns = (type: string, path?: string) => (path ? { type, path } : { type });
+  const list: Array<{ type: string; path?: string }> = [ns('pid', join.pid)];
+  if (network !== 'host') list.push(ns('network', netnsPath));
+  list.push(ns('ipc', join.ipc), ns('uts', join.uts), { type: 'mount' });
   return list;
 }
 

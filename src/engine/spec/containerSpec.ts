@@ -115,6 +115,10 @@ export interface ContainerSpec {
   /** An OCI runtime name or path (runc, crun, /usr/bin/runc). */
   runtime?: string;
   pull?: 'always' | 'missing' | 'never' | 'newer';
+  /** The pod to join: a name or id, or `new:NAME` to create it first (--pod). */
+  pod?: string;
+  /** Set by the engine on a pod's infra container. */
+  infra?: boolean;
   /** The command line that created it, as podman records for inspect's Config.CreateCommand. */
   createCommand?: string[];
 }

@@ -6,8 +6,48 @@ import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, Ul
 import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
+/** The networking flags of `create`/`run` and `pod create` (without -P and --expose, which only containers take). */
+export function addNetworkFlags(cmd: Command, what: 'container' | 'pod'): void {
+  cmd
+    .option('--network <mode>', 'network mode: bridge, none, host, private, container:ID, ns:PATH or a network NAME[:ip=...,mac=...,alias=...]', collect)
+    .addOption(new Option('--net <mode>', 'alias of --network').hideHelp().argParser(collect))
+    .option('--network-alias <alias>', `add a network-scoped alias for the ${what}`, collect)
+    .option('--ip <address>', 'static IPv4 address on the (single) network')
+    .option('--ip6 <address>', 'static IPv6 address on the (single) network')
+    .option('--mac-address <mac>', 'static MAC address on the (single) network')
+    .option('--dns <server>', 'set custom DNS servers', collect)
+    .option('--dns-search <domain>', 'set custom DNS search domains', collect)
+    .option('--dns-option <option>', 'set custom DNS options', collect)
+    .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect)
+    .option('--no-hosts', `do not create /etc/hosts within the ${what}, instead use the version from the image`)
+    .option('-p, --publish <port>', `publish a ${what} port to the host`, collect);
+  if (what === 'container') {
+    cmd.option('--expose <port>', 'expose a port or a range of ports', collect).option('-P, --publish-all', 'publish all exposed ports to random host ports');
+  }
+}
+
+/** The networking flags of `create`/`run` and `pod create`. */
+export interface NetworkFlags {
+  network?: string[];
+  /** --net, the alias of --network (commander keeps it apart). */
+  net?: string[];
+  networkAlias?: string[];
+  ip?: string;
+  ip6?: string;
+  macAddress?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  addHost?: string[];
+  /** --no-hosts sets it false. */
+  hosts?: boolean;
+  expose?: string[];
+  publish?: string[];
+  publishAll?: boolean;
+}
+
 /** The flags `create` and `run` share, as podman names them. */
-export interface CreateFlags {
+export interface CreateFlags extends NetworkFlags {
   interactive?: boolean;
   tty?: boolean;
   rm?: boolean;
@@ -36,22 +76,8 @@ export interface CreateFlags {
   stopTimeout?: string;
   restart?: string;
   pull?: string;
-  network?: string[];
-  /** --net, the alias of --network (commander keeps it apart). */
-  net?: string[];
-  networkAlias?: string[];
-  ip?: string;
-  ip6?: string;
-  macAddress?: string;
-  dns?: string[];
-  dnsSearch?: string[];
-  dnsOption?: string[];
-  addHost?: string[];
-  /** --no-hosts sets it false. */
-  hosts?: boolean;
-  expose?: string[];
-  publish?: string[];
-  publishAll?: boolean;
+  pod?: string;
+  podIdFile?: string;
   memory?: string;
   memoryReservation?: string;
   memorySwap?: string;
@@ -76,6 +102,7 @@ export interface CreateFlags {
 }
 
 export function addCreateFlags(cmd: Command): void {
+  addNetworkFlags(cmd, 'container');
   cmd
     .option('-i, --interactive', 'keep STDIN open even if not attached')
     .option('-t, --tty', 'allocate a pseudo-TTY for the container')
@@ -105,20 +132,8 @@ export function addCreateFlags(cmd: Command): void {
     .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop the container')
     .option('--restart <policy>', 'restart policy: no, on-failure[:max], always, unless-stopped')
     .option('--pull <policy>', 'pull image policy: always, missing, never, newer', 'missing')
-    .option('--network <mode>', 'network mode: bridge, none, host, private, container:ID, ns:PATH or a network NAME[:ip=...,mac=...,alias=...]', collect)
-    .addOption(new Option('--net <mode>', 'alias of --network').hideHelp().argParser(collect))
-    .option('--network-alias <alias>', 'add a network-scoped alias for the container', collect)
-    .option('--ip <address>', 'static IPv4 address on the (single) network')
-    .option('--ip6 <address>', 'static IPv6 address on the (single) network')
-    .option('--mac-address <mac>', 'static MAC address on the (single) network')
-    .option('--dns <server>', 'set custom DNS servers', collect)
-    .option('--dns-search <domain>', 'set custom DNS search domains', collect)
-    .option('--dns-option <option>', 'set custom DNS options', collect)
-    .option('--add-host <host:ip>', 'add a custom host-to-IP mapping', collect)
-    .option('--no-hosts', 'do not create /etc/hosts within the container, instead use the version from the image')
-    .option('--expose <port>', 'expose a port or a range of ports', collect)
-    .option('-p, --publish <port>', 'publish a container port to the host', collect)
-    .option('-P, --publish-all', 'publish all exposed ports to random host ports')
+    .option('--pod <name>', 'run container in an existing pod, or new:NAME to create it')
+    .option('--pod-id-file <file>', 'read the pod ID from the file')
     .option('-m, --memory <limit>', 'memory limit (format: <number>[<unit>], unit = b, k, m or g)')
     .option('--memory-reservation <limit>', 'memory soft limit')
     .option('--memory-swap <limit>', 'swap limit equal to memory plus swap: -1 for unlimited')
@@ -145,7 +160,7 @@ export function addCreateFlags(cmd: Command): void {
 const NETWORK_MODES = new Set(['bridge', 'none', 'host', 'private', 'slirp4netns', 'pasta']);
 
 /** --network and its companions -> the spec's network mode, networks, ports and name-resolution settings. */
-export function networkFromFlags(flags: CreateFlags): Partial<ContainerSpec> {
+export function networkFromFlags(flags: NetworkFlags): Partial<ContainerSpec> {
   const out: Partial<ContainerSpec> = {};
   const networks: Record<string, NetworkAttachment> = {};
   for (const value of [...(flags.network ?? []), ...(flags.net ?? [])]) {
@@ -217,6 +232,14 @@ export function networkFromFlags(flags: CreateFlags): Partial<ContainerSpec> {
   return out;
 }
 
+function readPodIdFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new InvalidArgumentError(`cannot read pod ID file ${path}: check the --pod-id-file path`);
+  }
+}
+
 /** `ip=...,ip6=...,mac=...,alias=...,interface_name=...` after a network's name. */
 function parseNetworkOptions(text: string, whole: string): NetworkAttachment {
   const attachment: NetworkAttachment = {};
@@ -265,6 +288,8 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
     ...(command.length ? { command } : {}),
   };
   if (flags.name !== undefined) spec.name = flags.name;
+  if (flags.pod !== undefined) spec.pod = flags.pod;
+  else if (flags.podIdFile !== undefined) spec.pod = readPodIdFile(flags.podIdFile);
   if (flags.interactive) spec.stdin = true;
   if (flags.tty) spec.terminal = true;
   if (flags.rm) spec.remove = true;

@@ -3,7 +3,7 @@ import { defineCommand } from '../../command.js';
 import type { ContainerSummary } from '../../../engine/types.js';
 import { formatReport, isTableFormat, printJson } from '../../format/report.js';
 import { goStruct } from '../../format/gotemplate.js';
-import { humanSizeWithPrecision, isoSeconds, timeAgo } from '../../format/units.js';
+import { humanSizeWithPrecision, isoSeconds, timeAgo } from '../../../util/units.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 import { formatPortMappings } from '../../../engine/network/ports.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { printRows } from '../../output.js';
-import { humanSize, isoSeconds, timeAgo } from '../../format/units.js';
+import { humanSize, isoSeconds, timeAgo } from '../../../util/units.js';
 
 interface Options {
   format?: string;

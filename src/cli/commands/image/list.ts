@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { printRows, collect } from '../../output.js';
 import type { ImageSummary } from '../../../engine/types.js';
-import { humanSize, isoSeconds, timeAgo } from '../../format/units.js';
+import { humanSize, isoSeconds, timeAgo } from '../../../util/units.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { humanSizeWithPrecision } from '../../format/units.js';
+import { humanSizeWithPrecision } from '../../../util/units.js';
 
 /** podman's tree prints go-units HumanSize: 4 significant digits, no space. */
 const compactSize = (bytes: number) => humanSizeWithPrecision(bytes, 4).replace(' ', '');

@@ -1,5 +1,5 @@
 /** podman's human-readable sizes and durations (docker/go-units). */
-import { goSprintf } from './gotemplate.js';
+import { formatGoFloat } from './goFloat.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
@@ -11,8 +11,9 @@ export function humanSizeWithPrecision(bytes: number, precision: number): string
     size /= 1000;
     unit++;
   }
-  return goSprintf('%.*g%s', precision, size, DECIMAL_UNITS[unit]);
+  return `${formatGoFloat(size, 'g', precision)}${DECIMAL_UNITS[unit]}`;
 }
+
 
 /** podman's image and container sizes: 3 significant digits, a space before the unit ("5.85 MB", "950 B"). */
 export function humanSize(bytes: number): string {
