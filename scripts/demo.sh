@@ -2,7 +2,8 @@
 # The demo: build a busybox image from Debian's busybox-static, load it into a
 # private tspod storage, list and inspect it, save it again and let skopeo read
 # it, then run containers from it: one in the foreground, a web server published
-# on 127.0.0.1:18080, and two on a user network that find each other by name.
+# on 127.0.0.1:18080, two on a user network that find each other by name, and a
+# pod whose containers talk over localhost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${TSPOD_DEMO_DIR:-/var/tmp/tspod-demo}
@@ -19,6 +20,7 @@ rm -f "$work/busybox-saved.tar"
 run save --format oci-archive -o "$work/busybox-saved.tar" localhost/tspod-test/busybox
 echo "+ skopeo inspect --config oci-archive:$work/busybox-saved.tar (diff ids)"
 skopeo inspect --config "oci-archive:$work/busybox-saved.tar" | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).rootfs.diff_ids.join("\n"))'
+run pod rm -fa -t 0 >/dev/null
 run rm -fa -t 0 >/dev/null
 run run --rm localhost/busybox echo hello from a container
 run run -d --name web -p 127.0.0.1:18080:80 localhost/busybox httpd -f -p 80 -h /etc
@@ -31,6 +33,11 @@ run network create --ignore demo-net
 run run -d --name named-web --network demo-net localhost/busybox httpd -f -p 80 -h /etc
 run run --rm --network demo-net localhost/busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://named-web/hostname && exit 0; sleep 0.2; done; exit 1'
 run rm -f -t 0 named-web
+run pod create --name demo-pod -p 127.0.0.1:18081:80
+run run -d --pod demo-pod --name pod-web localhost/busybox httpd -f -p 80 -h /etc
+run run --rm --pod demo-pod localhost/busybox sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://localhost:80/hostname && exit 0; sleep 0.2; done; exit 1'
+run pod ps --ctr-names
+run pod rm -f -t 0 demo-pod
 run logs web
 run stop -t 1 web 2>/dev/null
 run ps -a
