@@ -369,6 +369,8 @@ describe('daemonless', { timeout: 120_000 }, () => {
     assert.equal(rm.code, 0, rm.stderr);
     assert.equal(rm.stdout.trim().split('\n').length, 50);
     assert.equal(box.ok(['ps', '-aq']), '');
+    // Each conmon ends once its exit command has seen the container gone.
+    await until('the conmons to finish their exit commands', () => leftovers().conmons.length === 0);
     assert.deepEqual(leftovers(), { mounts: [], conmons: [], runtimeState: [] });
   });
 
