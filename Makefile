@@ -42,6 +42,7 @@ bench: setup
 	@node --import tsx bench/images.ts
 	@node --import tsx bench/containers.ts
 	@node --import tsx bench/network.ts
+	@node --import tsx bench/registry.ts
 
 clean:
 	rm -rf dist native/build

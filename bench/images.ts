@@ -6,12 +6,11 @@
  *   node --import tsx bench/images.ts [--size-mib 100] [--images 50] [--runs 3]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, createWriteStream, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { layerTar, writeDockerArchive } from './lib.js';
 
 const { values } = parseArgs({
   options: { 'size-mib': { type: 'string', default: '100' }, images: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' } },
@@ -51,68 +50,16 @@ function median(xs: number[]): number {
 
 /** A docker-archive with one layer of ~SIZE_MIB of incompressible files, plus small files. */
 async function makeBigArchive(path: string): Promise<void> {
-  const tar = (await import('tar-stream')).default;
-  const layer = tar.pack();
-  const layerChunks: Buffer[] = [];
-  const collecting = (async () => {
-    for await (const c of layer as unknown as AsyncIterable<Buffer>) layerChunks.push(c);
-  })();
-  layer.entry({ name: 'data/', type: 'directory', mtime: new Date(0) });
   const big = Math.floor((SIZE_MIB * 0.9 * 1024 * 1024) / (256 * 1024));
-  for (let i = 0; i < big; i++) layer.entry({ name: `data/big-${i}.bin`, mtime: new Date(0) }, randomBytes(256 * 1024));
-  for (let i = 0; i < 2000; i++) layer.entry({ name: `data/small/${i}.txt`, mtime: new Date(0) }, randomBytes(4096 + (i % 2048)));
-  layer.finalize();
-  await collecting;
-  await writeDockerArchive(path, [{ name: 'localhost/bench/big:latest', layers: [Buffer.concat(layerChunks)] }]);
-}
-
-async function writeDockerArchive(path: string, images: Array<{ name: string; layers: Buffer[] }>): Promise<void> {
-  const tar = (await import('tar-stream')).default;
-  const pack = tar.pack();
-  const writing = pipeline(pack as unknown as Readable, createWriteStream(path));
-  const manifest = [];
-  const written = new Set<string>();
-  for (const [i, image] of images.entries()) {
-    const diffIds = image.layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`);
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        created: new Date(1_700_000_000_000 + i * 1000).toISOString(),
-        config: { Cmd: ['sh'], Labels: { index: String(i) } },
-        rootfs: { type: 'layers', diff_ids: diffIds },
-      }),
-    );
-    const configName = `${createHash('sha256').update(config).digest('hex')}.json`;
-    pack.entry({ name: configName, mtime: new Date(0) }, config);
-    const layerNames = [];
-    for (const [j, layer] of image.layers.entries()) {
-      const name = `${diffIds[j]!.slice(7)}.tar`;
-      if (!written.has(name)) pack.entry({ name, mtime: new Date(0) }, layer);
-      written.add(name);
-      layerNames.push(name);
-    }
-    manifest.push({ Config: configName, RepoTags: [image.name], Layers: layerNames });
-  }
-  pack.entry({ name: 'manifest.json', mtime: new Date(0) }, JSON.stringify(manifest));
-  pack.finalize();
-  await writing;
+  const files: Array<[string, Buffer]> = [];
+  for (let i = 0; i < big; i++) files.push([`data/big-${i}.bin`, randomBytes(256 * 1024)]);
+  for (let i = 0; i < 2000; i++) files.push([`data/small/${i}.txt`, randomBytes(4096 + (i % 2048))]);
+  await writeDockerArchive(path, [{ name: 'localhost/bench/big:latest', layers: [await layerTar(files)] }]);
 }
 
 /** IMAGE_COUNT images sharing a base layer of ~5 MiB, each with its own small top layer. */
 async function makeManyArchive(path: string): Promise<void> {
-  const tar = (await import('tar-stream')).default;
-  const layerOf = async (files: Array<[string, Buffer]>) => {
-    const p = tar.pack();
-    const chunks: Buffer[] = [];
-    const c = (async () => {
-      for await (const x of p as unknown as AsyncIterable<Buffer>) chunks.push(x);
-    })();
-    for (const [name, data] of files) p.entry({ name, mtime: new Date(0) }, data);
-    p.finalize();
-    await c;
-    return Buffer.concat(chunks);
-  };
+  const layerOf = layerTar;
   const base = await layerOf(Array.from({ length: 20 }, (_, i) => [`base/${i}`, randomBytes(256 * 1024)] as [string, Buffer]));
   const images = [];
   for (let i = 0; i < IMAGE_COUNT; i++) {

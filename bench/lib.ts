@@ -1,6 +1,10 @@
 /** What the side-by-side benchmarks share: timed commands, medians, rotation and the ratio table. */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tarStream from 'tar-stream';
 
 /** Runs a command; resolves with its wall time and stdout, rejects with its stderr. */
 export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; stdout: string }> {
@@ -48,3 +52,50 @@ export function removeWorkDir(work: string): void {
   }
   rmSync(work, { recursive: true, force: true });
 }
+
+/** A layer tar of the given files (fixed mtimes, so the same files give the same digest). */
+export async function layerTar(files: Array<[string, Buffer]>): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  const collecting = (async () => {
+    for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
+  })();
+  for (const [name, data] of files) pack.entry({ name, mtime: new Date(0) }, data);
+  pack.finalize();
+  await collecting;
+  return Buffer.concat(chunks);
+}
+
+/** A docker-archive (uncompressed layers) of the given images. */
+export async function writeDockerArchive(path: string, images: Array<{ name: string; layers: Buffer[] }>): Promise<void> {
+  const pack = tarStream.pack();
+  const writing = pipeline(pack as unknown as Readable, createWriteStream(path));
+  const manifest = [];
+  const written = new Set<string>();
+  for (const [i, image] of images.entries()) {
+    const diffIds = image.layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`);
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        created: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+        config: { Cmd: ['sh'], Labels: { index: String(i) } },
+        rootfs: { type: 'layers', diff_ids: diffIds },
+      }),
+    );
+    const configName = `${createHash('sha256').update(config).digest('hex')}.json`;
+    pack.entry({ name: configName, mtime: new Date(0) }, config);
+    const layerNames = [];
+    for (const [j, layer] of image.layers.entries()) {
+      const name = `${diffIds[j]!.slice(7)}.tar`;
+      if (!written.has(name)) pack.entry({ name, mtime: new Date(0) }, layer);
+      written.add(name);
+      layerNames.push(name);
+    }
+    manifest.push({ Config: configName, RepoTags: [image.name], Layers: layerNames });
+  }
+  pack.entry({ name: 'manifest.json', mtime: new Date(0) }, JSON.stringify(manifest));
+  pack.finalize();
+  await writing;
+}
+

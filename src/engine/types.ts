@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 export interface Engine {
   containers: ContainersEngine;
   images: ImagesEngine;
+  manifests: ManifestsEngine;
   networks: NetworksEngine;
   pods: PodsEngine;
   system: SystemEngine;
@@ -121,7 +122,55 @@ export interface ImageTreeReport {
   layers: Array<{ id: string; size: number; images: Array<{ id: string; tags: string[] }> }>;
 }
 
+export interface RegistryAccessOptions {
+  /** --tls-verify; undefined: registries.conf decides (insecure registries skip it). */
+  tlsVerify?: boolean;
+  certDir?: string;
+  authFile?: string;
+  /** --creds USER[:PASS]. */
+  credentials?: { username: string; password: string };
+}
+
+export interface ImagePullOptions extends RegistryAccessOptions {
+  /** os/arch[/variant] from a manifest list; default the host's. */
+  platform?: { os?: string; arch?: string; variant?: string };
+  allTags?: boolean;
+  policy?: 'always' | 'missing' | 'never' | 'newer';
+  /** Progress lines for a terminal (`Copying blob sha256:... done`); absent with -q or when piped. */
+  progress?: (line: string) => void;
+}
+
+export interface ImagePushOptions extends RegistryAccessOptions {
+  format?: 'oci' | 'v2s2';
+  compressionFormat?: 'gzip' | 'zstd';
+  /** --compress: compress layers for dir: destinations (registries always get compressed blobs). */
+  compress?: boolean;
+  /** --digestfile: where to write the pushed manifest's digest. */
+  digestFile?: string;
+  removeSignatures?: boolean;
+  progress?: (line: string) => void;
+}
+
+export interface ImageSearchResult {
+  Index: string;
+  Name: string;
+  Description: string;
+  Stars: number;
+  Official: string;
+  Automated: string;
+  Tag: string;
+}
+
 export interface ImagesEngine {
+  /** Pulls `reference` (a name, docker://..., or by digest); resolves with the pulled image ids. */
+  pull(reference: string, opts: ImagePullOptions): Promise<{ ids: string[] }>;
+  /** Pushes a local image to a registry (docker://, or a bare name) or to oci:, oci-archive:, docker-archive:, dir:. */
+  push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }>;
+  search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]>;
+  /** Checks the credentials against the registry, then stores them in auth.json. */
+  login(registry: string, opts: RegistryAccessOptions & { username: string; password: string }): Promise<void>;
+  /** Removes stored credentials of one registry (or all); false when there were none. */
+  logout(registry: string | undefined, opts: { authFile?: string; all?: boolean }): Promise<boolean>;
   list(opts: ImageListOptions): Promise<ImageSummary[]>;
   inspect(names: string[]): Promise<Array<ImageInspectReport | Error>>;
   history(name: string): Promise<ImageHistoryEntry[]>;
@@ -134,6 +183,60 @@ export interface ImagesEngine {
   save(names: string[], opts: ImageSaveOptions): Promise<void>;
   import(opts: ImageImportOptions): Promise<{ id: string }>;
   tree(name: string): Promise<ImageTreeReport>;
+}
+
+// ------------------------------------------------------------------ manifest lists
+
+export interface ManifestAddOptions extends RegistryAccessOptions {
+  /** Add every instance when the image is itself a list. */
+  all?: boolean;
+  arch?: string;
+  os?: string;
+  variant?: string;
+  osVersion?: string;
+  features?: string[];
+  /** KEY=VALUE. */
+  annotations?: string[];
+}
+
+export interface ManifestAnnotateOptions {
+  arch?: string;
+  os?: string;
+  variant?: string;
+  osVersion?: string;
+  osFeatures?: string[];
+  features?: string[];
+  /** KEY=VALUE. */
+  annotations?: string[];
+}
+
+export interface ManifestPushOptions extends RegistryAccessOptions {
+  /** Push the list's local instances first (default true, as in Podman). */
+  all?: boolean;
+  format?: 'oci' | 'v2s2';
+  compressionFormat?: 'gzip' | 'zstd';
+  digestFile?: string;
+  /** Remove the local list after a successful push. */
+  rm?: boolean;
+  removeSignatures?: boolean;
+  progress?: (line: string) => void;
+}
+
+export interface ManifestsEngine {
+  /** Creates a list (or with `amend` reuses one of that name) and adds images; resolves with its id. */
+  create(name: string, images: string[], opts: RegistryAccessOptions & { all?: boolean; amend?: boolean }): Promise<string>;
+  /** Adds local images or docker:// references; resolves with the list id. */
+  add(list: string, images: string[], opts: ManifestAddOptions): Promise<string>;
+  annotate(list: string, digest: string, opts: ManifestAnnotateOptions): Promise<string>;
+  /** The list as Podman shows it (4-space indented JSON); a name that is no local list is read from its registry. */
+  inspect(name: string, opts: RegistryAccessOptions): Promise<{ json: string; warning?: string }>;
+  /** Removes an instance; resolves with the list id. */
+  removeInstance(list: string, digest: string): Promise<string>;
+  /** Removes lists (never images). */
+  rm(names: string[]): Promise<ImageRemoveReport>;
+  exists(name: string): Promise<boolean>;
+  /** Pushes the instances, then the list; resolves with the list's digest. */
+  push(list: string, destination: string | undefined, opts: ManifestPushOptions): Promise<{ digest: string }>;
 }
 
 // ------------------------------------------------------------------ system

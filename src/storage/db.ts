@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -87,11 +87,27 @@ CREATE TABLE IF NOT EXISTS pods (
 );
 `;
 
+/**
+ * Manifest lists (image indexes) kept under a name: the index as written by
+ * `manifest create/add` and, per instance digest, where it came from
+ * (`containers-storage:ID` or `docker://REF`) so push can find it.
+ */
+const MANIFEST_LISTS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS manifest_lists (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created INTEGER NOT NULL,
+  manifest BLOB NOT NULL,
+  instances TEXT NOT NULL DEFAULT '{}'
+);
+`;
+
 /** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
 const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
   2: NETWORK_SCHEMA,
   3: PODS_SCHEMA,
+  4: MANIFEST_LISTS_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -126,7 +142,7 @@ function migrate(db: Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= SCHEMA_VERSION) return;
     if (current === 0) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA);
     } else {
       for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     }

@@ -6,7 +6,7 @@ import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { openDatabase, writeTransaction, type Database } from './db.js';
-import { ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
+import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
 
 export type StorageDriver = 'overlay' | 'vfs';
 
@@ -39,6 +39,16 @@ export interface ImageRecord {
   digests: string[];
   /** Every name the image has had, current ones first (podman's NamesHistory). */
   namesHistory: string[];
+}
+
+/** A manifest list kept under a name (see MANIFEST_LISTS_SCHEMA in db.ts). */
+export interface ManifestListRecord {
+  id: string;
+  name: string;
+  created: number;
+  manifest: Buffer;
+  /** Instance digest → where it came from: `containers-storage:IMAGE-ID` or `docker://REFERENCE`. */
+  instances: Record<string, string>;
 }
 
 /** A layer extracted into a staging dir, not yet part of the store. */
@@ -280,6 +290,13 @@ export class Store {
     return result;
   }
 
+  /** Records one more manifest digest the image is known by (the manifest list it was pulled through). */
+  addImageDigest(imageId: string, digest: string): void {
+    this.write(() => {
+      this.db.prepare('INSERT OR IGNORE INTO image_digests (image_id, digest) SELECT id, ? FROM images WHERE id = ?').run(digest, imageId);
+    });
+  }
+
   /** Points `name` at the image, taking it from any other image (as `tag` does). */
   addName(imageId: string, name: string): void {
     this.write(() => {
@@ -390,6 +407,51 @@ export class Store {
     for (const dir of remove) rmSync(dir, { recursive: true, force: true });
   }
 
+  // ---------------------------------------------------------- manifest lists
+
+  getManifestList(id: string): ManifestListRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM manifest_lists WHERE id = ?').get(id) as ManifestListRow | undefined;
+    return row && toManifestList(row);
+  }
+
+  manifestListIdByName(name: string): string | undefined {
+    return (this.db.prepare('SELECT id FROM manifest_lists WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+  }
+
+  manifestListIdsByPrefix(prefix: string): string[] {
+    return (this.db.prepare("SELECT id FROM manifest_lists WHERE id >= ? AND id < ? || 'g'").all(prefix, prefix) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** Stores a new list; refuses a name an image or another list already has. */
+  createManifestList(list: ManifestListRecord): void {
+    this.write(() => {
+      if (this.imageIdByName(list.name)) {
+        throw new ConflictError(`${list.name} is the name of an image: choose another name for the manifest list, or untag the image first`);
+      }
+      if (this.manifestListIdByName(list.name)) {
+        throw new ConflictError(`a manifest list named ${list.name} already exists: use --amend to add to it, or remove it with tspod manifest rm`);
+      }
+      this.db
+        .prepare('INSERT INTO manifest_lists (id, name, created, manifest, instances) VALUES (?,?,?,?,?)')
+        .run(list.id, list.name, list.created, list.manifest, JSON.stringify(list.instances));
+    });
+  }
+
+  /** Replaces a list's index and instance sources, computed from the current record inside the write transaction. */
+  updateManifestList(id: string, update: (current: ManifestListRecord) => { manifest: Buffer; instances: Record<string, string> }): ManifestListRecord {
+    return this.write(() => {
+      const current = this.getManifestList(id);
+      if (!current) throw new NoSuchImageError(`manifest list ${id.slice(0, 12)} was removed meanwhile: create it again`);
+      const next = update(current);
+      this.db.prepare('UPDATE manifest_lists SET manifest = ?, instances = ? WHERE id = ?').run(next.manifest, JSON.stringify(next.instances), id);
+      return { ...current, ...next };
+    });
+  }
+
+  deleteManifestList(id: string): boolean {
+    return this.write(() => this.db.prepare('DELETE FROM manifest_lists WHERE id = ?').run(id).changes > 0);
+  }
+
   exists(): boolean {
     return existsSync(join(this.base, 'state.db'));
   }
@@ -413,6 +475,18 @@ function toLayer(r: LayerRow): LayerRecord {
     contentSize: r.content_size,
     created: r.created,
   };
+}
+
+interface ManifestListRow {
+  id: string;
+  name: string;
+  created: number;
+  manifest: Buffer;
+  instances: string;
+}
+
+function toManifestList(r: ManifestListRow): ManifestListRecord {
+  return { id: r.id, name: r.name, created: r.created, manifest: r.manifest, instances: JSON.parse(r.instances) as Record<string, string> };
 }
 
 function toImage(r: ImageRow, names: string[], digests: string[]): ImageRecord {

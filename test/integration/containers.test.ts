@@ -145,7 +145,7 @@ describe('run in the foreground', { timeout: 120_000 }, () => {
 
 describe('bad input: one clear line, podman\'s exit codes', { timeout: 120_000 }, () => {
   const cases: Array<{ args: string[]; code: number; stderr: RegExp }> = [
-    { args: ['run', '--rm', 'localhost/nothere:latest', 'true'], code: 125, stderr: /^Error: localhost\/nothere:latest: image not known: pull it or check the name\n$/ },
+    { args: ['run', '--rm', 'localhost/nothere:latest', 'true'], code: 125, stderr: /^Trying to pull localhost\/nothere:latest...\nError: initializing source docker:\/\/localhost\/nothere:latest: pinging container registry localhost: connection refused/ },
     { args: ['run', '--rm', '-v', ':/x', IMG, 'true'], code: 125, stderr: /^Error: invalid volume ":\/x": host directory cannot be empty\n$/ },
     { args: ['run', '--rm', '-v', '/no/such/dir:/x', IMG, 'true'], code: 125, stderr: /^Error: invalid volume .*does not exist: create it first\n$/ },
     { args: ['run', '--bogus', IMG, 'true'], code: 125, stderr: /^Error: unknown option '--bogus'\nSee 'tspod run --help'\n$/ },
@@ -155,7 +155,7 @@ describe('bad input: one clear line, podman\'s exit codes', { timeout: 120_000 }
     { args: ['run', '--rm', '--restart', 'always', IMG, 'true'], code: 125, stderr: /conflicts with --restart/ },
     { args: ['run', '--rm', '--cgroups', 'disabled', IMG, 'true'], code: 125, stderr: /^Error: --cgroups=disabled needs crun: runc always puts a container in a cgroup/ },
     { args: ['run', '-d', '--log-driver', 'passthrough', IMG, 'true'], code: 125, stderr: /cannot be used with --detach/ },
-    { args: ['run', '--rm', '--pull', 'always', IMG, 'true'], code: 125, stderr: /^Error: --pull always needs a registry client/ },
+    { args: ['run', '--rm', '--pull', 'always', IMG, 'true'], code: 125, stderr: /^Trying to pull localhost\/tspod-test\/busybox:latest...\nError: initializing source docker:\/\/localhost\/tspod-test\/busybox:latest: pinging container registry localhost/ },
     { args: ['stop', 'nothere'], code: 125, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
     { args: ['rm', 'nothere'], code: 1, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },
     { args: ['exec', 'nothere', 'true'], code: 125, stderr: /^Error: no container with name or ID "nothere" found: no such container\n$/ },

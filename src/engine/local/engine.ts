@@ -2,6 +2,7 @@ import type { EngineOptions } from '../options.js';
 import type { Engine } from '../types.js';
 import { Runtime } from '../runtime.js';
 import { LocalImages } from './images.js';
+import { LocalManifests } from './manifests.js';
 import { LocalSystem } from './system.js';
 import { LocalContainers } from './containers.js';
 import { LocalNetworks } from './networks.js';
@@ -16,6 +17,7 @@ export function createLocalEngine(globals: EngineOptions): Engine {
   return {
     containers,
     images,
+    manifests: new LocalManifests(runtime),
     networks: new LocalNetworks(runtime, containers.networkUsers(), {
       onRemoved: (network) => containers.releaseBridge(network),
       onIdle: (network) => containers.releaseBridge(network),

@@ -12,6 +12,10 @@ import type {
   ImageSaveOptions,
   ImageImportOptions,
   ImageTreeReport,
+  ImagePullOptions,
+  ImagePushOptions,
+  ImageSearchResult,
+  RegistryAccessOptions,
 } from '../types.js';
 import type { ImageRecord } from '../../storage/store.js';
 import type { ImageConfig } from '../../image/oci.js';
@@ -294,6 +298,48 @@ export class LocalImages implements ImagesEngine {
     } finally {
       rmSync(layer.dir, { recursive: true, force: true });
     }
+  }
+
+  // ------------------------------------------------------------ registries
+
+  async pull(reference: string, opts: ImagePullOptions): Promise<{ ids: string[] }> {
+    const { pullImage } = await import('../../image/registry/pull.js');
+    return pullImage({ store: this.store, registries: this.runtime.registriesConf }, reference, opts);
+  }
+
+  async push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }> {
+    const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, source);
+    const { pushImage } = await import('../../image/registry/push.js');
+    return pushImage({ store: this.store, registries: this.runtime.registriesConf }, { image, name: matchedName ?? image.names[0] ?? image.id }, destination, opts);
+  }
+
+  async search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]> {
+    const { searchRegistries } = await import('../../image/registry/search.js');
+    return searchRegistries(this.runtime.registriesConf, term, opts);
+  }
+
+  async login(registry: string, opts: RegistryAccessOptions & { username: string; password: string }): Promise<void> {
+    const [{ RegistryClient }, { storeCredentials }] = await Promise.all([import('../../image/registry/client.js'), import('../../image/registry/authFile.js')]);
+    const { isInsecure } = await import('../../config/registriesConf.js');
+    // auth.json keys may carry a repository path; the registry is the host part.
+    const host = registry.split('/')[0]!;
+    const client = new RegistryClient({
+      registry: host,
+      tlsVerify: opts.tlsVerify ?? !isInsecure(this.runtime.registriesConf, host),
+      certDir: opts.certDir,
+      credentials: { username: opts.username, password: opts.password },
+    });
+    try {
+      await client.ping();
+    } finally {
+      await client.close();
+    }
+    storeCredentials(registry, opts.username, opts.password, opts.authFile);
+  }
+
+  async logout(registry: string | undefined, opts: { authFile?: string; all?: boolean }): Promise<boolean> {
+    const { removeCredentials } = await import('../../image/registry/authFile.js');
+    return removeCredentials(opts.all ? undefined : registry, opts.authFile);
   }
 
   async tree(name: string): Promise<ImageTreeReport> {

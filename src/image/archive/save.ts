@@ -178,7 +178,8 @@ async function writeLayerFile(store: Store, layer: LayerRecord, path: string, pr
 
 type Progress = ((line: string) => void) | undefined;
 
-function layerStream(store: Store, layer: LayerRecord, progress: Progress): Readable {
+/** A layer's uncompressed tar, rebuilt byte for byte from its diff and tar-split. */
+export function layerStream(store: Store, layer: LayerRecord, progress: Progress): Readable {
   progress?.(`Copying blob ${digestHex(layer.diffId).slice(0, 12)} done`);
   const path = store.layerTarSplit(layer.id);
   if (!existsSync(path)) {

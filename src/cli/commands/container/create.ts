@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { defineCommand, type CommandContext } from '../../command.js';
 import { addCreateFlags, specFromFlags, type CreateFlags } from './createFlags.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import type { Engine, ImagePullOptions } from '../../../engine/types.js';
+import type { ContainerSpec } from '../../../engine/spec/containerSpec.js';
 
 export default defineCommand<CreateFlags>({
   usage: '[options] IMAGE [COMMAND [ARG...]]',
@@ -18,6 +20,32 @@ export default defineCommand<CreateFlags>({
   },
 });
 
+/**
+ * --pull: always and newer ask the registry, missing only when the image is
+ * not stored, never not at all (create then reports the missing image).
+ * Progress goes to stderr unless -q, as Podman's run does.
+ */
+async function pullForCreate(engine: Engine, spec: ContainerSpec, opts: CreateFlags): Promise<void> {
+  const policy = spec.pull ?? 'missing';
+  if (policy === 'never') return;
+  let platform: ImagePullOptions['platform'];
+  if (opts.platform) {
+    if (opts.arch || opts.os) throw new InvalidArgumentError('--platform option can not be specified with --arch or --os');
+    const [os, arch, variant] = opts.platform.split('/');
+    platform = { os: os || undefined, arch: arch || undefined, variant: variant || undefined };
+  } else if (opts.arch || opts.os) {
+    platform = { os: opts.os || undefined, arch: opts.arch || undefined };
+  }
+  if (policy === 'missing' && !platform && (await engine.images.exists(spec.image))) return;
+  const { ids } = await engine.images.pull(spec.image, {
+    policy,
+    platform,
+    progress: opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+  });
+  // An image pulled by digest carries no name: create from its id.
+  if (ids[0] && !(await engine.images.exists(spec.image))) spec.image = ids[0];
+}
+
 /** create and run: flags to spec, --replace, create, --cidfile. */
 export async function createFromFlags(ctx: CommandContext, args: string[], opts: CreateFlags): Promise<{ id: string; name: string }> {
   const spec = specFromFlags(opts, args, ['tspod', ...process.argv.slice(2)]);
@@ -28,6 +56,7 @@ export async function createFromFlags(ctx: CommandContext, args: string[], opts:
     const failed = reports.find((r) => r.error);
     if (failed?.error) throw failed.error;
   }
+  await pullForCreate(engine, spec, opts);
   const created = await engine.containers.create(spec);
   for (const warning of created.warnings) process.stderr.write(`WARN[0000] ${warning}\n`);
   if (opts.cidfile) writeFileSync(opts.cidfile, created.id, { flag: 'wx' });

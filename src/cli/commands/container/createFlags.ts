@@ -335,9 +335,6 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
     if (!['always', 'missing', 'never', 'newer'].includes(flags.pull)) {
       throw new InvalidArgumentError(`invalid pull policy "${flags.pull}": use always, missing, never or newer`);
     }
-    if (flags.pull === 'always' || flags.pull === 'newer') {
-      throw new InvalidArgumentError(`--pull ${flags.pull} needs a registry client, which tspod does not have yet: use --pull missing or never with a local image`);
-    }
     spec.pull = flags.pull as ContainerSpec['pull'];
   }
   const resources: NonNullable<ContainerSpec['resources']> = {};

@@ -1,0 +1,124 @@
+/**
+ * Side-by-side benchmark of registry traffic: pull of a ~100 MiB, 6-layer
+ * image from a local docker-registry into empty storage, and push of it to a
+ * second, empty registry, tspod against the Podman installed from Debian, engines
+ * interleaved per round. A plain `curl | gunzip | tar` of the same blobs, all
+ * layers in parallel, is timed as the reference rate. Prints medians, MiB/s
+ * of compressed blobs moved, and ratios.
+ *
+ *   node --import tsx bench/registry.ts          (BENCH_ROUNDS=5 by default)
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { layerTar, median, printTable, removeWorkDir, rotated, sh, writeDockerArchive } from './lib.js';
+import { startRegistry, type TestRegistry } from '../test/integration/registry.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const LAYERS = 6;
+const LAYER_MIB = 100 / LAYERS;
+const TSPOD = resolve(import.meta.dirname, '../bin/tspod');
+const work = mkdtempSync('/var/tmp/tspod-rbench-');
+const podmanConf = join(work, 'containers.conf');
+
+interface Engine {
+  name: string;
+  cmd: string;
+  global: (round: number) => string[];
+  env: NodeJS.ProcessEnv;
+}
+
+const engines: Engine[] = [
+  {
+    name: 'tspod',
+    cmd: TSPOD,
+    global: (r) => ['--root', join(work, `tspod/${r}/root`), '--runroot', join(work, `tspod/${r}/run`)],
+    env: { ...process.env, CONTAINERS_CONF: '/dev/null' },
+  },
+  {
+    name: 'podman',
+    cmd: 'podman',
+    global: (r) => ['--root', join(work, `podman/${r}/root`), '--runroot', join(work, `podman/${r}/run`), '--runtime', 'runc',
+      '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--tmpdir', join(work, `podman/${r}/tmp`)],
+    env: { ...process.env, CONTAINERS_CONF: podmanConf },
+  },
+];
+
+const samples: Record<string, Record<string, number[]>> = {};
+const record = (what: string, who: string, seconds: number) => ((samples[what] ??= {})[who] ??= []).push(seconds);
+const med = (what: string, who: string) => median(samples[what]![who]!);
+
+/** The plain pipeline: every layer blob through curl | gunzip | tar at once. */
+function plainPipeline(registry: TestRegistry, repo: string, digests: string[], dest: string): Promise<number> {
+  const start = process.hrtime.bigint();
+  return Promise.all(
+    digests.map((digest, i) => {
+      const dir = join(dest, String(i));
+      mkdirSync(dir, { recursive: true });
+      return new Promise<void>((ok, fail) => {
+        const child = spawn('sh', ['-c', `curl -sf http://${registry.host}/v2/${repo}/blobs/${digest} | gunzip | tar -x -C ${dir}`], { stdio: 'ignore' });
+        child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`plain pipeline exited ${code}`))));
+      });
+    }),
+  ).then(() => Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+async function main(): Promise<void> {
+  writeFileSync(podmanConf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=20000:20000"]\n');
+  const layers: Buffer[] = [];
+  for (let i = 0; i < LAYERS; i++) {
+    const files: Array<[string, Buffer]> = [];
+    for (let f = 0; f < Math.floor((LAYER_MIB * 1024) / 256); f++) files.push([`layer${i}/file-${f}.bin`, randomBytes(256 * 1024)]);
+    layers.push(await layerTar(files));
+  }
+  const archive = join(work, 'big.tar');
+  await writeDockerArchive(archive, [{ name: 'localhost/bench/big:latest', layers }]);
+  const registry = await startRegistry();
+  try {
+    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${registry.host}/bench/big:latest`]);
+    const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/bench/big:latest`], { encoding: 'utf8' })) as {
+      layers: Array<{ digest: string; size: number }>;
+    };
+    const mib = manifest.layers.reduce((n, l) => n + l.size, 0) / (1024 * 1024);
+    const image = `${registry.host}/bench/big:latest`;
+    console.log(`registry bench: ${ROUNDS} rounds; ${LAYERS} layers, ${mib.toFixed(1)} MiB compressed; registry ${registry.host}; work dir ${work}`);
+    for (let r = 0; r < ROUNDS; r++) {
+      record('plain', 'plain', await plainPipeline(registry, 'bench/big', manifest.layers.map((l) => l.digest), join(work, `plain/${r}`)));
+      rmSync(join(work, `plain/${r}`), { recursive: true, force: true });
+      for (const e of rotated(engines, r)) {
+        const pulled = await sh(e.cmd, [...e.global(r), 'pull', '-q', '--tls-verify=false', image], e.env);
+        record('pull', e.name, pulled.seconds);
+        // Each push goes to a registry of its own, so no blob is there already (nor mountable).
+        const target = await startRegistry();
+        try {
+          const pushed = await sh(e.cmd, [...e.global(r), 'push', '-q', '--tls-verify=false', image, `docker://${target.host}/bench/big:latest`], e.env);
+          record('push', e.name, pushed.seconds);
+        } finally {
+          target.stop();
+        }
+        await sh(e.cmd, [...e.global(r), 'rmi', '-af'], e.env).catch(() => undefined);
+        rmSync(join(work, e.name, String(r)), { recursive: true, force: true });
+      }
+    }
+    const rate = (s: number) => `${(mib / s).toFixed(0)} MiB/s`;
+    const rows: Array<[string, string, string, string]> = [];
+    for (const what of ['pull', 'push']) {
+      const [t, p] = [med(what, 'tspod'), med(what, 'podman')];
+      rows.push([what === 'pull' ? 'pull into empty storage' : 'push to an empty registry', `${t.toFixed(2)} s = ${rate(t)}`, `${p.toFixed(2)} s = ${rate(p)}`, (t / p).toFixed(2)]);
+    }
+    const plain = med('plain', 'plain');
+    rows.push(['curl | gunzip | tar, layers in parallel', `${plain.toFixed(2)} s = ${rate(plain)}`, '', '']);
+    printTable(rows);
+    console.log(`(medians of ${ROUNDS} rounds; ratio < 1: tspod faster; target: pull at least the plain pipeline's rate)`);
+  } finally {
+    registry.stop();
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(`bench failed: ${(e as Error).message}`);
+    process.exitCode = 1;
+  })
+  .finally(() => removeWorkDir(work));

@@ -1,0 +1,173 @@
+import { createHash, type Hash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Store, StagedLayer } from '../../storage/store.js';
+import { decompressStream } from '../../storage/tar/decompress.js';
+import { errorMessage } from '../../util/errors.js';
+import type { Descriptor } from '../oci.js';
+import { httpFailure, PullError, type RepoAccess } from './pullManifest.js';
+
+/** Downloads at once, as containers/image's default. */
+export const LAYER_CONCURRENCY = 6;
+
+export interface LayerJob {
+  /** Position in the manifest; the result is keyed by it (a blob may repeat). */
+  index: number;
+  desc: Descriptor;
+  /** What the config's rootfs.diff_ids says this layer's uncompressed digest is. */
+  diffId: string;
+}
+
+/**
+ * Downloads layers a few at a time, each verified against its digest and size
+ * while it streams into a staging dir. On the first failure the others are
+ * aborted and every staging dir is removed before the error is thrown, so
+ * nothing half-written stays behind.
+ */
+export async function fetchLayers(
+  access: RepoAccess,
+  store: Store,
+  jobs: LayerJob[],
+  onDone: (job: LayerJob) => void,
+): Promise<Map<number, StagedLayer>> {
+  const staged = new Map<number, StagedLayer>();
+  const inFlight = new Set<Readable>();
+  let failure: unknown;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < jobs.length) {
+      const job = jobs[next++]!;
+      try {
+        const layer = await fetchLayer(access, store, job, inFlight, () => failure !== undefined);
+        if (failure !== undefined) {
+          rmSync(layer.dir, { recursive: true, force: true });
+          return;
+        }
+        staged.set(job.index, layer);
+        onDone(job);
+      } catch (e) {
+        if (failure === undefined) {
+          failure = e;
+          for (const body of inFlight) body.destroy();
+        }
+        return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
+  if (failure !== undefined) {
+    for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
+    throw failure;
+  }
+  return staged;
+}
+
+async function fetchLayer(access: RepoAccess, store: Store, job: LayerJob, inFlight: Set<Readable>, aborted: () => boolean): Promise<StagedLayer> {
+  const { desc } = job;
+  const doing = `copying blob ${desc.digest}`;
+  const res = await access.client.request('GET', `/v2/${access.repo}/blobs/${desc.digest}`, { scope: access.scope, follow: true });
+  // Bodies are destroyed when another layer fails; the reader sees that, nobody else must.
+  res.body.on('error', () => undefined);
+  if (res.status !== 200) throw await httpFailure(access, res, doing, `blob unknown to ${access.where}: the registry lost it; push the image again`);
+  if (aborted()) {
+    res.body.destroy();
+    throw new PullError(`${doing}: aborted`);
+  }
+  inFlight.add(res.body);
+  const blob = new VerifiedBlob(res.body, desc);
+  try {
+    let layer: StagedLayer;
+    try {
+      const { stream } = await decompressStream(blob.stream());
+      layer = await store.extractLayer(stream);
+    } catch (e) {
+      if (aborted()) throw e;
+      // A corrupt blob usually fails to decompress before its digest can be
+      // checked: read the rest to tell corruption from other failures.
+      await blob.drain();
+      blob.verify(doing);
+      throw new PullError(`${doing}: ${errorMessage(e)}`);
+    }
+    try {
+      blob.verify(doing);
+      if (layer.diffId !== job.diffId) {
+        throw new PullError(`${doing}: its content has digest ${layer.diffId} but the image config expects ${job.diffId}: the image is corrupt`);
+      }
+    } catch (e) {
+      rmSync(layer.dir, { recursive: true, force: true });
+      throw e;
+    }
+    return { ...layer, compressedDigest: desc.digest };
+  } finally {
+    inFlight.delete(res.body);
+  }
+}
+
+/**
+ * A blob body hashed as it is read. It reads its source through one iterator
+ * that it never closes itself, so after a failed extraction the rest can
+ * still be read (drain) and the digest checked.
+ */
+class VerifiedBlob {
+  private readonly hash: Hash = createHash('sha256');
+  private readonly source: AsyncIterator<Buffer>;
+  private size = 0;
+  private ended = false;
+  private overflow: PullError | undefined;
+
+  constructor(
+    private readonly body: Readable,
+    private readonly desc: Descriptor,
+  ) {
+    this.source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  private async read(): Promise<Buffer | undefined> {
+    if (this.ended) return undefined;
+    const next = await this.source.next();
+    if (next.done) {
+      this.ended = true;
+      return undefined;
+    }
+    this.size += next.value.length;
+    if (this.size > this.desc.size) {
+      this.body.destroy();
+      this.overflow = new PullError(`copying blob ${this.desc.digest}: the registry sent more than its ${this.desc.size} bytes: it does not match the manifest; push the image again`);
+      throw this.overflow;
+    }
+    this.hash.update(next.value);
+    return next.value;
+  }
+
+  stream(): Readable {
+    const self = this;
+    return Readable.from(
+      (async function* () {
+        for (;;) {
+          const chunk = await self.read();
+          if (!chunk) return;
+          yield chunk;
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  async drain(): Promise<void> {
+    try {
+      while (await this.read());
+    } catch {
+      // verify() reports what is wrong
+    }
+  }
+
+  verify(doing: string): void {
+    if (this.overflow) throw this.overflow;
+    if (!this.ended) throw new PullError(`${doing}: the download was cut short`);
+    if (this.size < this.desc.size) throw new PullError(`${doing}: the download ended after ${this.size} of ${this.desc.size} bytes: try again`);
+    const digest = `sha256:${this.hash.digest('hex')}`;
+    if (digest !== this.desc.digest) {
+      throw new PullError(`${doing}: the content has digest ${digest}, not the one the manifest names: the registry serves a corrupt blob; try again or push the image again`);
+    }
+  }
+}

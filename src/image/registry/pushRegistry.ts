@@ -1,0 +1,240 @@
+import { createReadStream, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { RegistriesConf } from '../../config/registriesConf.js';
+import { isBlocked, isInsecure } from '../../config/registriesConf.js';
+import type { ImagePushOptions } from '../../engine/types.js';
+import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
+import { InvalidArgumentError, TspodError } from '../../util/errors.js';
+import { digestHex } from '../oci.js';
+import { parseReference, type ImageReference } from '../reference.js';
+import { credentialsFor } from './authFile.js';
+import { RegistryClient, RegistryError, readText } from './client.js';
+import {
+  compressionOfMediaType,
+  mapBounded,
+  pushManifest,
+  sourceKind,
+  storedManifest,
+  writeLayerBlob,
+  type LayerCompression,
+  type ManifestKind,
+  type PushedBlob,
+} from './pushLayers.js';
+
+/** Layers compressed and uploaded at once (compression is the CPU-heavy part). */
+const PARALLEL_LAYERS = 3;
+
+/**
+ * Pushes an image to a registry: each layer compressed to a temp file with
+ * its digest, skipped when the repository already has it (HEAD), mounted
+ * from another repository of the same registry when the image came from
+ * there, else uploaded (POST, then one PUT); then the config, then the
+ * manifest under the tag. Resolves with the manifest's digest.
+ */
+export async function pushToRegistry(
+  store: Store,
+  registries: RegistriesConf,
+  image: ImageRecord,
+  ref: ImageReference & { domain: string },
+  opts: ImagePushOptions,
+): Promise<string> {
+  return (await pushImageManifest(store, registries, image, ref, opts, false)).digest;
+}
+
+export interface PushedManifest {
+  digest: string;
+  size: number;
+  mediaType: string;
+}
+
+/**
+ * pushToRegistry's work; with `byDigest` the manifest is stored under its own
+ * digest instead of the tag (an instance of a manifest list).
+ */
+export async function pushImageManifest(
+  store: Store,
+  registries: RegistriesConf,
+  image: ImageRecord,
+  ref: ImageReference & { domain: string },
+  opts: ImagePushOptions,
+  byDigest: boolean,
+): Promise<PushedManifest> {
+  const progress = opts.progress;
+  const display = `${ref.domain}/${ref.path}`;
+  if (isBlocked(registries, ref)) throw new TspodError(`registry ${ref.domain} is blocked in registries.conf: remove "blocked = true" there to push to ${display}`);
+  const credentials = opts.credentials ?? credentialsFor(display, opts.authFile);
+  const client = new RegistryClient({
+    registry: ref.domain,
+    tlsVerify: opts.tlsVerify ?? !isInsecure(registries, ref),
+    certDir: opts.certDir,
+    credentials,
+  });
+  const { kind, compression } = chooseEncoding(image, opts);
+  const repo = ref.path;
+  const scope = `repository:${repo}:pull,push`;
+  const mountFrom = otherRepositories(image, ref.domain, repo);
+  const stored = storedManifest(image);
+  const layers = store.layerChain(image.topLayer);
+  const tmp = store.makeStagingDir();
+  const api = new BlobApi(client, repo, scope);
+  try {
+    const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
+      const short = digestHex(layer.diffId).slice(0, 12);
+      const known = knownCompressedBlob(layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
+      if (known && (await api.exists(known.digest))) {
+        progress?.(`Copying blob ${short} skipped: already exists`);
+        return known;
+      }
+      if (known && mountFrom.length > 0 && (await api.mount(known.digest, mountFrom))) {
+        progress?.(`Copying blob ${short} skipped: already exists`);
+        return known;
+      }
+      const path = join(tmp, `layer-${i}`);
+      try {
+        const blob = await writeLayerBlob(store, layer, compression, path);
+        if (blob.digest !== known?.digest && (await api.exists(blob.digest))) {
+          progress?.(`Copying blob ${short} skipped: already exists`);
+          return blob;
+        }
+        await api.upload(blob.digest, blob.size, () => createReadStream(path), mountFrom);
+        progress?.(`Copying blob ${short} done`);
+        return blob;
+      } finally {
+        rmSync(path, { force: true });
+      }
+    });
+    const configDigest = `sha256:${image.id}`;
+    if (!(await api.exists(configDigest))) await api.upload(configDigest, image.config.length, () => image.config, mountFrom);
+    progress?.(`Copying config ${image.id.slice(0, 12)} done`);
+    progress?.('Writing manifest to image destination');
+    const manifest = pushManifest(kind, image, blobs);
+    if (!byDigest && ref.digest && ref.digest !== manifest.digest) {
+      throw new InvalidArgumentError(`the pushed manifest's digest ${manifest.digest} is not ${ref.digest}: push to a tag instead of a digest`);
+    }
+    const mediaType = (JSON.parse(manifest.bytes.toString('utf8')) as { mediaType: string }).mediaType;
+    const res = await client.request('PUT', `/v2/${repo}/manifests/${byDigest ? manifest.digest : (ref.digest ?? ref.tag ?? 'latest')}`, {
+      scope,
+      headers: { 'content-type': mediaType },
+      body: () => manifest.bytes,
+      expect: [200, 201, 202],
+    });
+    await readText(res.body);
+    progress?.('Storing signatures');
+    return { digest: manifest.digest, size: manifest.size, mediaType };
+  } catch (e) {
+    throw explain(e, display, ref.domain, credentials !== undefined);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    await client.close();
+  }
+}
+
+/** Manifest kind and layer compression: the image's own kind unless --format says otherwise; zstd needs OCI. */
+export function chooseEncoding(image: ImageRecord, opts: Pick<ImagePushOptions, 'format' | 'compressionFormat'>): { kind: ManifestKind; compression: LayerCompression } {
+  let kind: ManifestKind = opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : sourceKind(image);
+  let compression: LayerCompression = opts.compressionFormat ?? 'gzip';
+  if (compression === 'zstd' && kind === 'docker') {
+    // An explicit v2s2 wins over zstd (v2s2 layers are gzip only); otherwise the manifest becomes OCI.
+    if (opts.format === 'v2s2') compression = 'gzip';
+    else kind = 'oci';
+  }
+  return { kind, compression };
+}
+
+/** The compressed blob the layer was pulled or loaded as, when it is in the wanted compression. */
+function knownCompressedBlob(layer: LayerRecord, entry: { mediaType: string; digest: string; size: number } | undefined, compression: LayerCompression): PushedBlob | undefined {
+  if (!entry || !layer.compressedDigest || entry.digest !== layer.compressedDigest) return undefined;
+  if (compressionOfMediaType(entry.mediaType) !== compression) return undefined;
+  return { digest: entry.digest, size: entry.size, compression };
+}
+
+/** Other repositories of the same registry that the image is known in: blobs can be mounted from there. */
+function otherRepositories(image: ImageRecord, domain: string, repo: string): string[] {
+  const repos = new Set<string>();
+  for (const name of [...image.names, ...image.digests]) {
+    try {
+      const r = parseReference(name);
+      if (r.domain === domain && r.path !== repo) repos.add(r.path);
+    } catch {
+      // not a reference (an id): nothing to mount from
+    }
+  }
+  return [...repos].slice(0, 3);
+}
+
+class BlobApi {
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repo: string,
+    private readonly scope: string,
+  ) {}
+
+  async exists(digest: string): Promise<boolean> {
+    const res = await this.client.request('HEAD', `/v2/${this.repo}/blobs/${digest}`, { scope: this.scope, expect: [200, 404] });
+    await readText(res.body);
+    return res.status === 200;
+  }
+
+  /** Tries cross-repository mounts; an upload session the registry opens instead is cancelled. */
+  async mount(digest: string, from: string[]): Promise<boolean> {
+    for (const repo of from) {
+      const res = await this.startUpload(digest, repo);
+      if (res.mounted) return true;
+      if (res.location) await this.cancel(res.location);
+    }
+    return false;
+  }
+
+  async upload(digest: string, size: number, body: () => Readable | Buffer, mountFrom: string[]): Promise<void> {
+    let location: string | undefined;
+    for (const repo of mountFrom) {
+      const res = await this.startUpload(digest, repo);
+      if (res.mounted) return;
+      location = res.location;
+      if (location) break;
+    }
+    location ??= (await this.startUpload(digest, undefined)).location;
+    if (!location) throw new RegistryError(`${this.client.registry} did not say where to upload ${digest}: the registry is not Docker/OCI compatible`, 0);
+    const absolute = await this.client.resolveUrl(location);
+    const url = `${absolute}${absolute.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
+    const res = await this.client.request('PUT', url, {
+      scope: this.scope,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      body,
+      expect: [201, 204],
+    });
+    await readText(res.body);
+  }
+
+  private async startUpload(digest: string, mountFrom: string | undefined): Promise<{ mounted: boolean; location?: string }> {
+    const query = mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+    const res = await this.client.request('POST', `/v2/${this.repo}/blobs/uploads/${query}`, { scope: this.scope, expect: mountFrom ? [201, 202] : [202] });
+    await readText(res.body);
+    const location = res.headers.location;
+    return { mounted: res.status === 201, location: Array.isArray(location) ? location[0] : location };
+  }
+
+  private async cancel(location: string): Promise<void> {
+    try {
+      const res = await this.client.request('DELETE', await this.client.resolveUrl(location), { scope: this.scope });
+      await readText(res.body);
+    } catch {
+      // an abandoned upload session expires on its own
+    }
+  }
+}
+
+function explain(e: unknown, display: string, registry: string, hadCredentials: boolean): unknown {
+  if (!(e instanceof RegistryError)) return e;
+  if (e.httpStatus === 401) {
+    return hadCredentials
+      ? new RegistryError(`pushing to ${display}: invalid username/password: check --creds or log in again with tspod login ${registry}`, 401)
+      : new RegistryError(`pushing to ${display}: authentication required: log in with tspod login ${registry}, or give --creds`, 401);
+  }
+  if (e.httpStatus === 403) {
+    return new RegistryError(`pushing to ${display}: access denied: the account has no push rights to this repository`, 403);
+  }
+  return e;
+}
+
