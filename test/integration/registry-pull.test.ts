@@ -126,8 +126,13 @@ test('pull by digest verifies it and records the digest', { timeout: 60_000 }, (
   ok(['rmi', '-f', `${plain.host}/busybox`]);
   const r = ok(['pull', '-q', `${plain.host}/busybox@${fx.busybox.manifestDigest}`]);
   assert.equal(r.stdout, `${fx.busybox.configDigest.slice(7)}\n`);
-  const [info] = JSON.parse(ok(['image', 'inspect', fx.busybox.configDigest.slice(7)]).stdout) as Array<{ Digest: string }>;
+  const [info] = JSON.parse(ok(['image', 'inspect', fx.busybox.configDigest.slice(7)]).stdout) as Array<{ Digest: string; RepoTags: string[] }>;
   assert.equal(info!.Digest, fx.busybox.manifestDigest);
+  // Named by its digest, as Podman names it: listed with tag <none>, not dangling, usable by that name.
+  assert.deepEqual(info!.RepoTags, []);
+  assert.match(ok(['images', '--format', '{{.Repository}} {{.Tag}}']).stdout, new RegExp(`^${plain.host}/busybox <none>$`, 'm'));
+  assert.doesNotMatch(ok(['images', '-q', '--no-trunc', '--filter', 'dangling=true']).stdout, new RegExp(fx.busybox.configDigest.slice(7)));
+  assert.equal(ok(['image', 'exists', `${plain.host}/busybox@${fx.busybox.manifestDigest}`]).code, 0);
   const wrong = run(['pull', `${plain.host}/busybox@sha256:${'0'.repeat(64)}`]);
   assert.equal(wrong.code, 125);
   assert.match(wrong.stderr, /^Error: initializing source docker:\/\/.*manifest unknown/m);

@@ -101,7 +101,10 @@ function findBySuffix(store: Store, input: string): LookupResult | undefined {
   return ids.size === 1 ? matches[0] : undefined;
 }
 
+/** The repository of a stored name: `repo:tag` and `repo@sha256:...` both give `repo`. */
 export function stripTag(name: string): string {
+  const at = name.indexOf('@');
+  if (at >= 0) return name.slice(0, at);
   const slash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
   return colon > slash ? name.slice(0, colon) : name;

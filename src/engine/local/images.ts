@@ -257,7 +257,8 @@ export class LocalImages implements ImagesEngine {
     const { saveImages } = await import('../../image/archive/save.js');
     const images = names.map((name) => {
       const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, name);
-      return { image, names: matchedName ? [matchedName] : [] };
+      // A name by digest is no tag an archive can carry.
+      return { image, names: matchedName && !matchedName.includes('@') ? [matchedName] : [] };
     });
     if (images[0]) images[0].names.push(...(opts.additionalTags ?? []).map(storageName));
     await saveImages(this.store, images, opts.format, { ...opts.output, progress: opts.progress });
@@ -396,7 +397,8 @@ export function summarize(image: ImageRecord, parentId: string, hasChildren: boo
   return {
     Id: image.id,
     ParentId: parentId,
-    RepoTags: image.names,
+    // Names by digest (pulled as repo@sha256:...) are names, not tags.
+    RepoTags: image.names.filter((n) => !n.includes('@')),
     RepoDigests: repoDigests,
     Created: created,
     CreatedAt: new Date(created * 1000).toISOString(),

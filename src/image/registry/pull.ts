@@ -263,7 +263,8 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
           manifest: manifestBytes,
           manifestDigest,
           created: createdTime(parsed),
-          names: wanted.digest ? [] : [candidate],
+          // By digest, the image is named `repo@sha256:...` (shown with tag <none>), as Podman names it.
+          names: [wanted.digest ? `${formatReference({ ...wanted, tag: undefined })}` : candidate],
           layers,
         }));
       } catch (e) {

@@ -90,7 +90,9 @@ interface ImageRow {
 }
 
 function imageRows(image: ImageSummary, noTrunc: boolean): ImageRow[] {
-  const names = image.RepoTags.length > 0 ? image.RepoTags : ['<none>:<none>'];
+  // A name by digest only (repo@sha256:...) shows as its repository with tag <none>, as Podman shows it.
+  const byDigest = [...new Set(image.Names.filter((n) => n.includes('@')).map((n) => n.slice(0, n.indexOf('@'))))];
+  const names = image.RepoTags.length > 0 ? image.RepoTags : byDigest.length > 0 ? byDigest : ['<none>:<none>'];
   return names.map((name) => {
     const slash = name.lastIndexOf('/');
     const colon = name.lastIndexOf(':');
