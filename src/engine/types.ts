@@ -167,10 +167,7 @@ export interface ImagesEngine {
   /** Pushes a local image to a registry (docker://, or a bare name) or to oci:, oci-archive:, docker-archive:, dir:. */
   push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }>;
   search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]>;
-  /** Checks the credentials against the registry, then stores them in auth.json. */
-  login(registry: string, opts: RegistryAccessOptions & { username: string; password: string }): Promise<void>;
-  /** Removes stored credentials of one registry (or all); false when there were none. */
-  logout(registry: string | undefined, opts: { authFile?: string; all?: boolean }): Promise<boolean>;
+
   list(opts: ImageListOptions): Promise<ImageSummary[]>;
   inspect(names: string[]): Promise<Array<ImageInspectReport | Error>>;
   history(name: string): Promise<ImageHistoryEntry[]>;

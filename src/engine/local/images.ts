@@ -319,30 +319,6 @@ export class LocalImages implements ImagesEngine {
     return searchRegistries(this.runtime.registriesConf, term, opts);
   }
 
-  async login(registry: string, opts: RegistryAccessOptions & { username: string; password: string }): Promise<void> {
-    const [{ RegistryClient }, { storeCredentials }] = await Promise.all([import('../../image/registry/client.js'), import('../../image/registry/authFile.js')]);
-    const { isInsecure } = await import('../../config/registriesConf.js');
-    // auth.json keys may carry a repository path; the registry is the host part.
-    const host = registry.split('/')[0]!;
-    const client = new RegistryClient({
-      registry: host,
-      tlsVerify: opts.tlsVerify ?? !isInsecure(this.runtime.registriesConf, host),
-      certDir: opts.certDir,
-      credentials: { username: opts.username, password: opts.password },
-    });
-    try {
-      await client.ping();
-    } finally {
-      await client.close();
-    }
-    storeCredentials(registry, opts.username, opts.password, opts.authFile);
-  }
-
-  async logout(registry: string | undefined, opts: { authFile?: string; all?: boolean }): Promise<boolean> {
-    const { removeCredentials } = await import('../../image/registry/authFile.js');
-    return removeCredentials(opts.all ? undefined : registry, opts.authFile);
-  }
-
   async tree(name: string): Promise<ImageTreeReport> {
     const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     const summary = (await this.list({ all: true })).find((s) => s.Id === image.id);
