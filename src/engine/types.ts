@@ -167,7 +167,6 @@ export interface ImagesEngine {
   /** Pushes a local image to a registry (docker://, or a bare name) or to oci:, oci-archive:, docker-archive:, dir:. */
   push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }>;
   search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]>;
-
   list(opts: ImageListOptions): Promise<ImageSummary[]>;
   inspect(names: string[]): Promise<Array<ImageInspectReport | Error>>;
   history(name: string): Promise<ImageHistoryEntry[]>;
