@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -102,12 +102,27 @@ CREATE TABLE IF NOT EXISTS manifest_lists (
 );
 `;
 
+/**
+ * The compressed blobs each layer was pushed as, one per compression: a later
+ * push finds the digest here and asks the registry for it instead of compressing again.
+ */
+const LAYER_BLOBS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS layer_blobs (
+  layer_id TEXT NOT NULL REFERENCES layers(id) ON DELETE CASCADE,
+  compression TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (layer_id, compression)
+);
+`;
+
 /** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
 const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
   2: NETWORK_SCHEMA,
   3: PODS_SCHEMA,
   4: MANIFEST_LISTS_SCHEMA,
+  5: LAYER_BLOBS_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -142,7 +157,7 @@ function migrate(db: Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= SCHEMA_VERSION) return;
     if (current === 0) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA);
     } else {
       for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     }

@@ -196,6 +196,22 @@ export class Store {
     return rows.map(toLayer);
   }
 
+  /** The blob a layer was pushed as in `compression`, when one was recorded. */
+  layerBlob(layerId: string, compression: string): { digest: string; size: number } | undefined {
+    return this.db.prepare('SELECT digest, size FROM layer_blobs WHERE layer_id = ? AND compression = ?').get(layerId, compression) as
+      | { digest: string; size: number }
+      | undefined;
+  }
+
+  /** Records the blob a layer was pushed as; nothing when the layer has been removed meanwhile. */
+  recordLayerBlob(layerId: string, compression: string, digest: string, size: number): void {
+    this.write(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO layer_blobs (layer_id, compression, digest, size) SELECT id, ?, ?, ? FROM layers WHERE id = ?')
+        .run(compression, digest, size, layerId);
+    });
+  }
+
   // ---------------------------------------------------------------- images
 
   listImages(): ImageRecord[] {

@@ -123,10 +123,12 @@ export class RegistryClient {
       expect?: number[];
       /** Follow a redirect (blob downloads go to storage backends). */
       follow?: boolean;
+      /** Attempts for this call, overriding the client's: 1 for a body that cannot be re-created. */
+      retries?: number;
     } = {},
   ): Promise<RegistryResponse> {
     const base = await this.base();
-    const attempts = Math.max(1, this.opts.retries ?? 3);
+    const attempts = Math.max(1, init.retries ?? this.opts.retries ?? 3);
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(200 * 2 ** (attempt - 1));

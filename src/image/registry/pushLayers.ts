@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
@@ -43,20 +43,22 @@ class Digester extends Transform {
 }
 
 /**
- * Writes one layer to `path` in the wanted compression and returns the
- * blob's digest and size. The uncompressed stream is checked against the
- * layer's diff id, so damaged storage is never pushed as a valid image.
+ * Writes one layer to `dest` (a file path, or a stream such as an upload's
+ * body) in the wanted compression and returns the blob's digest and size.
+ * The uncompressed stream is checked against the layer's diff id once it has
+ * all been written, so damaged storage is never pushed as a valid image.
  */
-export async function writeLayerBlob(store: Store, layer: LayerRecord, compression: LayerCompression, path: string): Promise<PushedBlob> {
+export async function writeLayerBlob(store: Store, layer: LayerRecord, compression: LayerCompression, dest: string | Writable): Promise<PushedBlob> {
   const uncompressed = new Digester();
   const compressed = new Digester();
   const source = layerStream(store, layer, undefined);
+  const sink = typeof dest === 'string' ? createWriteStream(dest) : dest;
   if (compression === 'none') {
-    await pipeline(source, uncompressed, createWriteStream(path));
+    await pipeline(source, uncompressed, sink);
   } else if (compression === 'gzip') {
-    await pipeline(source, uncompressed, createGzip(), compressed, createWriteStream(path));
+    await pipeline(source, uncompressed, createGzip(), compressed, sink);
   } else {
-    await zstdCompress(source, uncompressed, compressed, path);
+    await zstdCompress(source, uncompressed, compressed, sink);
   }
   const diffId = uncompressed.digest();
   if (diffId !== layer.diffId) {
@@ -66,7 +68,7 @@ export async function writeLayerBlob(store: Store, layer: LayerRecord, compressi
   return { digest: compressed.digest(), size: compressed.size, compression };
 }
 
-async function zstdCompress(input: Readable, hasher: Digester, digester: Digester, path: string): Promise<void> {
+async function zstdCompress(input: Readable, hasher: Digester, digester: Digester, sink: Writable): Promise<void> {
   // One thread and a fixed level: the same layer always gives the same blob, so a second push finds it.
   const child = spawn('zstd', ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'pipe'] });
   try {
@@ -76,6 +78,7 @@ async function zstdCompress(input: Readable, hasher: Digester, digester: Digeste
     });
   } catch (e) {
     input.destroy();
+    sink.destroy();
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingProgramError('zstd', 'zstd');
     throw e;
   }
@@ -83,7 +86,7 @@ async function zstdCompress(input: Readable, hasher: Digester, digester: Digeste
   child.stderr!.on('data', (c: Buffer) => stderr.push(c));
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   try {
-    await Promise.all([pipeline(input, hasher, child.stdin!), pipeline(child.stdout!, digester, createWriteStream(path))]);
+    await Promise.all([pipeline(input, hasher, child.stdin!), pipeline(child.stdout!, digester, sink)]);
   } catch (e) {
     child.kill();
     throw e;

@@ -1,6 +1,4 @@
-import { createReadStream, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { RegistriesConf } from '../../config/registriesConf.js';
 import { isBlocked, isInsecure } from '../../config/registriesConf.js';
 import type { ImagePushOptions } from '../../engine/types.js';
@@ -26,11 +24,12 @@ import {
 const PARALLEL_LAYERS = 3;
 
 /**
- * Pushes an image to a registry: each layer compressed to a temp file with
- * its digest, skipped when the repository already has it (HEAD), mounted
- * from another repository of the same registry when the image came from
- * there, else uploaded (POST, then one PUT); then the config, then the
- * manifest under the tag. Resolves with the manifest's digest.
+ * Pushes an image to a registry: each layer whose compressed digest is known
+ * (pulled in that compression, or pushed before) skipped when the repository
+ * already has it (HEAD) or mounted from another repository of the same
+ * registry when the image came from there; otherwise compressed straight into
+ * an upload (POST, one streamed PATCH, PUT with the digest). Then the config,
+ * then the manifest under the tag. Resolves with the manifest's digest.
  */
 export async function pushToRegistry(
   store: Store,
@@ -76,12 +75,11 @@ export async function pushImageManifest(
   const mountFrom = otherRepositories(image, ref.domain, repo);
   const stored = storedManifest(image);
   const layers = store.layerChain(image.topLayer);
-  const tmp = store.makeStagingDir();
   const api = new BlobApi(client, repo, scope);
   try {
     const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
       const short = digestHex(layer.diffId).slice(0, 12);
-      const known = knownCompressedBlob(layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
+      const known = knownCompressedBlob(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
       if (known && (await api.exists(known.digest))) {
         progress?.(`Copying blob ${short} skipped: already exists`);
         return known;
@@ -90,19 +88,10 @@ export async function pushImageManifest(
         progress?.(`Copying blob ${short} skipped: already exists`);
         return known;
       }
-      const path = join(tmp, `layer-${i}`);
-      try {
-        const blob = await writeLayerBlob(store, layer, compression, path);
-        if (blob.digest !== known?.digest && (await api.exists(blob.digest))) {
-          progress?.(`Copying blob ${short} skipped: already exists`);
-          return blob;
-        }
-        await api.upload(blob.digest, blob.size, () => createReadStream(path), mountFrom);
-        progress?.(`Copying blob ${short} done`);
-        return blob;
-      } finally {
-        rmSync(path, { force: true });
-      }
+      const blob = await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body));
+      store.recordLayerBlob(layer.id, compression, blob.digest, blob.size);
+      progress?.(`Copying blob ${short} done`);
+      return blob;
     });
     const configDigest = `sha256:${image.id}`;
     if (!(await api.exists(configDigest))) await api.upload(configDigest, image.config.length, () => image.config, mountFrom);
@@ -125,7 +114,6 @@ export async function pushImageManifest(
   } catch (e) {
     throw explain(e, display, ref.domain, credentials !== undefined);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
     await client.close();
   }
 }
@@ -142,11 +130,18 @@ export function chooseEncoding(image: ImageRecord, opts: Pick<ImagePushOptions, 
   return { kind, compression };
 }
 
-/** The compressed blob the layer was pulled or loaded as, when it is in the wanted compression. */
-function knownCompressedBlob(layer: LayerRecord, entry: { mediaType: string; digest: string; size: number } | undefined, compression: LayerCompression): PushedBlob | undefined {
-  if (!entry || !layer.compressedDigest || entry.digest !== layer.compressedDigest) return undefined;
-  if (compressionOfMediaType(entry.mediaType) !== compression) return undefined;
-  return { digest: entry.digest, size: entry.size, compression };
+/** The compressed blob the layer was pulled, loaded or last pushed as, when it is in the wanted compression. */
+function knownCompressedBlob(
+  store: Store,
+  layer: LayerRecord,
+  entry: { mediaType: string; digest: string; size: number } | undefined,
+  compression: LayerCompression,
+): PushedBlob | undefined {
+  if (entry && layer.compressedDigest && entry.digest === layer.compressedDigest && compressionOfMediaType(entry.mediaType) === compression) {
+    return { digest: entry.digest, size: entry.size, compression };
+  }
+  const pushed = store.layerBlob(layer.id, compression);
+  return pushed && { digest: pushed.digest, size: pushed.size, compression };
 }
 
 /** Other repositories of the same registry that the image is known in: blobs can be mounted from there. */
@@ -207,8 +202,55 @@ class BlobApi {
     await readText(res.body);
   }
 
-  private async startUpload(digest: string, mountFrom: string | undefined): Promise<{ mounted: boolean; location?: string }> {
-    const query = mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
+  /**
+   * Uploads a blob whose digest is known only once it has been produced:
+   * `produce` writes it into the body of one chunked PATCH and resolves with
+   * its digest, which the closing PUT then names. When `produce` fails (a
+   * damaged layer is found only at its end) the upload session is cancelled.
+   */
+  async uploadStream(produce: (body: PassThrough) => Promise<PushedBlob>): Promise<PushedBlob> {
+    const location = (await this.startUpload(undefined, undefined)).location;
+    if (!location) throw new RegistryError(`${this.client.registry} did not open an upload session: the registry is not Docker/OCI compatible`, 0);
+    const body = new PassThrough();
+    let sent = false;
+    const patching = this.client
+      .request('PATCH', await this.client.resolveUrl(location), {
+        scope: this.scope,
+        headers: { 'content-type': 'application/octet-stream' },
+        // A stream is consumed by the first attempt: one attempt, and never a second send.
+        body: () => {
+          if (sent) throw new RegistryError(`${this.client.registry} refused a streamed layer upload that cannot be resent: push again`, 0);
+          sent = true;
+          return body;
+        },
+        expect: [202, 204],
+        retries: 1,
+      })
+      .then(async (res) => {
+        await readText(res.body);
+        const next = res.headers.location;
+        return Array.isArray(next) ? next[0] : next;
+      })
+      .catch((e: unknown) => {
+        body.destroy();
+        throw e;
+      });
+    const [produced, patched] = await Promise.allSettled([produce(body), patching]);
+    if (produced.status === 'rejected' || patched.status === 'rejected') {
+      // After a PATCH the registry knows the session by the Location it answered with.
+      await this.cancel((patched.status === 'fulfilled' ? patched.value : undefined) ?? location);
+      throw produced.status === 'rejected' ? produced.reason : (patched as PromiseRejectedResult).reason;
+    }
+    const blob = produced.value;
+    const absolute = await this.client.resolveUrl(patched.value ?? location);
+    const url = `${absolute}${absolute.includes('?') ? '&' : '?'}digest=${encodeURIComponent(blob.digest)}`;
+    const res = await this.client.request('PUT', url, { scope: this.scope, headers: { 'content-length': '0' }, expect: [201, 204] });
+    await readText(res.body);
+    return blob;
+  }
+
+  private async startUpload(digest: string | undefined, mountFrom: string | undefined): Promise<{ mounted: boolean; location?: string }> {
+    const query = digest && mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
     const res = await this.client.request('POST', `/v2/${this.repo}/blobs/uploads/${query}`, { scope: this.scope, expect: mountFrom ? [201, 202] : [202] });
     await readText(res.body);
     const location = res.headers.location;
