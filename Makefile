@@ -2,8 +2,11 @@
 # `make test` sets everything up and runs the test suite. Both are idempotent.
 SHELL := /bin/bash
 export npm_config_nodedir ?= /usr
+# The tests also use: python3 (a pty), openssl (a TLS registry's certificates), podman (pulls
+# what tspod pushed, and the benchmarks' side-by-side runs), curl (the registry bench's baseline).
 DEB_PACKAGES := runc conmon netavark aardvark-dns iptables catatonit uidmap slirp4netns busybox-static \
-	docker-registry skopeo zstd attr golang-github-containers-common
+	docker-registry skopeo zstd attr golang-github-containers-common iproute2 \
+	python3 openssl podman curl
 BIN_DIR ?= /usr/local/bin
 
 .PHONY: all setup deps system-deps build native install demo test bench clean
