@@ -340,7 +340,8 @@ export class LocalContainers implements ContainersEngine {
     const state = this.rt.observe(record).state;
     return {
       AutoRemove: config.spec.remove === true,
-      Command: config.process.args,
+      // As Podman lists it: the command (the image's CMD or the user's), not the entrypoint.
+      Command: config.process.command.length ? config.process.command : null,
       Created: unixSeconds(config.created),
       CreatedAt: goTimeString(config.created),
       Exited: state.status === 'exited' || state.status === 'stopped',
