@@ -110,7 +110,7 @@ export class ContainerNetworking {
   }
 
   /** netavark's input for the container on these networks with these addresses. */
-  private input(config: ContainerConfig, networks: Record<string, NetworkConfig>, leases: Record<string, Lease[]>): NetavarkInput {
+  private input(config: ContainerConfig, networks: Record<string, NetworkConfig>, leases: Record<string, Array<{ ip: string }>>): NetavarkInput {
     const attachments = this.attachments(config);
     const input: NetavarkInput = { container_id: config.id, container_name: config.name, networks: {}, network_info: {} };
     const ports = config.spec.portMappings ?? [];
@@ -161,7 +161,7 @@ export class ContainerNetworking {
   private teardownInput(config: ContainerConfig, only?: string[]): NetavarkInput | undefined {
     const held = this.ipam.leases(config.id);
     const networks: Record<string, NetworkConfig> = {};
-    const leases: Record<string, Lease[]> = {};
+    const leases: Record<string, Array<{ ip: string }>> = {};
     for (const name of Object.keys(this.attachments(config)).filter((n) => !only || only.includes(n))) {
       try {
         networks[name] = this.networks.get(name);

@@ -128,10 +128,9 @@ export class Ipam {
     });
   }
 
-  /** The container's current leases, on every network. */
-  leases(containerId: string): Array<Lease & { network: string }> {
-    const rows = this.store.db.prepare('SELECT network, ip FROM network_leases WHERE container_id = ? ORDER BY rowid').all(containerId) as Array<{ network: string; ip: string }>;
-    return rows.map((r) => ({ network: r.network, ip: r.ip, prefix: 0 }));
+  /** The container's current addresses, on every network. */
+  leases(containerId: string): Array<{ network: string; ip: string }> {
+    return this.store.db.prepare('SELECT network, ip FROM network_leases WHERE container_id = ? ORDER BY rowid').all(containerId) as Array<{ network: string; ip: string }>;
   }
 
   /** Gives back the container's addresses on one network, or on all of them. */
