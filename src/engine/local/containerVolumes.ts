@@ -142,7 +142,7 @@ export class ContainerVolumes {
     if (spec.secrets?.length) {
       const dir = join(bundle, 'secrets');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      for (const s of spec.secrets) {
+      for (const [index, s] of spec.secrets.entries()) {
         let data: Buffer;
         try {
           data = this.secrets.data(s.id ?? this.secrets.require(s.name).id);
@@ -153,7 +153,8 @@ export class ContainerVolumes {
           env.push(`${s.target}=${data.toString()}`);
           continue;
         }
-        const file = join(dir, s.id ?? s.name);
+        // One file per use: the same secret may be mounted twice with different owners and modes.
+        const file = join(dir, `${index}-${s.id ?? s.name}`);
         rmSync(file, { force: true });
         const fd = openSync(file, 'wx', 0o600);
         try {
