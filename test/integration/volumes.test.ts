@@ -84,7 +84,12 @@ test('volume create, ls, inspect and exists as Podman prints them', () => {
   fail(['volume', 'create', '-d', 'nfs', 'beta'], 125, /^Error: volume driver "nfs" is not supported/);
   fail(['volume', 'inspect', 'nosuch'], 125, /^Error: inspecting object: no such volume nosuch\n$/);
   fail(['volume', 'rm', 'nosuch'], 1, /^Error: no volume with name "nosuch" found: no such volume\n$/);
-  assert.equal(box.ok(['volume', 'rm', 'alpha']), 'alpha\n');
+  box.ok(['volume', 'create', '-o', 'o=uid=1000,gid=7', 'owned']);
+  assert.equal(box.ok(['volume', 'inspect', '--format', '{{.Options}} {{.NeedsChown}}', 'owned']), 'map[GID:7 UID:1000 o:uid=1000,gid=7] false\n');
+  const owned = statSync(box.path('root', 'volumes', 'owned', '_data'));
+  assert.deepEqual([owned.uid, owned.gid], [1000, 7]);
+  fail(['volume', 'create', '-o', 'color=red', 'bad-opt'], 125, /^Error: unrecognized volume option "color"/);
+  assert.equal(box.ok(['volume', 'rm', 'alpha', 'owned']), 'alpha\nowned\n');
   assert.equal(existsSync(box.path('root', 'volumes', 'alpha')), false);
 });
 
@@ -103,7 +108,8 @@ test('volume ls filters, formats and quiet output', () => {
     const json = JSON.parse(box.ok(['volume', 'ls', '--format', 'json', '--filter', 'name=f-one'])) as Array<{ Name: string }>;
     assert.deepEqual(json.map((v) => v.Name), ['f-one']);
     assert.equal(box.ok(['volume', 'ls', '-q', '--filter', 'until=1h']), '', 'nothing was created an hour ago');
-    fail(['volume', 'ls', '--filter', 'colour=red'], 125, /^Error: colour is an invalid volume filter/);
+    fail(['volume', 'ls', '--filter', 'colour=red'], 125, /^Error: "colour" is an invalid volume filter/);
+    fail(['volume', 'ls', '--filter', 'dangling=maybe'], 125, /^Error: "maybe" is not a valid value for the "dangling" filter - must be true or false\n$/);
   } finally {
     box.ok(['rm', 'f-user']);
     box.ok(['volume', 'rm', 'f-one', 'f-two']);
@@ -243,7 +249,7 @@ test('--volumes-from shares volumes and binds, read-only with :ro', () => {
   box.ok(['run', '--rm', '-v', 'shared:/s', IMG, 'sh', '-c', 'echo hi > /s/f']);
   assert.equal(box.ok(['run', '--rm', '--volumes-from', 'donor', IMG, 'sh', '-c', 'cat /s/f /b/b && echo more >> /s/f && cat /s/f']), 'hi\nbound\nhi\nmore\n');
   const r = box.run(['run', '--rm', '--volumes-from', 'donor:ro', IMG, 'touch', '/s/x']);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /Read-only file system/);
   fail(['run', '--rm', '--volumes-from', 'nosuch', IMG, 'true'], 125, /no container with name or ID "nosuch" found/);
   box.ok(['rm', 'donor']);

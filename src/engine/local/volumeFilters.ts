@@ -7,11 +7,10 @@ import { InvalidArgumentError } from '../../util/errors.js';
 
 type Predicate = (v: VolumeRecord) => boolean;
 
-/** Predicates for ls (prune allows only label and until); `inUse` answers dangling=. */
-export function volumeFilter(filters: string[], inUse: (name: string) => boolean, opts: { prune?: boolean; now?: Date } = {}): Predicate {
+/** Predicates for ls and prune; `inUse` answers dangling=. */
+export function volumeFilter(filters: string[], inUse: (name: string) => boolean, opts: { now?: Date } = {}): Predicate {
   const predicates: Predicate[] = [];
   for (const [key, values] of groupFilters(filters)) {
-    if (opts.prune && !['label', 'label!', 'until'].includes(key)) throw new InvalidArgumentError(`${key} is an invalid filter`);
     switch (key) {
       case 'name':
         predicates.push((v) => values.some((f) => goRegexpMatch(f, v.name)));
@@ -40,13 +39,13 @@ export function volumeFilter(filters: string[], inUse: (name: string) => boolean
         const wanted = values.map((f) => {
           if (['true', '1'].includes(f)) return true;
           if (['false', '0'].includes(f)) return false;
-          throw new InvalidArgumentError(`${f} is not a valid value for the "dangling" filter - must be true or false`);
+          throw new InvalidArgumentError(`"${f}" is not a valid value for the "dangling" filter - must be true or false`);
         });
         predicates.push((v) => wanted.some((w) => w === !inUse(v.name)));
         break;
       }
       default:
-        throw new InvalidArgumentError(`${key} is an invalid volume filter`);
+        throw new InvalidArgumentError(`"${key}" is an invalid volume filter: use name, label, driver, scope, opt, dangling or until`);
     }
   }
   return (v) => predicates.every((p) => p(v));

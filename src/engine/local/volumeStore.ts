@@ -33,7 +33,7 @@ interface Row {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 /** -o keys the local driver knows (as Podman 4.3's). */
-const OPTION_KEYS = ['type', 'device', 'o', 'nocopy', 'uid', 'gid', 'size', 'inodes', 'noquota', 'copy'];
+const OPTION_KEYS = ['type', 'device', 'o', 'nocopy', 'uid', 'gid', 'size', 'inodes', 'noquota', 'copy', 'UID', 'GID'];
 /** mount(8) words in `o=` that are mount(2) flags; the rest go to the filesystem as data. */
 const FLAG_WORDS: Record<string, number> = {
   ro: MS.RDONLY, nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, sync: MS.SYNCHRONOUS, dirsync: MS.DIRSYNC,
@@ -67,7 +67,13 @@ export class VolumeStore {
     const name = opts.name ?? randomBytes(32).toString('hex');
     if (!NAME.test(name)) throw new InvalidArgumentError(`volume name "${name}" is invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
     const options = { ...(opts.options ?? {}) };
-    validateOptions(options);
+    const owner = validateOptions(options);
+    // As Podman: an owner given in o= shows as UID/GID options and needs no chown at first use.
+    const ownerInO = options.type === undefined && owner !== undefined && options.o !== undefined;
+    if (ownerInO) {
+      options.UID = String(owner.uid);
+      options.GID = String(owner.gid);
+    }
     const record: VolumeRecord = {
       name,
       driver,
@@ -76,14 +82,14 @@ export class VolumeStore {
       options,
       anonymous: opts.anonymous === true,
       needsCopyUp: options.nocopy === undefined,
-      needsChown: true,
+      needsChown: !ownerInO,
     };
     const existing = this.store.write(() => {
       const found = this.get(name);
       if (found) return found;
       this.store.db
         .prepare('INSERT INTO volumes (name, driver, created, labels, options, anonymous, needs_copy_up, needs_chown) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(name, driver, record.created, JSON.stringify(record.labels), JSON.stringify(options), record.anonymous ? 1 : 0, record.needsCopyUp ? 1 : 0, 1);
+        .run(name, driver, record.created, JSON.stringify(record.labels), JSON.stringify(options), record.anonymous ? 1 : 0, record.needsCopyUp ? 1 : 0, record.needsChown ? 1 : 0);
       return undefined;
     });
     if (existing) {
@@ -94,7 +100,7 @@ export class VolumeStore {
       const data = this.dataDir(name);
       mkdirSync(dirname(data), { recursive: true, mode: 0o700 });
       mkdirSync(data, { recursive: true, mode: 0o755 });
-      if (options.uid !== undefined || options.gid !== undefined) chownSync(data, Number(options.uid ?? 0), Number(options.gid ?? 0));
+      if (owner) chownSync(data, owner.uid, owner.gid);
     } catch (e) {
       this.store.write(() => this.store.db.prepare('DELETE FROM volumes WHERE name = ?').run(name));
       throw e;
@@ -102,7 +108,9 @@ export class VolumeStore {
     return record;
   }
 
+  /** undefined also when there is no state database yet (nothing is created to find that out). */
   get(name: string): VolumeRecord | undefined {
+    if (!this.store.exists()) return undefined;
     const row = this.store.db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as Row | undefined;
     return row && toRecord(row);
   }
@@ -213,7 +221,8 @@ function toRecord(row: Row): VolumeRecord {
   };
 }
 
-function validateOptions(options: Record<string, string>): void {
+/** Checks -o options; returns the owner that uid=/gid= (or o=uid=,gid= on a plain volume) ask for. */
+function validateOptions(options: Record<string, string>): { uid: number; gid: number } | undefined {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw new InvalidArgumentError(`unrecognized volume option "${key}" is not supported with local driver: use type, device, o, uid, gid or nocopy`);
   }
@@ -224,15 +233,18 @@ function validateOptions(options: Record<string, string>): void {
   if ((options.type !== undefined) !== (options.device !== undefined) && options.type !== 'tmpfs') {
     throw new InvalidArgumentError('volume options type and device must be given together (except type=tmpfs)');
   }
+  const owner: { uid?: string; gid?: string } = { uid: options.uid, gid: options.gid };
   // o=uid=N,gid=N on a plain volume sets its owner, as in Podman.
   if (options.type === undefined && options.o !== undefined) {
     for (const word of options.o.split(',')) {
       const [k, v] = word.split('=');
-      if ((k === 'uid' || k === 'gid') && v !== undefined && /^\d+$/.test(v)) options[k] = v;
+      if ((k === 'uid' || k === 'gid') && v !== undefined && /^\d+$/.test(v)) owner[k] = v;
       else if (k === 'size' || k === 'inodes') throw new InvalidArgumentError(`volume options ${k} not supported: the filesystem does not support project quota`);
       else throw new InvalidArgumentError(`invalid mount option "${word}" for a volume without type=: give type= and device= to mount it`);
     }
   }
+  if (owner.uid === undefined && owner.gid === undefined) return undefined;
+  return { uid: Number(owner.uid ?? 0), gid: Number(owner.gid ?? 0) };
 }
 
 function mountFlags(o: string): { flags: number; data: string } {

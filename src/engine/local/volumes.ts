@@ -47,13 +47,13 @@ export class LocalVolumes implements VolumesEngine {
   async inspect(names: string[]): Promise<Array<VolumeInspectReport | Error>> {
     const users = this.usersByVolume();
     return names.map((name) => {
-      const found = this.store.list().length ? this.store.get(name) : undefined;
+      const found = this.store.get(name);
       return found ? this.report(found, users) : new NoSuchVolumeError(`no such volume ${name}`);
     });
   }
 
   async exists(name: string): Promise<boolean> {
-    return this.store.list().length > 0 && this.store.get(name) !== undefined;
+    return this.store.get(name) !== undefined;
   }
 
   /**
@@ -64,7 +64,7 @@ export class LocalVolumes implements VolumesEngine {
     const reports: VolumeRemoveReport[] = [];
     const targets = opts.all ? this.store.list().map((v) => v.name) : names;
     for (const name of targets) {
-      const volume = this.store.list().length ? this.store.get(name) : undefined;
+      const volume = this.store.get(name);
       if (!volume) {
         reports.push({ name, error: new NoSuchVolumeError(`no volume with name "${name}" found: no such volume`) });
         continue;
@@ -91,7 +91,7 @@ export class LocalVolumes implements VolumesEngine {
 
   async prune(opts: { filters?: string[] } = {}): Promise<Array<{ name: string; size: number }>> {
     const users = this.usersByVolume();
-    const keep = volumeFilter(opts.filters ?? [], () => false, { prune: true });
+    const keep = volumeFilter(opts.filters ?? [], () => false);
     const removed: Array<{ name: string; size: number }> = [];
     for (const volume of this.store.list()) {
       if ((users.get(volume.name)?.length ?? 0) > 0 || !keep(volume)) continue;
