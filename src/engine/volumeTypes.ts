@@ -27,11 +27,11 @@ export interface VolumeInspectReport {
   Labels: Record<string, string>;
   Scope: string;
   Options: Record<string, string>;
+  /** Only present for anonymous volumes, as Podman omits it otherwise. */
+  Anonymous?: boolean;
   MountCount: number;
   NeedsCopyUp: boolean;
   NeedsChown: boolean;
-  /** Only present for anonymous volumes, as Podman omits it otherwise. */
-  Anonymous?: boolean;
 }
 
 export interface VolumeRemoveReport {

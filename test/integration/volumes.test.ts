@@ -158,6 +158,7 @@ test('anonymous volumes: from -v /path and the image VOLUME, removed by rm -v on
   assert.equal(created.length, 1);
   assert.match(created[0]!, /^[0-9a-f]{64}$/);
   const [info] = JSON.parse(box.ok(['volume', 'inspect', created[0]!])) as Array<Record<string, unknown>>;
+  assert.deepEqual(Object.keys(info!), ['Name', 'Driver', 'Mountpoint', 'CreatedAt', 'Labels', 'Scope', 'Options', 'Anonymous', 'MountCount', 'NeedsCopyUp', 'NeedsChown']);
   assert.equal(info!.Anonymous, true);
   box.ok(['rm', 'anon']);
   assert.ok(volumeNames().includes(created[0]!), 'plain rm keeps the anonymous volume');
@@ -186,7 +187,9 @@ test('an empty volume is filled from the image on first use, not with nocopy', (
   assert.equal(box.ok(['run', '--rm', '-v', 'filled:/srv/content', VOLIMG, 'ls', '/srv/content']), '');
   assert.equal(box.ok(['run', '--rm', '-v', 'bare:/srv/content:nocopy', VOLIMG, 'ls', '/srv/content']), '');
   assert.deepEqual(readdirSync(box.path('root', 'volumes', 'bare', '_data')), []);
-  box.ok(['volume', 'rm', 'filled', 'bare']);
+  box.ok(['volume', 'create', '-o', 'nocopy', 'bare2']);
+  assert.equal(box.ok(['run', '--rm', '-v', 'bare2:/srv/content', VOLIMG, 'ls', '/srv/content']), '', 'the volume option works like the mount option');
+  box.ok(['volume', 'rm', 'filled', 'bare', 'bare2']);
 });
 
 test('volume export and import round-trip, from a file and from stdin', () => {
@@ -281,4 +284,12 @@ test('bad -v and --mount volume specs are one-line errors', () => {
   fail(['create', '-v', 'vol:/x:bogus', IMG], 125, /^Error: invalid volume option "bogus"/);
   fail(['create', '-v', 'vol:/x:ro,rw', IMG], 125, /ro and rw are mutually exclusive/);
   assert.equal(box.run(['volume', 'exists', 'vol']).code, 1, 'a refused create makes no volume');
+});
+
+test('containers created in parallel share one volume made on demand', async () => {
+  const results = await Promise.all([1, 2, 3, 4].map((n) => box.runAsync(['run', '--rm', '-v', 'racy:/d', IMG, 'sh', '-c', `echo ${n} > /d/${n}`])));
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(volumeNames().filter((n) => n === 'racy'), ['racy']);
+  assert.deepEqual(readdirSync(box.path('root', 'volumes', 'racy', '_data')).sort(), ['1', '2', '3', '4']);
+  box.ok(['volume', 'rm', 'racy']);
 });

@@ -64,10 +64,7 @@ export class ContainerVolumes {
           created.push(volume.name);
           return { ...m, source: volume.name };
         }
-        if (!this.volumes.get(m.source)) {
-          this.volumes.create({ name: m.source, ignore: true });
-          created.push(m.source);
-        }
+        if (this.volumes.ensure(m.source).created) created.push(m.source);
         return m;
       });
       const secrets = (spec.secrets ?? []).map((s) => {
@@ -130,7 +127,7 @@ export class ContainerVolumes {
       this.volumes.mount(volume);
       const data = this.volumes.dataDir(volume.name);
       if (volume.needsCopyUp) {
-        if (!m.options.includes('nocopy')) copyUp(rootfs, m.destination, data);
+        if (!m.options.includes('nocopy') && volume.options.nocopy === undefined) copyUp(rootfs, m.destination, data);
         this.volumes.markCopiedUp(volume.name);
       }
       if (m.options.includes('U')) chownTree(data, user.uid, user.gid);

@@ -62,6 +62,18 @@ export class VolumeStore {
   }
 
   create(opts: { name?: string; driver?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean; ignore?: boolean }): VolumeRecord {
+    return this.createOrFind(opts).volume;
+  }
+
+  /** A volume of that name, created unless it exists; `created` says which (a failed container create undoes only its own). */
+  ensure(name: string): { volume: VolumeRecord; created: boolean } {
+    return this.createOrFind({ name, ignore: true });
+  }
+
+  private createOrFind(opts: { name?: string; driver?: string; labels?: Record<string, string>; options?: Record<string, string>; anonymous?: boolean; ignore?: boolean }): {
+    volume: VolumeRecord;
+    created: boolean;
+  } {
     const driver = opts.driver ?? 'local';
     if (driver !== 'local') throw new InvalidArgumentError(`volume driver "${driver}" is not supported: use the local driver`);
     const name = opts.name ?? randomBytes(32).toString('hex');
@@ -81,7 +93,8 @@ export class VolumeStore {
       labels: opts.labels ?? {},
       options,
       anonymous: opts.anonymous === true,
-      needsCopyUp: options.nocopy === undefined,
+      // As Podman 4.3 shows it: -o nocopy is honoured at first use, the flag stays.
+      needsCopyUp: true,
       needsChown: !ownerInO,
     };
     const existing = this.store.write(() => {
@@ -93,8 +106,10 @@ export class VolumeStore {
       return undefined;
     });
     if (existing) {
-      if (opts.ignore) return existing;
-      throw new ConflictError(`volume with name ${name} already exists: volume already exists`);
+      if (!opts.ignore) throw new ConflictError(`volume with name ${name} already exists: volume already exists`);
+      // Its creator may be between its insert and its mkdir.
+      mkdirSync(this.dataDir(name), { recursive: true, mode: 0o755 });
+      return { volume: existing, created: false };
     }
     try {
       const data = this.dataDir(name);
@@ -105,7 +120,7 @@ export class VolumeStore {
       this.store.write(() => this.store.db.prepare('DELETE FROM volumes WHERE name = ?').run(name));
       throw e;
     }
-    return record;
+    return { volume: record, created: true };
   }
 
   /** undefined also when there is no state database yet (nothing is created to find that out). */

@@ -164,10 +164,11 @@ export class LocalVolumes implements VolumesEngine {
       Labels: v.labels,
       Scope: 'local',
       Options: v.options,
+      // Podman's key order: Anonymous (only when true) comes before MountCount.
+      ...(v.anonymous ? { Anonymous: true } : {}),
       MountCount: mountCount,
       NeedsCopyUp: v.needsCopyUp,
       NeedsChown: v.needsChown,
-      ...(v.anonymous ? { Anonymous: true } : {}),
     };
   }
 }
