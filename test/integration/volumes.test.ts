@@ -133,6 +133,7 @@ test('data in a named volume survives rm and is seen by the next container', () 
       Propagation: 'rprivate',
     },
   ]);
+  assert.equal(box.ok(['inspect', '--format', '{{json .HostConfig.Binds}}', 'writer']), '["keep:/data:rw,rprivate,nosuid,nodev,rbind"]\n');
   assert.equal(box.ok(['ps', '-a', '--filter', 'volume=keep', '--format', '{{.Names}}']), 'writer\n');
   assert.equal(box.ok(['ps', '-a', '--filter', 'volume=keep:/data', '--format', '{{.Names}}']), 'writer\n');
   assert.equal(box.ok(['ps', '-a', '--filter', 'volume=keep:/other', '--format', '{{.Names}}']), '');

@@ -3,7 +3,7 @@ import type { NetworkStatus } from '../network/types.js';
 import { rlimitType } from '../oci/spec.js';
 import { inspectPortBindings, type ExposedPort } from '../network/ports.js';
 import { networkMode } from './containerNetwork.js';
-import { inspectMounts } from './containerVolumes.js';
+import { inspectMounts, volumeBinds } from './containerVolumes.js';
 
 /** What `inspect` shows of a container, in podman 4.3's shape and key order. */
 export interface InspectInput {
@@ -132,7 +132,10 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       sdNotifyMode: 'container',
     },
     HostConfig: {
-      Binds: (spec.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.options.join(',')}`),
+      Binds: [
+        ...(spec.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.options.join(',')}`),
+        ...volumeBinds(spec.mounts ?? []),
+      ],
       CgroupManager: input.cgroupManager,
       CgroupMode: 'host',
       ContainerIDFile: '',

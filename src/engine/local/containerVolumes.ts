@@ -247,3 +247,14 @@ export function inspectMounts(mounts: MountSpec[], graphRoot: string): Array<Rec
     )
     .sort((a, b) => (a.Destination < b.Destination ? -1 : a.Destination > b.Destination ? 1 : 0));
 }
+
+/** inspect's HostConfig.Binds entries of volumes, as Podman lists them (last given first). */
+export function volumeBinds(mounts: MountSpec[]): string[] {
+  return mounts
+    .filter((m) => m.type === 'volume')
+    .reverse()
+    .map((m) => {
+      const extra = m.options.filter((o) => !['ro', 'rw', 'nosuid', 'nodev', 'rprivate'].includes(o) && !VOLUME_ONLY_OPTIONS.has(o));
+      return `${m.source ?? ''}:${m.destination}:${[m.options.includes('ro') ? 'ro' : 'rw', 'rprivate', 'nosuid', 'nodev', 'rbind', ...extra].join(',')}`;
+    });
+}
