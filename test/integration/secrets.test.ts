@@ -84,9 +84,13 @@ test('secret data is stored 0600 in a 0700 directory, nowhere else', () => {
 
 test('--replace gives a secret new data; --env reads it from a variable', () => {
   const before = box.ok(['secret', 'create', 'rotating', '-'], { input: 'v1' }).trim();
+  box.ok(['create', '--name', 'rotator', '--secret', 'rotating', IMG, 'cat', '/run/secrets/rotating']);
+  assert.equal(box.ok(['start', '-a', 'rotator']), 'v1');
   const after = box.ok(['secret', 'create', '--replace', 'rotating', '-'], { input: 'v2' }).trim();
   assert.notEqual(after, before);
   assert.equal(box.ok(['run', '--rm', '--secret', 'rotating', IMG, 'cat', '/run/secrets/rotating']), 'v2');
+  assert.equal(box.ok(['start', '-a', 'rotator']), 'v2', 'a container made before the replace gets the new data');
+  box.ok(['rm', 'rotator']);
   const r = box.run(['secret', 'create', '--env', 'fromenv', 'TSPOD_TEST_SECRET_VAR'], {});
   assert.equal(r.code, 125, 'an unset variable is an error');
   process.env.TSPOD_TEST_SECRET_VAR = 'from the environment';

@@ -405,6 +405,7 @@ export class ContainerRuntime {
         // never created
       }
       this.layers.unmount(id);
+      this.volumes.release(config);
       if (pending) {
         await pending.status.catch(() => undefined);
         await this.net.teardown({ config, state: { ...record.state, netns: pending.netns } });

@@ -117,6 +117,16 @@ export class ContainerVolumes {
   prepareForStart(config: ContainerConfig, rootfs: string, bundle: string, user: { uid: number; gid: number }): ContainerConfig {
     const spec = config.spec;
     if (!spec.mounts?.some((m) => m.type === 'volume') && !spec.secrets?.length) return config;
+    try {
+      return this.prepareVolumesAndSecrets(config, rootfs, bundle, user);
+    } catch (e) {
+      this.release(config);
+      throw e;
+    }
+  }
+
+  private prepareVolumesAndSecrets(config: ContainerConfig, rootfs: string, bundle: string, user: { uid: number; gid: number }): ContainerConfig {
+    const spec = config.spec;
     const mounts: MountSpec[] = [];
     for (const m of spec.mounts ?? []) {
       if (m.type !== 'volume') {
@@ -142,7 +152,9 @@ export class ContainerVolumes {
       for (const [index, s] of spec.secrets.entries()) {
         let data: Buffer;
         try {
-          data = this.secrets.data(s.id ?? this.secrets.require(s.name).id);
+          // By id as recorded; a secret replaced (--replace) since is found by its name.
+          const current = (s.id !== undefined ? this.secrets.lookup(s.id) : undefined) ?? this.secrets.require(s.name);
+          data = this.secrets.data(current.id);
         } catch {
           throw new NoSuchSecretError(`secret ${s.name} used by container ${config.name} is gone: no such secret: recreate it or the container`);
         }

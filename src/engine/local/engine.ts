@@ -29,7 +29,7 @@ export function createLocalEngine(globals: EngineOptions): Engine {
     volumes: new LocalVolumes(runtime, {
       list: () => containers.lifecycle.db.list(),
       isActive: (record) => ['running', 'paused', 'initialized'].includes(containers.lifecycle.observe(record).state.status),
-      removeContainer: (id, opts) => containers.lifecycle.remove(id, { ...opts, volumes: true }),
+      removeContainer: (id, opts) => containers.lifecycle.remove(id, opts),
     }),
     secrets: new LocalSecrets(runtime),
     close: () => runtime.close(),
