@@ -30,8 +30,9 @@ export interface VolumeInspectReport {
   /** Only present for anonymous volumes, as Podman omits it otherwise. */
   Anonymous?: boolean;
   MountCount: number;
-  NeedsCopyUp: boolean;
-  NeedsChown: boolean;
+  /** Absent when false, as Podman omits it. */
+  NeedsCopyUp?: boolean;
+  NeedsChown?: boolean;
 }
 
 export interface VolumeRemoveReport {

@@ -167,8 +167,9 @@ export class LocalVolumes implements VolumesEngine {
       // Podman's key order: Anonymous (only when true) comes before MountCount.
       ...(v.anonymous ? { Anonymous: true } : {}),
       MountCount: mountCount,
-      NeedsCopyUp: v.needsCopyUp,
-      NeedsChown: v.needsChown,
+      // omitempty in Podman: false is left out.
+      ...(v.needsCopyUp ? { NeedsCopyUp: true } : {}),
+      ...(v.needsChown ? { NeedsChown: true } : {}),
     };
   }
 }

@@ -24,8 +24,8 @@ export class VolumeRow {
     this.Scope = v.Scope;
     this.Options = v.Options;
     this.MountCount = v.MountCount;
-    this.NeedsCopyUp = v.NeedsCopyUp;
-    this.NeedsChown = v.NeedsChown;
+    this.NeedsCopyUp = v.NeedsCopyUp === true;
+    this.NeedsChown = v.NeedsChown === true;
     this.Anonymous = v.Anonymous === true;
   }
 }

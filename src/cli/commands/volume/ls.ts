@@ -31,7 +31,8 @@ export default defineCommand<Options>({
       return;
     }
     if (opts.format !== undefined && isJsonFormat(opts.format)) {
-      ctx.out(printJson(volumes, { indent: 2 }));
+      // Podman 4.3 prints an empty map here as an opened, blank-lined object.
+      ctx.out(printJson(volumes, { indent: 2 }).replace(/^( *)("[^"]+": )\{\}(,?)$/gm, (_, indent: string, key: string, comma: string) => `${indent}${key}{\n${indent}  \n${indent}}${comma}`));
       return;
     }
     ctx.out(
