@@ -139,8 +139,12 @@ test('data in a named volume survives rm and is seen by the next container', () 
   assert.equal(box.ok(['ps', '-a', '--filter', 'volume=keep', '--format', '{{.Names}}']), 'writer\n');
   assert.equal(box.ok(['ps', '-a', '--filter', 'volume=keep:/data', '--format', '{{.Names}}']), 'writer\n');
   assert.equal(box.ok(['ps', '-a', '--filter', 'volume=keep:/other', '--format', '{{.Names}}']), '');
+  assert.equal(box.ok(['ps', '-a', '--filter', 'volume=/data', '--format', '{{.Names}}']), 'writer\n');
+  assert.equal(box.ok(['ps', '-a', '--filter', 'volume=nosuch', '--format', '{{.Names}}']), '');
   fail(['volume', 'rm', 'keep'], 2, /^Error: volume keep is being used by the following container\(s\): [0-9a-f]{64}: volume is being used\n$/);
   box.ok(['rm', '-v', 'writer']);
+  // :U gives the volume to the container's user.
+  assert.equal(box.ok(['run', '--rm', '-u', '1000:1001', '-v', 'keep:/data:U', IMG, 'stat', '-c', '%u:%g', '/data', '/data/file']), '1000:1001\n1000:1001\n');
   assert.ok(volumeNames().includes('keep'), 'rm -v keeps named volumes');
   assert.equal(box.ok(['run', '--rm', '-v', 'keep:/data:ro', IMG, 'cat', '/data/file']), 'persisted\n');
   const r = box.run(['run', '--rm', '-v', 'keep:/data:ro', IMG, 'touch', '/data/new']);

@@ -72,16 +72,15 @@ function predicateFor(key: string, values: string[], list: ContainerSummary[], n
     case 'network':
       return (c) => c.Networks.some((n) => values.includes(n));
     case 'volume':
-      // podman: `X` matches a volume named X or another mount at X; `SRC:DEST` a volume or bind from SRC at DEST.
+      // `X`: a volume named X, a bind from X (podman 4.3) or any mount at X (what podman 4.3 also shows for
+      // anonymous volumes); `SRC:DEST`: a volume or bind from SRC at DEST.
       if (mountSources) {
         return (c) =>
           values.some((v) => {
             const colon = v.indexOf(':');
             const source = colon < 0 ? v : v.slice(0, colon);
             const dest = colon < 0 ? undefined : v.slice(colon + 1);
-            return mountSources(c.Id).some((m) =>
-              m.type === 'volume' ? m.source === source && (dest === undefined || m.destination === dest) : dest === undefined ? m.destination === source : m.source === source && m.destination === dest,
-            );
+            return mountSources(c.Id).some((m) => (dest === undefined ? m.source === source || m.destination === source : m.source === source && m.destination === dest));
           });
       }
       return (c) => values.some((v) => c.Mounts.includes(v.includes(':') ? v.slice(v.indexOf(':') + 1) : v));
