@@ -141,12 +141,12 @@ export class VolumeStore {
     return (this.store.db.prepare('SELECT * FROM volumes ORDER BY name').all() as Row[]).map(toRecord);
   }
 
-  /** Unmounts, deletes the data and forgets the volume. */
+  /** Unmounts, forgets the volume and deletes its data (a kill in between leaves only an unlisted directory). */
   delete(name: string): void {
     this.withLock(name, () => {
       this.unmountLocked(name);
-      rmSync(join(this.root, name), { recursive: true, force: true });
       this.store.write(() => this.store.db.prepare('DELETE FROM volumes WHERE name = ?').run(name));
+      rmSync(join(this.root, name), { recursive: true, force: true });
     });
     rmSync(this.lockFile(name), { force: true });
   }
@@ -166,6 +166,8 @@ export class VolumeStore {
 
   /** Mounts a type=/device= volume on its _data unless it is mounted already. */
   mount(volume: VolumeRecord): void {
+    // A create killed between its insert and its mkdir left no directory.
+    mkdirSync(this.dataDir(volume.name), { recursive: true, mode: 0o755 });
     if (!this.needsMount(volume)) return;
     this.withLock(volume.name, () => {
       const target = this.dataDir(volume.name);
