@@ -71,7 +71,12 @@ function report(s: SecretRecord, data?: string): SecretInfoReport {
     ID: s.id,
     CreatedAt: s.created,
     UpdatedAt: s.updated,
-    Spec: { Name: s.name, Driver: { Name: s.driver, Options: s.driverOptions }, Labels: s.labels },
+    Spec: { Name: s.name, Driver: { Name: s.driver, Options: sortedKeys(s.driverOptions) }, Labels: sortedKeys(s.labels) },
     ...(data !== undefined ? { SecretData: data } : {}),
   };
+}
+
+/** Go marshals maps with sorted keys. */
+function sortedKeys(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -161,9 +161,9 @@ export class LocalVolumes implements VolumesEngine {
       Driver: v.driver,
       Mountpoint: this.store.dataDir(v.name),
       CreatedAt: v.created,
-      Labels: v.labels,
+      Labels: sortedKeys(v.labels),
       Scope: 'local',
-      Options: v.options,
+      Options: sortedKeys(v.options),
       // Podman's key order: Anonymous (only when true) comes before MountCount.
       ...(v.anonymous ? { Anonymous: true } : {}),
       MountCount: mountCount,
@@ -172,4 +172,9 @@ export class LocalVolumes implements VolumesEngine {
       ...(v.needsChown ? { NeedsChown: true } : {}),
     };
   }
+}
+
+/** Go marshals maps with sorted keys. */
+function sortedKeys(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
