@@ -296,9 +296,12 @@ test('bad -v and --mount volume specs are one-line errors', () => {
 });
 
 test('containers created in parallel share one volume made on demand', async () => {
-  const results = await Promise.all([1, 2, 3].map((n) => box.runAsync(['run', '--rm', '-v', 'racy:/d', IMG, 'sh', '-c', `echo ${n} > /d/${n}`])));
+  // Created in parallel (where the volume is made), started one by one.
+  const results = await Promise.all([1, 2, 3, 4].map((n) => box.runAsync(['create', '--name', `racy${n}`, '-v', 'racy:/d', IMG, 'sh', '-c', `echo ${n} > /d/${n}`])));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(volumeNames().filter((n) => n === 'racy'), ['racy']);
-  assert.deepEqual(readdirSync(box.path('root', 'volumes', 'racy', '_data')).sort(), ['1', '2', '3']);
+  for (const n of [1, 2, 3, 4]) box.ok(['start', '-a', `racy${n}`]);
+  assert.deepEqual(readdirSync(box.path('root', 'volumes', 'racy', '_data')).sort(), ['1', '2', '3', '4']);
+  box.ok(['rm', 'racy1', 'racy2', 'racy3', 'racy4']);
   box.ok(['volume', 'rm', 'racy']);
 });
