@@ -14,6 +14,8 @@ export const GROUPS: Record<string, string> = {
   network: 'Manage networks',
   pod: 'Manage pods',
   system: 'Manage tspod',
+  volume: 'Manage volumes',
+  secret: 'Manage secrets',
 };
 
 /** Every command; modules load only when their command runs. */
@@ -76,6 +78,19 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['network connect'], summary: 'Add a container to a network', load: () => import('./commands/network/connect.js') },
   { paths: ['network disconnect'], summary: 'Remove a container from a network', load: () => import('./commands/network/disconnect.js') },
   { paths: ['network reload'], summary: 'Reload firewall rules for one or more containers', load: () => import('./commands/network/reload.js') },
+  { paths: ['volume create'], summary: 'Create a new volume', load: () => import('./commands/volume/create.js') },
+  { paths: ['volume ls', 'volume list'], summary: 'List volumes', load: () => import('./commands/volume/ls.js') },
+  { paths: ['volume inspect'], summary: 'Display detailed information on one or more volumes', load: () => import('./commands/volume/inspect.js') },
+  { paths: ['volume rm', 'volume remove'], summary: 'Remove one or more volumes', load: () => import('./commands/volume/rm.js') },
+  { paths: ['volume prune'], summary: 'Remove all unused volumes', load: () => import('./commands/volume/prune.js') },
+  { paths: ['volume exists'], summary: 'Check if volume exists', load: () => import('./commands/volume/exists.js') },
+  { paths: ['volume export'], summary: 'Export volumes', load: () => import('./commands/volume/export.js') },
+  { paths: ['volume import'], summary: 'Import a tarball contents into a volume', load: () => import('./commands/volume/import.js') },
+  { paths: ['secret create'], summary: 'Create a new secret', load: () => import('./commands/secret/create.js') },
+  { paths: ['secret ls', 'secret list'], summary: 'List secrets', load: () => import('./commands/secret/ls.js') },
+  { paths: ['secret inspect'], summary: 'Inspect a secret', load: () => import('./commands/secret/inspect.js') },
+  { paths: ['secret rm'], summary: 'Remove one or more secrets', load: () => import('./commands/secret/rm.js') },
+  { paths: ['secret exists'], summary: 'Check if a secret exists in local storage', load: () => import('./commands/secret/exists.js') },
   { paths: ['pod create'], summary: 'Create a new empty pod', load: () => import('./commands/pod/create.js') },
   { paths: ['pod start'], summary: 'Start one or more pods', load: () => import('./commands/pod/start.js') },
   { paths: ['pod stop'], summary: 'Stop one or more pods', load: () => import('./commands/pod/stop.js') },

@@ -12,8 +12,14 @@ export interface Engine {
   networks: NetworksEngine;
   pods: PodsEngine;
   system: SystemEngine;
+  volumes: VolumesEngine;
+  secrets: SecretsEngine;
   close(): void;
 }
+
+export type { VolumesEngine, VolumeCreateOptions, VolumeInspectReport, VolumeRemoveReport, VolumeUsage } from './volumeTypes.js';
+export type { SecretsEngine, SecretCreateOptions, SecretInfoReport, SecretRemoveReport } from './volumeTypes.js';
+import type { VolumesEngine, SecretsEngine } from './volumeTypes.js';
 
 // ------------------------------------------------------------------ images
 

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -116,6 +116,33 @@ CREATE TABLE IF NOT EXISTS layer_blobs (
 );
 `;
 
+/**
+ * Named volumes (their data lives at <graphroot>/volumes/<name>/_data) and
+ * secrets' metadata (their data lives under <graphroot>/secrets, mode 0600).
+ * Which containers use a volume or secret is read from the containers' configs.
+ */
+const VOLUMES_SECRETS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS volumes (
+  name TEXT PRIMARY KEY,
+  driver TEXT NOT NULL,
+  created TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  options TEXT NOT NULL DEFAULT '{}',
+  anonymous INTEGER NOT NULL DEFAULT 0,
+  needs_copy_up INTEGER NOT NULL DEFAULT 1,
+  needs_chown INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS secrets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  driver TEXT NOT NULL,
+  driver_options TEXT NOT NULL DEFAULT '{}',
+  labels TEXT NOT NULL DEFAULT '{}',
+  created TEXT NOT NULL,
+  updated TEXT NOT NULL
+);
+`;
+
 /** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
 const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
@@ -123,6 +150,7 @@ const MIGRATIONS: Record<number, string> = {
   3: PODS_SCHEMA,
   4: MANIFEST_LISTS_SCHEMA,
   5: LAYER_BLOBS_SCHEMA,
+  6: VOLUMES_SECRETS_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -157,7 +185,7 @@ function migrate(db: Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= SCHEMA_VERSION) return;
     if (current === 0) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA);
     } else {
       for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     }

@@ -49,6 +49,16 @@ export class NoSuchNetworkError extends TspodError {
   override status = 404;
 }
 
+export class NoSuchVolumeError extends TspodError {
+  override code = 'NO_SUCH_VOLUME';
+  override status = 404;
+}
+
+export class NoSuchSecretError extends TspodError {
+  override code = 'NO_SUCH_SECRET';
+  override status = 404;
+}
+
 /** An operation the container's current state does not allow (podman's "container state improper"). */
 export class ContainerStateError extends TspodError {
   override code = 'CONTAINER_STATE';

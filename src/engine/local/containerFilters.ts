@@ -15,7 +15,10 @@ type Predicate = (c: ContainerSummary) => boolean;
 const STATUS_VALUES = ['unknown', 'created', 'initialized', 'running', 'stopped', 'paused', 'exited', 'removing'];
 const RESTART_POLICIES = ['none', 'no', 'always', 'on-failure', 'unless-stopped'];
 
-export function filterContainers(list: ContainerSummary[], filters: string[], now: Date = new Date()): ContainerSummary[] {
+/** Where a container's mounts come from (volume names, host paths), for `volume=`. */
+export type MountSources = (id: string) => Array<{ type: string; source?: string; destination: string }>;
+
+export function filterContainers(list: ContainerSummary[], filters: string[], now: Date = new Date(), mountSources?: MountSources): ContainerSummary[] {
   const byKey = new Map<string, string[]>();
   for (const f of filters) {
     const eq = f.indexOf('=');
@@ -23,12 +26,12 @@ export function filterContainers(list: ContainerSummary[], filters: string[], no
     const key = f.slice(0, eq);
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
-  const predicates = [...byKey].map(([key, values]) => predicateFor(key, values, list, now)).filter((p) => p !== null);
+  const predicates = [...byKey].map(([key, values]) => predicateFor(key, values, list, now, mountSources)).filter((p) => p !== null);
   return list.filter((c) => predicates.every((p) => p(c)));
 }
 
 /** A key's predicate, or null when it cannot be evaluated from a summary (restart-policy). */
-function predicateFor(key: string, values: string[], list: ContainerSummary[], now: Date): Predicate | null {
+function predicateFor(key: string, values: string[], list: ContainerSummary[], now: Date, mountSources?: MountSources): Predicate | null {
   switch (key) {
     case 'id':
       return (c) => values.some((v) => goRegexpMatch(v, c.Id));
@@ -69,7 +72,17 @@ function predicateFor(key: string, values: string[], list: ContainerSummary[], n
     case 'network':
       return (c) => c.Networks.some((n) => values.includes(n));
     case 'volume':
-      // The summary lists mount destinations only, so `SOURCE:DEST` is matched on DEST alone.
+      // `X`: a volume named X, a bind from X (podman 4.3) or any mount at X (what podman 4.3 also shows for
+      // anonymous volumes); `SRC:DEST`: a volume or bind from SRC at DEST.
+      if (mountSources) {
+        return (c) =>
+          values.some((v) => {
+            const colon = v.indexOf(':');
+            const source = colon < 0 ? v : v.slice(0, colon);
+            const dest = colon < 0 ? undefined : v.slice(colon + 1);
+            return mountSources(c.Id).some((m) => (dest === undefined ? m.source === source || m.destination === source : m.source === source && m.destination === dest));
+          });
+      }
       return (c) => values.some((v) => c.Mounts.includes(v.includes(':') ? v.slice(v.indexOf(':') + 1) : v));
     case 'health':
       // podman matches only containers that have a healthcheck; there are none yet.

@@ -3,6 +3,7 @@ import type { NetworkStatus } from '../network/types.js';
 import { rlimitType } from '../oci/spec.js';
 import { inspectPortBindings, type ExposedPort } from '../network/ports.js';
 import { networkMode } from './containerNetwork.js';
+import { inspectMounts, volumeBinds } from './containerVolumes.js';
 
 /** What `inspect` shows of a container, in podman 4.3's shape and key order. */
 export interface InspectInput {
@@ -96,18 +97,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       },
     },
     ...(input.sizes ? { SizeRw: input.sizes.rwSize, SizeRootFs: input.sizes.rootFsSize } : {}),
-    Mounts: (spec.mounts ?? [])
-      .filter((m) => m.type === 'bind')
-      .map((m) => ({
-        Type: 'bind',
-        Source: m.source ?? '',
-        Destination: m.destination,
-        Driver: '',
-        Mode: '',
-        Options: m.options.filter((o) => o !== 'ro' && o !== 'rw'),
-        RW: !m.options.includes('ro'),
-        Propagation: m.options.find((o) => /^r?(private|shared|slave)$/.test(o)) ?? 'rprivate',
-      })),
+    Mounts: inspectMounts(spec.mounts ?? [], input.graphRoot),
     Dependencies: [],
     NetworkSettings: networkSettings(input, ports),
     Namespace: '',
@@ -142,7 +132,10 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       sdNotifyMode: 'container',
     },
     HostConfig: {
-      Binds: (spec.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.options.join(',')}`),
+      Binds: [
+        ...(spec.mounts ?? []).filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.options.join(',')}`),
+        ...volumeBinds(spec.mounts ?? []),
+      ],
       CgroupManager: input.cgroupManager,
       CgroupMode: 'host',
       ContainerIDFile: '',

@@ -14,6 +14,9 @@ import { writeContainerFiles, resolveUser, resolveInRoot } from './containerFile
 import { ContainerNetworking, networkFacts, networkMode, type PendingSetup } from './containerNetwork.js';
 import { resolveNetworkSpec } from './networkSpec.js';
 import { PodDb } from './podDb.js';
+import { ContainerVolumes } from './containerVolumes.js';
+import { VolumeStore } from './volumeStore.js';
+import { SecretStore } from './secretStore.js';
 import { buildOciSpec } from '../oci/spec.js';
 import { OciRuntime, resolveRuntimePath } from '../oci/ociRuntime.js';
 import { findConmon, launchConmon } from '../oci/conmon.js';
@@ -53,12 +56,23 @@ export class ContainerRuntime {
   readonly net: ContainerNetworking;
   readonly pods: PodDb;
   private ociRuntimes = new Map<string, OciRuntime>();
+  private volumesInstance: ContainerVolumes | undefined;
 
   constructor(readonly runtime: Runtime) {
     this.db = new ContainerDb(runtime.store);
     this.layers = new ContainerLayers(runtime.store);
     this.net = new ContainerNetworking(runtime);
     this.pods = new PodDb(runtime.store);
+  }
+
+  /** Volumes and secrets of containers: resolved at create, mounted at start, released at stop. */
+  get volumes(): ContainerVolumes {
+    this.volumesInstance ??= new ContainerVolumes(new VolumeStore(this.runtime.store), new SecretStore(this.runtime.store), {
+      lookup: (nameOrId) => this.db.lookup(nameOrId),
+      list: () => this.db.list(),
+      isActive: (r) => ['running', 'paused', 'initialized'].includes(this.observe(r).state.status),
+    });
+    return this.volumesInstance;
   }
 
   get runBase(): string {
@@ -195,15 +209,23 @@ export class ContainerRuntime {
         throw new InvalidArgumentError(`bind mount source ${m.source} does not exist: create it first or fix the -v/--mount spec`);
       }
     }
+    const volumes = this.volumes.resolveForCreate(spec, Object.keys(ic.Volumes ?? {}));
+    config.spec = volumes.spec;
     const record: ContainerRecord = { config, state: initialState() };
     trace('config ready');
-    this.layers.create(id);
+    try {
+      this.layers.create(id);
+    } catch (e) {
+      this.volumes.forget(volumes.created);
+      throw e;
+    }
     try {
       // Random host ports were free when chosen; another process may have taken one since.
       this.db.insert(record, resolved.randomPorts.length ? (others) => portConflict(resolved.randomPorts, others) : undefined);
       trace('inserted');
     } catch (e) {
       this.layers.remove(id);
+      this.volumes.forget(volumes.created);
       throw e;
     }
     return record;
@@ -317,7 +339,7 @@ export class ContainerRuntime {
       }
       const conf = this.runtime.containersConf.containers;
       const ociSpec = buildOciSpec({
-        config,
+        config: this.volumes.prepareForStart(config, rootfs, bundle, user),
         rootfs,
         user,
         files,
@@ -383,6 +405,7 @@ export class ContainerRuntime {
         // never created
       }
       this.layers.unmount(id);
+      this.volumes.release(config);
       if (pending) {
         await pending.status.catch(() => undefined);
         await this.net.teardown({ config, state: { ...record.state, netns: pending.netns } });
@@ -624,6 +647,7 @@ export class ContainerRuntime {
       }
     }
     this.layers.unmount(id);
+    this.volumes.release(record.config);
   }
 
   /**
@@ -637,7 +661,7 @@ export class ContainerRuntime {
     if (!record) return 'gone';
     if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
     if (forceRemove || record.config.spec.remove) {
-      await this.remove(id, { force: true });
+      await this.remove(id, { force: true, volumes: true });
       return 'removed';
     }
     if (shouldRestart(record)) {
@@ -712,7 +736,7 @@ export class ContainerRuntime {
 
   // --------------------------------------------------------------- remove
 
-  async remove(id: string, opts: { force?: boolean; timeout?: number }): Promise<void> {
+  async remove(id: string, opts: { force?: boolean; timeout?: number; volumes?: boolean }): Promise<void> {
     trace('remove');
     await this.withLockAsync(id, async () => {
       const record = this.db.get(id);
@@ -740,6 +764,7 @@ export class ContainerRuntime {
       this.teardownLocked(current, false);
       await network;
       this.db.delete(id);
+      if (opts.volumes) this.volumes.removeAnonymous(current.config);
       this.layers.remove(id);
       rmSync(this.bundleDir(id), { recursive: true, force: true });
       rmSync(this.exitFile(id), { force: true });

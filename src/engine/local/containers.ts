@@ -286,7 +286,7 @@ export class LocalContainers implements ContainersEngine {
           `container ${record.config.id} is the infra container of pod ${pod?.id ?? record.config.spec.pod} and cannot be removed without removing the pod: use pod rm`,
         );
       }
-      await this.rt.remove(record.config.id, { force: opts.force, timeout: opts.timeout });
+      await this.rt.remove(record.config.id, { force: opts.force, timeout: opts.timeout, volumes: opts.volumes });
     });
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
@@ -329,10 +329,16 @@ export class LocalContainers implements ContainersEngine {
     const records = this.rt.db.list();
     // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
     let summaries = records.map((r) => this.summary(r, opts.size === true));
-    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters);
+    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records));
     if (!opts.all && !opts.last) summaries = summaries.filter((s) => s.State === 'running');
     if (opts.last !== undefined && opts.last > 0) summaries = summaries.slice(-opts.last);
     return summaries;
+  }
+
+  /** For `ps --filter volume=`: each container's mounts as its config has them. */
+  private mountSources(records: ContainerRecord[]): (id: string) => NonNullable<ContainerSpec['mounts']> {
+    const byId = new Map(records.map((r) => [r.config.id, r.config.spec.mounts ?? []]));
+    return (id) => byId.get(id) ?? [];
   }
 
   private summary(record: ContainerRecord, withSize: boolean): ContainerSummary {
@@ -533,9 +539,10 @@ export class LocalContainers implements ContainersEngine {
 
   async prune(opts: { filters?: string[] } = {}): Promise<Array<{ id: string; size: number; error?: Error }>> {
     if (!this.hasStore()) return [];
-    let summaries = this.rt.db.list().map((r) => this.summary(r, false));
+    const records = this.rt.db.list();
+    let summaries = records.map((r) => this.summary(r, false));
     summaries = summaries.filter((s) => s.State === 'exited' || s.State === 'created' || s.State === 'stopped');
-    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters);
+    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records));
     const results: Array<{ id: string; size: number; error?: Error }> = [];
     for (const s of summaries) {
       const size = duBytes(this.rt.layers.upperDir(s.Id));

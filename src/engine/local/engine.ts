@@ -7,6 +7,8 @@ import { LocalSystem } from './system.js';
 import { LocalContainers } from './containers.js';
 import { LocalNetworks } from './networks.js';
 import { LocalPods } from './pods.js';
+import { LocalVolumes } from './volumes.js';
+import { LocalSecrets } from './secrets.js';
 
 export function createLocalEngine(globals: EngineOptions): Engine {
   const runtime = new Runtime(globals);
@@ -24,6 +26,12 @@ export function createLocalEngine(globals: EngineOptions): Engine {
     }),
     pods,
     system: new LocalSystem(runtime, () => containers.counts()),
+    volumes: new LocalVolumes(runtime, {
+      list: () => containers.lifecycle.db.list(),
+      isActive: (record) => ['running', 'paused', 'initialized'].includes(containers.lifecycle.observe(record).state.status),
+      removeContainer: (id, opts) => containers.lifecycle.remove(id, opts),
+    }),
+    secrets: new LocalSecrets(runtime),
     close: () => runtime.close(),
   };
 }

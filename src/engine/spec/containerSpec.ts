@@ -6,12 +6,25 @@
 import type { PortMapping } from '../network/types.js';
 
 export interface MountSpec {
-  type: 'bind' | 'tmpfs';
-  /** Host path for bind mounts. */
+  type: 'bind' | 'tmpfs' | 'volume';
+  /** Host path for bind mounts; the volume's name for volumes (absent: a new anonymous volume). */
   source?: string;
   destination: string;
   /** mount(8)-style options: ro, rw, nosuid, nodev, noexec, size=..., mode=..., rbind, private... */
   options: string[];
+}
+
+/** `--secret NAME[,type=mount|env,target=...,uid=,gid=,mode=]`. */
+export interface SecretUse {
+  /** The secret's name as given (resolved to its id at create). */
+  name: string;
+  id?: string;
+  type: 'mount' | 'env';
+  /** mount: the path in the container (relative: under /run/secrets); env: the variable's name. */
+  target: string;
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 /** A container's wishes on one network (--network NAME:ip=...,mac=...,alias=..., --ip, --mac-address, --network-alias). */
@@ -72,6 +85,10 @@ export interface ContainerSpec {
   logDriver?: 'k8s-file' | 'none' | 'passthrough';
   logPath?: string;
   mounts?: MountSpec[];
+  /** --volumes-from CTR[:ro|rw]: that container's volumes and binds, at the same places. */
+  volumesFrom?: string[];
+  /** --secret: secrets given as a file (type mount) or an environment variable (type env). */
+  secrets?: SecretUse[];
   readOnly?: boolean;
   /** With --read-only, whether /run, /tmp, /var/tmp get tmpfs (default true). */
   readOnlyTmpfs?: boolean;

@@ -5,6 +5,7 @@ import { collect } from '../../output.js';
 import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
 import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { isVolumeSpec, parseSecretFlag, parseVolumeFlag, parseVolumeMount, parseVolumesFrom } from './volumeFlags.js';
 
 /** The networking flags of `create`/`run` and `pod create` (without -P and --expose, which only containers take). */
 export function addNetworkFlags(cmd: Command, what: 'container' | 'pod'): void {
@@ -57,6 +58,8 @@ export interface CreateFlags extends NetworkFlags {
   volume?: string[];
   mount?: string[];
   tmpfs?: string[];
+  volumesFrom?: string[];
+  secret?: string[];
   workdir?: string;
   user?: string;
   entrypoint?: string;
@@ -110,8 +113,10 @@ export function addCreateFlags(cmd: Command): void {
     .option('--name <name>', 'assign a name to the container')
     .option('-e, --env <env>', 'set environment variables in the container', collect)
     .option('--env-file <file>', 'read in a file of environment variables', collect)
-    .option('-v, --volume <volume>', 'bind mount a volume: HOST-DIR:CONTAINER-DIR[:OPTIONS]', collect)
-    .option('--mount <mount>', 'attach a filesystem mount: type=bind|tmpfs,...', collect)
+    .option('-v, --volume <volume>', 'bind mount a volume: [HOST-DIR|VOLUME-NAME:]CONTAINER-DIR[:OPTIONS]', collect)
+    .option('--mount <mount>', 'attach a filesystem mount: type=bind|tmpfs|volume,...', collect)
+    .option('--volumes-from <container>', 'mount volumes from the specified container(s): CONTAINER[:ro|rw]', collect)
+    .option('--secret <secret>', 'add secret to container: NAME[,type=mount|env,target=...,uid=,gid=,mode=]', collect)
     .option('--tmpfs <tmpfs>', 'mount a temporary filesystem: CONTAINER-DIR[:OPTIONS]', collect)
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
@@ -306,6 +311,8 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
     seen.add(m.destination);
   }
   if (mounts.length) spec.mounts = mounts;
+  if (flags.volumesFrom?.length) spec.volumesFrom = flags.volumesFrom.map(parseVolumesFrom);
+  if (flags.secret?.length) spec.secrets = flags.secret.map(parseSecretFlag);
   if (flags.workdir !== undefined) {
     if (!flags.workdir.startsWith('/')) throw new InvalidArgumentError(`workdir "${flags.workdir}" must be an absolute path`);
     spec.workingDir = flags.workdir;
@@ -424,6 +431,7 @@ const BIND_OPTIONS = /^(ro|rw|z|Z|r?shared|r?slave|r?private|r?unbindable|r?bind
 
 /** `-v HOST:CTR[:OPTS]` (bind mounts; named and anonymous volumes come with volume support). */
 export function parseVolume(spec: string): MountSpec {
+  if (isVolumeSpec(spec)) return parseVolumeFlag(spec);
   const parts = spec.split(':');
   if (parts.length > 3) throw new InvalidArgumentError(`invalid volume "${spec}": use HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
   const [source = '', destination, opts] = parts;
@@ -480,7 +488,8 @@ export function parseMount(spec: string): MountSpec {
     if (readonly) options.push('ro');
     return { type: 'tmpfs', destination, options };
   }
-  throw new InvalidArgumentError(`invalid mount type "${type ?? ''}" in "${spec}": use type=bind or type=tmpfs (volumes come later)`);
+  if (type === 'volume') return parseVolumeMount(fields, flagsSet, spec);
+  throw new InvalidArgumentError(`invalid mount type "${type ?? ''}" in "${spec}": use type=bind, type=tmpfs or type=volume`);
 }
 
 export function parseTmpfs(spec: string): MountSpec {
