@@ -47,17 +47,25 @@ export class OciRuntime {
     }
     try {
       const buf = Buffer.alloc(16);
+      const readByte = (): boolean | undefined => {
+        try {
+          return readSync(fd, buf, 0, buf.length, null) > 0;
+        } catch (e) {
+          return (e as NodeJS.ErrnoException).code === 'EAGAIN' ? false : undefined;
+        }
+      };
       const deadline = Date.now() + 5_000;
       for (;;) {
-        let n = 0;
-        try {
-          n = readSync(fd, buf, 0, buf.length, null);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return false;
-        }
-        if (n > 0) break;
+        const got = readByte();
+        if (got === undefined) return false;
+        if (got) break;
         // Nothing yet (init has not reopened its end) or no writer at all (init died).
-        if (!isProcessAlive(pid) || Date.now() > deadline) return false;
+        // A short-lived command can write its byte, exec and exit between the read
+        // above and this check, so read once more before giving up.
+        if (!isProcessAlive(pid) || Date.now() > deadline) {
+          if (readByte()) break;
+          return false;
+        }
         Atomics.wait(SLEEPER, 0, 0, 1);
       }
       unlinkSync(fifo);
