@@ -251,8 +251,52 @@ export interface SystemInfo {
   version: Record<string, unknown>;
 }
 
+export interface SystemDfReport {
+  images: Array<{ id: string; repository: string; tag: string; created: number; size: number; sharedSize: number; uniqueSize: number; containers: number }>;
+  /** Bytes of all image layers, each counted once. */
+  imagesSize: number;
+  containers: Array<{ id: string; image: string; command: string; localVolumes: number; size: number; created: number; status: string; names: string; running: boolean }>;
+  volumes: Array<{ name: string; links: number; size: number }>;
+}
+
+export interface SystemPruneOptions {
+  all?: boolean;
+  volumes?: boolean;
+  filters?: string[];
+}
+
+export interface SystemPruneReport {
+  pods: string[];
+  containers: string[];
+  volumes: string[];
+  networks: string[];
+  images: string[];
+  reclaimed: number;
+  errors: string[];
+}
+
+export interface SystemCheckOptions {
+  /** Skip the slow checks (layer contents). */
+  quick?: boolean;
+  repair?: boolean;
+  /** With repair: also remove containers whose storage is damaged. */
+  force?: boolean;
+}
+
+export interface SystemCheckReport {
+  /** What was found, one line each (e.g. `layer abc: directory missing`). */
+  problems: Array<{ what: string; repaired: boolean }>;
+}
+
 export interface SystemEngine {
   info(): Promise<SystemInfo>;
+  df(): Promise<SystemDfReport>;
+  prune(opts: SystemPruneOptions): Promise<SystemPruneReport>;
+  /** Removes every container, pod, image, network, volume and secret tspod made, then its storage. */
+  reset(): Promise<void>;
+  /** Containers get `runtime` as their OCI runtime (system migrate --new-runtime). */
+  migrate(opts: { newRuntime?: string }): Promise<void>;
+  check(opts: SystemCheckOptions): Promise<SystemCheckReport>;
 }
 
 // -------------------------------------------------------------- containers

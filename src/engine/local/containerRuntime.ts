@@ -101,6 +101,12 @@ export class ContainerRuntime {
     return oci;
   }
 
+  /** system migrate --new-runtime: the container runs with another OCI runtime from its next start. */
+  setRuntime(id: string, name: string): void {
+    const path = resolveRuntimePath(name, this.runtime.containersConf.engine.runtimes);
+    this.db.updateConfig(id, (config) => ({ ...config, ociRuntime: { name: basename(name), path } }));
+  }
+
   ociFor(config: ContainerConfig): OciRuntime {
     return this.oci(config.ociRuntime.path);
   }

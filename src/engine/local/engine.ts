@@ -16,22 +16,36 @@ export function createLocalEngine(globals: EngineOptions): Engine {
   const images = new LocalImages(runtime, (imageId) => containers.removeUsingImage(imageId));
   const pods = new LocalPods(runtime, containers, images);
   containers.joinPod = (spec) => pods.join(spec);
+  const networks = new LocalNetworks(runtime, containers.networkUsers(), {
+    onRemoved: (network) => containers.releaseBridge(network),
+    onIdle: (network) => containers.releaseBridge(network),
+  });
+  const volumes = new LocalVolumes(runtime, {
+    list: () => containers.lifecycle.db.list(),
+    isActive: (record) => ['running', 'paused', 'initialized'].includes(containers.lifecycle.observe(record).state.status),
+    removeContainer: (id, opts) => containers.lifecycle.remove(id, opts),
+  });
+  const secrets = new LocalSecrets(runtime);
+  const system = new LocalSystem(runtime, () => containers.counts(), {
+    containers,
+    images,
+    pods,
+    networks,
+    volumes,
+    secrets,
+    containerRecords: () => containers.lifecycle.db.list(),
+    containerLayerDir: (id) => containers.lifecycle.layers.dir(id),
+    setContainerRuntime: (id, name) => containers.lifecycle.setRuntime(id, name),
+  });
   return {
     containers,
     images,
     manifests: new LocalManifests(runtime),
-    networks: new LocalNetworks(runtime, containers.networkUsers(), {
-      onRemoved: (network) => containers.releaseBridge(network),
-      onIdle: (network) => containers.releaseBridge(network),
-    }),
+    networks,
     pods,
-    system: new LocalSystem(runtime, () => containers.counts()),
-    volumes: new LocalVolumes(runtime, {
-      list: () => containers.lifecycle.db.list(),
-      isActive: (record) => ['running', 'paused', 'initialized'].includes(containers.lifecycle.observe(record).state.status),
-      removeContainer: (id, opts) => containers.lifecycle.remove(id, opts),
-    }),
-    secrets: new LocalSecrets(runtime),
+    system,
+    volumes,
+    secrets,
     close: () => runtime.close(),
   };
 }

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Runtime } from '../runtime.js';
-import type { SystemEngine, SystemInfo } from '../types.js';
+import type { SystemCheckOptions, SystemCheckReport, SystemDfReport, SystemEngine, SystemInfo, SystemPruneOptions, SystemPruneReport } from '../types.js';
+import type { SystemMaintenance, SystemPeers } from './systemMaintenance.js';
 import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
 
@@ -12,7 +13,34 @@ export class LocalSystem implements SystemEngine {
   constructor(
     private readonly runtime: Runtime,
     private readonly containerCounts: () => Promise<ContainerCounts> = async () => ({ number: 0, paused: 0, running: 0, stopped: 0 }),
+    private readonly peers?: SystemPeers,
   ) {}
+
+  private async maintenance(): Promise<SystemMaintenance> {
+    if (!this.peers) throw new Error('system maintenance needs the other engine groups');
+    const { SystemMaintenance } = await import('./systemMaintenance.js');
+    return new SystemMaintenance(this.runtime, this.peers);
+  }
+
+  async df(): Promise<SystemDfReport> {
+    return (await this.maintenance()).df();
+  }
+
+  async prune(opts: SystemPruneOptions): Promise<SystemPruneReport> {
+    return (await this.maintenance()).prune(opts);
+  }
+
+  async reset(): Promise<void> {
+    return (await this.maintenance()).reset();
+  }
+
+  async migrate(opts: { newRuntime?: string }): Promise<void> {
+    return (await this.maintenance()).migrate(opts);
+  }
+
+  async check(opts: SystemCheckOptions): Promise<SystemCheckReport> {
+    return (await this.maintenance()).check(opts);
+  }
 
   async info(): Promise<SystemInfo> {
     const store = this.runtime.store;
