@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
 import { BadInputError, MissingProgramError, TspodError } from '../../util/errors.js';
 import { layerStream } from '../archive/save.js';
 import { describe, type BuiltManifest } from '../manifest.js';
 import { MEDIA, type Descriptor, type ImageManifest } from '../oci.js';
 import { sha256Hex } from '../../util/digest.js';
+import { ParallelGzip } from './parallelGzip.js';
 
 /**
  * The pieces every push destination shares: layer blobs produced from the
@@ -56,7 +56,7 @@ export async function writeLayerBlob(store: Store, layer: LayerRecord, compressi
   if (compression === 'none') {
     await pipeline(source, uncompressed, sink);
   } else if (compression === 'gzip') {
-    await pipeline(source, uncompressed, createGzip(), compressed, sink);
+    await pipeline(source, uncompressed, new ParallelGzip(), compressed, sink);
   } else {
     await zstdCompress(source, uncompressed, compressed, sink);
   }
