@@ -138,6 +138,8 @@ export interface ImagePullOptions extends RegistryAccessOptions {
   policy?: 'always' | 'missing' | 'never' | 'newer';
   /** Progress lines for a terminal (`Copying blob sha256:... done`); absent with -q or when piped. */
   progress?: (line: string) => void;
+  /** Bytes copied of a blob, named by the short digest its progress lines use (for bars). */
+  blobProgress?: (blob: string, done: number, total: number) => void;
 }
 
 export interface ImagePushOptions extends RegistryAccessOptions {
@@ -149,6 +151,8 @@ export interface ImagePushOptions extends RegistryAccessOptions {
   digestFile?: string;
   removeSignatures?: boolean;
   progress?: (line: string) => void;
+  /** Bytes read of a layer, named by the short digest its progress lines use (for bars). */
+  blobProgress?: (blob: string, done: number, total: number) => void;
 }
 
 export interface ImageSearchResult {

@@ -55,6 +55,7 @@ export interface PullOptions {
   allTags?: boolean;
   policy?: PullPolicy;
   progress?: (line: string) => void;
+  blobProgress?: (blob: string, done: number, total: number) => void;
 }
 
 const OTHER_TRANSPORTS = ['oci:', 'oci-archive:', 'docker-archive:', 'dir:', 'containers-storage:', 'docker-daemon:'];
@@ -251,7 +252,15 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
         jobs.push({ desc, diffId, index });
       }
     });
-    const staged = await fetchLayers(access, store, jobs, (job) => progress(`Copying blob ${digestHex(job.desc.digest).slice(0, 12)} done`));
+    const short = (job: LayerJob) => digestHex(job.desc.digest).slice(0, 12);
+    const blobProgress = opts.blobProgress;
+    const staged = await fetchLayers(
+      access,
+      store,
+      jobs,
+      (job) => progress(`Copying blob ${short(job)} done`),
+      blobProgress && ((job, done) => blobProgress(short(job), done, job.desc.size)),
+    );
     try {
       progress(`Copying config ${digestHex(manifest.config.digest).slice(0, 10)} done`);
       progress('Writing manifest to image destination');

@@ -29,6 +29,7 @@ export async function fetchLayers(
   store: Store,
   jobs: LayerJob[],
   onDone: (job: LayerJob) => void,
+  onBytes?: (job: LayerJob, done: number) => void,
 ): Promise<Map<number, StagedLayer>> {
   const staged = new Map<number, StagedLayer>();
   const inFlight = new Set<Readable>();
@@ -38,7 +39,7 @@ export async function fetchLayers(
     while (failure === undefined && next < jobs.length) {
       const job = jobs[next++]!;
       try {
-        const layer = await fetchLayer(access, store, job, inFlight, () => failure !== undefined);
+        const layer = await fetchLayer(access, store, job, inFlight, () => failure !== undefined, onBytes && ((done) => onBytes(job, done)));
         if (failure !== undefined) {
           rmSync(layer.dir, { recursive: true, force: true });
           return;
@@ -62,7 +63,14 @@ export async function fetchLayers(
   return staged;
 }
 
-async function fetchLayer(access: RepoAccess, store: Store, job: LayerJob, inFlight: Set<Readable>, aborted: () => boolean): Promise<StagedLayer> {
+async function fetchLayer(
+  access: RepoAccess,
+  store: Store,
+  job: LayerJob,
+  inFlight: Set<Readable>,
+  aborted: () => boolean,
+  onBytes: ((done: number) => void) | undefined,
+): Promise<StagedLayer> {
   const { desc } = job;
   const doing = `copying blob ${desc.digest}`;
   const res = await access.client.request('GET', `/v2/${access.repo}/blobs/${desc.digest}`, { scope: access.scope, follow: true });
@@ -74,7 +82,7 @@ async function fetchLayer(access: RepoAccess, store: Store, job: LayerJob, inFli
     throw new PullError(`${doing}: aborted`);
   }
   inFlight.add(res.body);
-  const blob = new VerifiedBlob(res.body, desc);
+  const blob = new VerifiedBlob(res.body, desc, onBytes);
   try {
     let layer: StagedLayer;
     try {
@@ -118,6 +126,7 @@ class VerifiedBlob {
   constructor(
     private readonly body: Readable,
     private readonly desc: Descriptor,
+    private readonly onBytes?: (done: number) => void,
   ) {
     this.source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
@@ -136,6 +145,7 @@ class VerifiedBlob {
       throw this.overflow;
     }
     this.hash.update(next.value);
+    this.onBytes?.(this.size);
     return next.value;
   }
 

@@ -31,9 +31,14 @@ class Digester extends Transform {
   private readonly hash = createHash('sha256');
   size = 0;
 
+  constructor(private readonly onBytes?: (size: number) => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
     this.size += chunk.length;
+    this.onBytes?.(this.size);
     callback(null, chunk);
   }
 
@@ -48,8 +53,14 @@ class Digester extends Transform {
  * The uncompressed stream is checked against the layer's diff id once it has
  * all been written, so damaged storage is never pushed as a valid image.
  */
-export async function writeLayerBlob(store: Store, layer: LayerRecord, compression: LayerCompression, dest: string | Writable): Promise<PushedBlob> {
-  const uncompressed = new Digester();
+export async function writeLayerBlob(
+  store: Store,
+  layer: LayerRecord,
+  compression: LayerCompression,
+  dest: string | Writable,
+  onBytes?: (uncompressed: number) => void,
+): Promise<PushedBlob> {
+  const uncompressed = new Digester(onBytes);
   const compressed = new Digester();
   const source = layerStream(store, layer, undefined);
   const sink = typeof dest === 'string' ? createWriteStream(dest) : dest;

@@ -88,7 +88,9 @@ export async function pushImageManifest(
         progress?.(`Copying blob ${short} skipped: already exists`);
         return known;
       }
-      const blob = await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body));
+      const blobProgress = opts.blobProgress;
+      const onBytes = blobProgress && ((done: number) => blobProgress(short, done, layer.tarSize));
+      const blob = await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body, onBytes));
       store.recordLayerBlob(layer.id, compression, blob.digest, blob.size);
       progress?.(`Copying blob ${short} done`);
       return blob;

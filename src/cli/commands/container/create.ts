@@ -5,6 +5,7 @@ import { addCreateFlags, specFromFlags, type CreateFlags } from './createFlags.j
 import { InvalidArgumentError } from '../../../util/errors.js';
 import type { Engine, ImagePullOptions, RegistryAccessOptions } from '../../../engine/types.js';
 import { registryAccess } from '../image/pullFlags.js';
+import { copyProgress } from '../../progressBars.js';
 import type { ContainerSpec } from '../../../engine/spec/containerSpec.js';
 
 export default defineCommand<CreateFlags>({
@@ -38,12 +39,18 @@ async function pullForCreate(engine: Engine, spec: ContainerSpec, opts: CreateFl
     platform = { os: opts.os || undefined, arch: opts.arch || undefined };
   }
   if (policy === 'missing' && !platform && (await engine.images.exists(spec.image))) return;
-  const { ids } = await engine.images.pull(spec.image, {
-    ...access,
-    policy,
-    platform,
-    progress: opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+  const display = copyProgress((text) => process.stderr.write(text), {
+    quiet: opts.quiet,
+    tty: process.stderr.isTTY === true,
+    plainWhenPiped: true,
+    columns: process.stderr.columns,
   });
+  let ids: string[];
+  try {
+    ({ ids } = await engine.images.pull(spec.image, { ...access, policy, platform, progress: display.progress, blobProgress: display.blobProgress }));
+  } finally {
+    display.finish();
+  }
   // An image pulled by digest carries no name: create from its id.
   if (ids[0] && !(await engine.images.exists(spec.image))) spec.image = ids[0];
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
+import { copyProgress } from '../../progressBars.js';
 import { InvalidArgumentError, errorMessage } from '../../../util/errors.js';
 import type { ImagePullOptions } from '../../../engine/types.js';
 import { parseTlsVerify, registryAccess, type RegistryAccessFlags } from './pullFlags.js';
@@ -49,16 +50,18 @@ export default defineCommand<Options>({
       platform: parsePlatform(opts),
       allTags: opts.allTags,
       policy: policy as ImagePullOptions['policy'],
-      // Podman writes pull progress to stderr unless -q, terminal or not.
-      progress: opts.quiet ? undefined : (line) => ctx.err(`${line}\n`),
     };
     const engine = await ctx.engine();
     const errors: unknown[] = [];
     for (const image of images) {
+      // Podman writes pull progress to stderr unless -q: bars on a terminal, plain lines otherwise.
+      const display = copyProgress((text) => ctx.err(text), { quiet: opts.quiet, tty: ctx.stderrIsTty, plainWhenPiped: true, columns: process.stderr.columns });
       try {
-        const { ids } = await engine.images.pull(image, pull);
+        const { ids } = await engine.images.pull(image, { ...pull, progress: display.progress, blobProgress: display.blobProgress });
+        display.finish();
         for (const id of ids) ctx.out(`${id}\n`);
       } catch (e) {
+        display.finish();
         errors.push(e);
       }
     }
