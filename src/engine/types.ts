@@ -140,6 +140,8 @@ export interface ImagePullOptions extends RegistryAccessOptions {
   progress?: (line: string) => void;
   /** Bytes copied of a blob, named by the short digest its progress lines use (for bars). */
   blobProgress?: (blob: string, done: number, total: number) => void;
+  /** Picks one of several registries for a short name (Podman's terminal prompt). */
+  chooseShortName?: (name: string, candidates: string[]) => Promise<string>;
 }
 
 export interface ImagePushOptions extends RegistryAccessOptions {

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../../util/errors.js';
 import type { Engine, ImagePullOptions, RegistryAccessOptions } from '../../../engine/types.js';
 import { registryAccess } from '../image/pullFlags.js';
 import { copyProgress } from '../../progressBars.js';
+import { shortNamePrompt } from '../../shortNamePrompt.js';
 import type { ContainerSpec } from '../../../engine/spec/containerSpec.js';
 
 export default defineCommand<CreateFlags>({
@@ -47,7 +48,14 @@ async function pullForCreate(engine: Engine, spec: ContainerSpec, opts: CreateFl
   });
   let ids: string[];
   try {
-    ({ ids } = await engine.images.pull(spec.image, { ...access, policy, platform, progress: display.progress, blobProgress: display.blobProgress }));
+    ({ ids } = await engine.images.pull(spec.image, {
+      ...access,
+      policy,
+      platform,
+      progress: display.progress,
+      blobProgress: display.blobProgress,
+      chooseShortName: shortNamePrompt(),
+    }));
   } finally {
     display.finish();
   }

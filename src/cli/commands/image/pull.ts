@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { copyProgress } from '../../progressBars.js';
+import { shortNamePrompt } from '../../shortNamePrompt.js';
 import { InvalidArgumentError, errorMessage } from '../../../util/errors.js';
 import type { ImagePullOptions } from '../../../engine/types.js';
 import { parseTlsVerify, registryAccess, type RegistryAccessFlags } from './pullFlags.js';
@@ -48,6 +49,7 @@ export default defineCommand<Options>({
     const pull: ImagePullOptions = {
       ...access,
       platform: parsePlatform(opts),
+      chooseShortName: shortNamePrompt(),
       allTags: opts.allTags,
       policy: policy as ImagePullOptions['policy'],
     };
