@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
-import { constants, deflateRaw, gzip, gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRaw, gzip, gzipSync } from 'node:zlib';
 
 type ZlibOptions = { level: number; chunkSize?: number };
 const gzipAsync = promisify(gzip) as (input: Buffer, options: ZlibOptions) => Promise<Buffer>;
@@ -16,7 +16,7 @@ const INCOMPRESSIBLE = 0.97;
  * Compresses one chunk as a gzip member. Already-compressed content (zipped,
  * image or compressed files in a layer) barely shrinks but costs deflate
  * its full time, so a few small samples are tried at the fastest level first
- * and a chunk that does not shrink is stored (deflate level 0), as Go's
+ * and a chunk that does not shrink is stored (deflate stored blocks), as Go's
  * compressors skip incompressible input.
  */
 async function gzipChunk(chunk: Buffer, level: number): Promise<Buffer> {
@@ -28,7 +28,7 @@ async function gzipChunk(chunk: Buffer, level: number): Promise<Buffer> {
       sample = Buffer.concat(Array.from({ length: PROBES }, (_, i) => chunk.subarray(i * step, i * step + PROBE_SIZE)));
     }
     const probe = await deflateRawAsync(sample, { level: 1 });
-    if (probe.length >= sample.length * INCOMPRESSIBLE) level = 0;
+    if (probe.length >= sample.length * INCOMPRESSIBLE) return storedMember(chunk);
   }
   // One output buffer that fits the whole member: zlib's default of 16 KiB
   // means a round trip to the main thread per 16 KiB.
@@ -37,6 +37,32 @@ async function gzipChunk(chunk: Buffer, level: number): Promise<Buffer> {
 
 /** Uncompressed bytes per gzip member: big enough that the 18 bytes of member framing and the lost history cost nothing worth counting. */
 export const GZIP_CHUNK = 1 << 20;
+
+const STORED_BLOCK = 0xffff;
+/** gzip header: magic, deflate, no flags, mtime 0, no extra flags, OS unix (as zlib writes it). */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+/**
+ * A gzip member holding `data` in stored deflate blocks, what zlib's level 0
+ * writes, built here: copying plus a CRC costs less than a zlib stream.
+ */
+export function storedMember(data: Buffer): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / STORED_BLOCK));
+  const out = Buffer.allocUnsafe(GZIP_HEADER.length + blocks * 5 + data.length + 8);
+  let at = GZIP_HEADER.copy(out, 0);
+  for (let i = 0; i < blocks; i++) {
+    const start = i * STORED_BLOCK;
+    const len = Math.min(STORED_BLOCK, data.length - start);
+    out[at] = i === blocks - 1 ? 1 : 0;
+    out.writeUInt16LE(len, at + 1);
+    out.writeUInt16LE(~len & 0xffff, at + 3);
+    at += 5;
+    at += data.copy(out, at, start, start + len);
+  }
+  out.writeUInt32LE(crc32(data), at);
+  out.writeUInt32LE(data.length >>> 0, at + 4);
+  return out;
+}
 
 /**
  * gzip on several cores: the input is cut into fixed-size chunks, each
