@@ -54,9 +54,12 @@ class BarDisplay {
   }
 
   bytes(blob: string, done: number, total: number): void {
+    const known = this.rows.length;
     const row = this.row(blob);
     row.done = done;
     row.total = total;
+    // A new bar shows at once; updates are redrawn a few times a second.
+    if (this.rows.length > known) return this.draw();
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.draw();
