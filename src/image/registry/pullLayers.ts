@@ -2,9 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Store, StagedLayer } from '../../storage/store.js';
-import { decompressStream } from '../../storage/tar/decompress.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Descriptor } from '../oci.js';
+import { LayerExtractor } from './layerExtractor.js';
 import { httpFailure, PullError, type RepoAccess } from './pullManifest.js';
 
 /** Downloads at once, as containers/image's default. */
@@ -39,7 +39,7 @@ export async function fetchLayers(
     while (failure === undefined && next < jobs.length) {
       const job = jobs[next++]!;
       try {
-        const layer = await fetchLayer(access, store, job, inFlight, () => failure !== undefined, onBytes && ((done) => onBytes(job, done)));
+        const layer = await fetchLayer(access, extractor, job, inFlight, () => failure !== undefined, onBytes && ((done) => onBytes(job, done)));
         if (failure !== undefined) {
           rmSync(layer.dir, { recursive: true, force: true });
           return;
@@ -55,7 +55,12 @@ export async function fetchLayers(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
+  const extractor = new LayerExtractor(store);
+  try {
+    await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
+  } finally {
+    extractor.close();
+  }
   if (failure !== undefined) {
     for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
     throw failure;
@@ -65,7 +70,7 @@ export async function fetchLayers(
 
 async function fetchLayer(
   access: RepoAccess,
-  store: Store,
+  extractor: LayerExtractor,
   job: LayerJob,
   inFlight: Set<Readable>,
   aborted: () => boolean,
@@ -86,8 +91,7 @@ async function fetchLayer(
   try {
     let layer: StagedLayer;
     try {
-      const { stream } = await decompressStream(blob.stream());
-      layer = await store.extractLayer(stream);
+      layer = await extractor.extract(blob.stream());
     } catch (e) {
       if (aborted()) throw e;
       // A corrupt blob usually fails to decompress before its digest can be
