@@ -30,6 +30,22 @@ await build({
   logLevel: 'warning',
 });
 
+// The layer extraction worker (src/image/registry/layerExtractor.ts) runs this, beside the bundle.
+await build({
+  entryPoints: ['src/storage/tar/extractWorker.ts'],
+  outfile: 'dist/extract-worker.cjs.new',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  legalComments: 'none',
+  define: { 'import.meta.url': '__tspodImportMetaUrl' },
+  banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+renameSync(new URL('../dist/extract-worker.cjs.new', import.meta.url), new URL('../dist/extract-worker.cjs', import.meta.url));
+
 // bin/launch.cjs runs the bundle through vm.Script, which has no loader for
 // dynamic import(): every import must have become a require.
 // (Lines of doc comments, as bundled libraries keep them, are not code.)

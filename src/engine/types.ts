@@ -144,6 +144,10 @@ export interface ImagePullOptions extends RegistryAccessOptions {
   policy?: 'always' | 'missing' | 'never' | 'newer';
   /** Progress lines for a terminal (`Copying blob sha256:... done`); absent with -q or when piped. */
   progress?: (line: string) => void;
+  /** Bytes copied of a blob, named by the short digest its progress lines use (for bars). */
+  blobProgress?: (blob: string, done: number, total: number) => void;
+  /** Picks one of several registries for a short name (Podman's terminal prompt). */
+  chooseShortName?: (name: string, candidates: string[]) => Promise<string>;
 }
 
 export interface ImagePushOptions extends RegistryAccessOptions {
@@ -155,6 +159,8 @@ export interface ImagePushOptions extends RegistryAccessOptions {
   digestFile?: string;
   removeSignatures?: boolean;
   progress?: (line: string) => void;
+  /** Bytes read of a layer, named by the short digest its progress lines use (for bars). */
+  blobProgress?: (blob: string, done: number, total: number) => void;
 }
 
 export interface ImageSearchResult {

@@ -1,3 +1,4 @@
+import { checkTagAgainstLists, manifestListSummaries } from './manifestListImages.js';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import type { Runtime } from '../runtime.js';
@@ -77,7 +78,10 @@ export class LocalImages implements ImagesEngine {
     for (const row of this.store.db.prepare('SELECT image_id, COUNT(*) AS n FROM containers GROUP BY image_id').all() as Array<{ image_id: string; n: number }>) {
       containerCounts.set(row.image_id, row.n);
     }
-    return images.map((image) => summarize(image, parentOf.get(image.id) ?? '', hasChildren.has(image.id), containerCounts.get(image.id) ?? 0));
+    return [
+      ...images.map((image) => summarize(image, parentOf.get(image.id) ?? '', hasChildren.has(image.id), containerCounts.get(image.id) ?? 0)),
+      ...manifestListSummaries(this.store),
+    ];
   }
 
   async inspect(names: string[]): Promise<Array<ImageInspectReport | Error>> {
@@ -162,7 +166,14 @@ export class LocalImages implements ImagesEngine {
 
   async tag(name: string, newNames: string[]): Promise<void> {
     const targets = newNames.map(storageName);
-    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+    let image: ImageRecord;
+    try {
+      ({ image } = lookupImage(this.store, () => this.runtime.registriesConf, name));
+    } catch (e) {
+      if (e instanceof NoSuchImageError) checkTagAgainstLists(this.store, storageName(name), []);
+      throw e;
+    }
+    checkTagAgainstLists(this.store, undefined, targets);
     for (const target of targets) this.store.addName(image.id, target);
   }
 

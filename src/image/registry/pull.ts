@@ -55,6 +55,9 @@ export interface PullOptions {
   allTags?: boolean;
   policy?: PullPolicy;
   progress?: (line: string) => void;
+  blobProgress?: (blob: string, done: number, total: number) => void;
+  /** Asks which of several registries a short name means (a terminal prompt); without it enforcing mode fails. */
+  chooseShortName?: (name: string, candidates: string[]) => Promise<string>;
 }
 
 const OTHER_TRANSPORTS = ['oci:', 'oci-archive:', 'docker-archive:', 'dir:', 'containers-storage:', 'docker-daemon:'];
@@ -97,7 +100,7 @@ async function pullOne(ctx: PullContext, name: string, requested: PullPolicy, op
     if (policy === 'always') throw new InvalidArgumentError(`pull policy is always but image has been referred to by ID (${name}): give its name to pull it`);
     return local.image.id;
   }
-  const candidates = local?.name && !customPlatform ? [local.name] : pullCandidates(ctx.registries, name);
+  const candidates = local?.name && !customPlatform ? [local.name] : await pullCandidates(ctx.registries, name, opts.chooseShortName);
   const known = policy === 'newer' && local ? new Set([...(local.image.manifestDigest ? [local.image.manifestDigest] : []), ...local.image.digests]) : undefined;
   const errors: Error[] = [];
   for (const candidate of candidates) {
@@ -118,13 +121,18 @@ async function pullOne(ctx: PullContext, name: string, requested: PullPolicy, op
 }
 
 /** The fully qualified names to try for user input, in order. */
-function pullCandidates(conf: RegistriesConf, name: string): string[] {
+async function pullCandidates(conf: RegistriesConf, name: string, choose: PullOptions['chooseShortName']): Promise<string[]> {
   const ref = parseReference(name);
   if (!isShortName(ref)) return [formatReference(withDefaultTag(normalizeDockerHub(ref)))];
   const aliased = Object.hasOwn(conf.aliases, ref.path) && Boolean(conf.aliases[ref.path]);
   const candidates = resolveShortNameCandidates(name, conf);
   if (candidates.length === 0) {
     throw new PullError(`short-name "${name}" did not resolve to an alias and no unqualified-search registries are defined in registries.conf: use a fully qualified name such as docker.io/library/${name}`);
+  }
+  if (!aliased && conf.shortNameMode !== 'disabled' && candidates.length > 1 && choose) {
+    // Podman records the choice in short-name-aliases.conf; tspod asks again next time.
+    const chosen = await choose(name, candidates);
+    return [chosen];
   }
   if (!aliased && conf.shortNameMode === 'enforcing' && candidates.length > 1) {
     throw new PullError(`short-name "${name}" is ambiguous (${candidates.join(', ')}) and short-name-mode is enforcing: use a fully qualified name`);
@@ -251,7 +259,15 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
         jobs.push({ desc, diffId, index });
       }
     });
-    const staged = await fetchLayers(access, store, jobs, (job) => progress(`Copying blob ${digestHex(job.desc.digest).slice(0, 12)} done`));
+    const short = (job: LayerJob) => digestHex(job.desc.digest).slice(0, 12);
+    const blobProgress = opts.blobProgress;
+    const staged = await fetchLayers(
+      access,
+      store,
+      jobs,
+      (job) => progress(`Copying blob ${short(job)} done`),
+      blobProgress && ((job, done) => blobProgress(short(job), done, job.desc.size)),
+    );
     try {
       progress(`Copying config ${digestHex(manifest.config.digest).slice(0, 10)} done`);
       progress('Writing manifest to image destination');
@@ -309,7 +325,7 @@ function createdTime(config: ImageConfig): number {
 async function pullAllTags(ctx: PullContext, name: string, policy: PullPolicy, opts: PullOptions): Promise<string[]> {
   const ref = parseReference(name);
   if (ref.tag !== undefined || ref.digest !== undefined) throw new InvalidArgumentError(`tag can't be used with --all-tags/-a: give the repository only (${name.replace(/[:@][^/]*$/, '')})`);
-  const repos = pullCandidates(ctx.registries, name).map((c) => c.replace(/:latest$/, ''));
+  const repos = (await pullCandidates(ctx.registries, name, opts.chooseShortName)).map((c) => c.replace(/:latest$/, ''));
   const errors: string[] = [];
   for (const repo of repos) {
     let tags: string[];

@@ -2,9 +2,9 @@ import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Store, StagedLayer } from '../../storage/store.js';
-import { decompressStream } from '../../storage/tar/decompress.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Descriptor } from '../oci.js';
+import { LayerExtractor } from './layerExtractor.js';
 import { httpFailure, PullError, type RepoAccess } from './pullManifest.js';
 
 /** Downloads at once, as containers/image's default. */
@@ -29,6 +29,7 @@ export async function fetchLayers(
   store: Store,
   jobs: LayerJob[],
   onDone: (job: LayerJob) => void,
+  onBytes?: (job: LayerJob, done: number) => void,
 ): Promise<Map<number, StagedLayer>> {
   const staged = new Map<number, StagedLayer>();
   const inFlight = new Set<Readable>();
@@ -38,7 +39,7 @@ export async function fetchLayers(
     while (failure === undefined && next < jobs.length) {
       const job = jobs[next++]!;
       try {
-        const layer = await fetchLayer(access, store, job, inFlight, () => failure !== undefined);
+        const layer = await fetchLayer(access, extractor, job, inFlight, () => failure !== undefined, onBytes && ((done) => onBytes(job, done)));
         if (failure !== undefined) {
           rmSync(layer.dir, { recursive: true, force: true });
           return;
@@ -54,7 +55,12 @@ export async function fetchLayers(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
+  const extractor = new LayerExtractor(store);
+  try {
+    await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
+  } finally {
+    extractor.close();
+  }
   if (failure !== undefined) {
     for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
     throw failure;
@@ -62,7 +68,14 @@ export async function fetchLayers(
   return staged;
 }
 
-async function fetchLayer(access: RepoAccess, store: Store, job: LayerJob, inFlight: Set<Readable>, aborted: () => boolean): Promise<StagedLayer> {
+async function fetchLayer(
+  access: RepoAccess,
+  extractor: LayerExtractor,
+  job: LayerJob,
+  inFlight: Set<Readable>,
+  aborted: () => boolean,
+  onBytes: ((done: number) => void) | undefined,
+): Promise<StagedLayer> {
   const { desc } = job;
   const doing = `copying blob ${desc.digest}`;
   const res = await access.client.request('GET', `/v2/${access.repo}/blobs/${desc.digest}`, { scope: access.scope, follow: true });
@@ -74,12 +87,11 @@ async function fetchLayer(access: RepoAccess, store: Store, job: LayerJob, inFli
     throw new PullError(`${doing}: aborted`);
   }
   inFlight.add(res.body);
-  const blob = new VerifiedBlob(res.body, desc);
+  const blob = new VerifiedBlob(res.body, desc, onBytes);
   try {
     let layer: StagedLayer;
     try {
-      const { stream } = await decompressStream(blob.stream());
-      layer = await store.extractLayer(stream);
+      layer = await extractor.extract(blob.stream());
     } catch (e) {
       if (aborted()) throw e;
       // A corrupt blob usually fails to decompress before its digest can be
@@ -118,6 +130,7 @@ class VerifiedBlob {
   constructor(
     private readonly body: Readable,
     private readonly desc: Descriptor,
+    private readonly onBytes?: (done: number) => void,
   ) {
     this.source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
@@ -136,6 +149,7 @@ class VerifiedBlob {
       throw this.overflow;
     }
     this.hash.update(next.value);
+    this.onBytes?.(this.size);
     return next.value;
   }
 

@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
 import { BadInputError, MissingProgramError, TspodError } from '../../util/errors.js';
 import { layerStream } from '../archive/save.js';
 import { describe, type BuiltManifest } from '../manifest.js';
 import { MEDIA, type Descriptor, type ImageManifest } from '../oci.js';
 import { sha256Hex } from '../../util/digest.js';
+import { ParallelGzip } from './parallelGzip.js';
 
 /**
  * The pieces every push destination shares: layer blobs produced from the
@@ -31,9 +31,14 @@ class Digester extends Transform {
   private readonly hash = createHash('sha256');
   size = 0;
 
+  constructor(private readonly onBytes?: (size: number) => void) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.hash.update(chunk);
     this.size += chunk.length;
+    this.onBytes?.(this.size);
     callback(null, chunk);
   }
 
@@ -48,15 +53,21 @@ class Digester extends Transform {
  * The uncompressed stream is checked against the layer's diff id once it has
  * all been written, so damaged storage is never pushed as a valid image.
  */
-export async function writeLayerBlob(store: Store, layer: LayerRecord, compression: LayerCompression, dest: string | Writable): Promise<PushedBlob> {
-  const uncompressed = new Digester();
+export async function writeLayerBlob(
+  store: Store,
+  layer: LayerRecord,
+  compression: LayerCompression,
+  dest: string | Writable,
+  onBytes?: (uncompressed: number) => void,
+): Promise<PushedBlob> {
+  const uncompressed = new Digester(onBytes);
   const compressed = new Digester();
   const source = layerStream(store, layer, undefined);
   const sink = typeof dest === 'string' ? createWriteStream(dest) : dest;
   if (compression === 'none') {
     await pipeline(source, uncompressed, sink);
   } else if (compression === 'gzip') {
-    await pipeline(source, uncompressed, createGzip(), compressed, sink);
+    await pipeline(source, uncompressed, new ParallelGzip(), compressed, sink);
   } else {
     await zstdCompress(source, uncompressed, compressed, sink);
   }

@@ -79,16 +79,22 @@ export async function pushImageManifest(
   try {
     const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
       const short = digestHex(layer.diffId).slice(0, 12);
-      const known = knownCompressedBlob(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
-      if (known && (await api.exists(known.digest))) {
-        progress?.(`Copying blob ${short} skipped: already exists`);
-        return known;
+      const known = knownCompressedBlobs(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
+      for (const blob of known) {
+        if (await api.exists(blob.digest)) {
+          progress?.(`Copying blob ${short} skipped: already exists`);
+          return blob;
+        }
       }
-      if (known && mountFrom.length > 0 && (await api.mount(known.digest, mountFrom))) {
-        progress?.(`Copying blob ${short} skipped: already exists`);
-        return known;
+      for (const blob of mountFrom.length > 0 ? known : []) {
+        if (await api.mount(blob.digest, mountFrom)) {
+          progress?.(`Copying blob ${short} skipped: already exists`);
+          return blob;
+        }
       }
-      const blob = await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body));
+      const blobProgress = opts.blobProgress;
+      const onBytes = blobProgress && ((done: number) => blobProgress(short, done, layer.tarSize));
+      const blob = await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body, onBytes));
       store.recordLayerBlob(layer.id, compression, blob.digest, blob.size);
       progress?.(`Copying blob ${short} done`);
       return blob;
@@ -130,18 +136,25 @@ export function chooseEncoding(image: ImageRecord, opts: Pick<ImagePushOptions, 
   return { kind, compression };
 }
 
-/** The compressed blob the layer was pulled, loaded or last pushed as, when it is in the wanted compression. */
-function knownCompressedBlob(
+/**
+ * The compressed blobs the layer is known as in the wanted compression: the
+ * one tspod last pushed it as, and the one it was pulled or loaded as (they
+ * differ when another compressor made the latter).
+ */
+function knownCompressedBlobs(
   store: Store,
   layer: LayerRecord,
   entry: { mediaType: string; digest: string; size: number } | undefined,
   compression: LayerCompression,
-): PushedBlob | undefined {
-  if (entry && layer.compressedDigest && entry.digest === layer.compressedDigest && compressionOfMediaType(entry.mediaType) === compression) {
-    return { digest: entry.digest, size: entry.size, compression };
-  }
+): PushedBlob[] {
+  // The last push first: pushing again to the same place is the common case.
+  const blobs: PushedBlob[] = [];
   const pushed = store.layerBlob(layer.id, compression);
-  return pushed && { digest: pushed.digest, size: pushed.size, compression };
+  if (pushed) blobs.push({ digest: pushed.digest, size: pushed.size, compression });
+  if (entry && layer.compressedDigest && entry.digest === layer.compressedDigest && compressionOfMediaType(entry.mediaType) === compression) {
+    if (!blobs.some((b) => b.digest === entry.digest)) blobs.push({ digest: entry.digest, size: entry.size, compression });
+  }
+  return blobs;
 }
 
 /** Other repositories of the same registry that the image is known in: blobs can be mounted from there. */

@@ -1,3 +1,4 @@
+import { parseTlsVerify } from '../image/pullFlags.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -101,6 +102,11 @@ export interface CreateFlags extends NetworkFlags {
   detachKeys?: string;
   platform?: string;
   arch?: string;
+  /** Registry access for the implicit pull (see pullFlags.ts). */
+  tlsVerify?: boolean | string;
+  creds?: string;
+  authfile?: string;
+  certDir?: string;
   os?: string;
 }
 
@@ -159,7 +165,11 @@ export function addCreateFlags(cmd: Command): void {
     .option('--detach-keys <keys>', 'override the key sequence for detaching a container', undefined)
     .option('--platform <platform>', 'specify the platform for selecting the image')
     .option('--arch <arch>', 'use ARCH instead of the architecture of the machine for choosing images')
-    .option('--os <os>', 'use OS instead of the running OS for choosing images');
+    .option('--os <os>', 'use OS instead of the running OS for choosing images')
+    .option('--tls-verify [bool]', 'require HTTPS and verify certificates when pulling the image (default true)', parseTlsVerify)
+    .option('--creds <credentials>', 'credentials (USERNAME:PASSWORD) for the registry the image is pulled from')
+    .option('--authfile <path>', 'path of the authentication file for pulling the image')
+    .option('--cert-dir <path>', 'path to a directory containing TLS certificates and keys for pulling the image');
 }
 
 const NETWORK_MODES = new Set(['bridge', 'none', 'host', 'private', 'slirp4netns', 'pasta']);

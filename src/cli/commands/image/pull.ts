@@ -1,27 +1,22 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { InvalidArgumentError, TspodError, errorMessage } from '../../../util/errors.js';
+import { copyProgress } from '../../progressBars.js';
+import { shortNamePrompt } from '../../shortNamePrompt.js';
+import { InvalidArgumentError, errorMessage } from '../../../util/errors.js';
 import type { ImagePullOptions } from '../../../engine/types.js';
+import { parseTlsVerify, registryAccess, type RegistryAccessFlags } from './pullFlags.js';
 
-interface Options {
+interface Options extends RegistryAccessFlags {
   allTags?: boolean;
-  creds?: string;
   arch?: string;
   os?: string;
   variant?: string;
   platform?: string;
   quiet?: boolean;
-  /** true/false from --tls-verify[=bool]; a string when commander took the next word as its value. */
-  tlsVerify?: boolean | string;
-  authfile?: string;
-  certDir?: string;
   policy?: string;
   disableContentTrust?: boolean;
 }
 
-const GO_TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True'];
-const GO_FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
 const POLICIES = ['always', 'missing', 'never', 'newer'] as const;
 
 export default defineCommand<Options>({
@@ -39,47 +34,36 @@ export default defineCommand<Options>({
       .option('--platform <platform>', 'Specify the platform for selecting the image (OS/ARCH[/VARIANT]; conflicts with --arch and --os)')
       .option('--disable-content-trust', 'This is a Docker specific option and is a NOOP')
       .option('-q, --quiet', 'Suppress output information when pulling images')
-      .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries (default true)', (v: string) =>
-        GO_TRUE.includes(v) ? true : GO_FALSE.includes(v) ? false : v,
-      )
+      .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries (default true)', parseTlsVerify)
       .option('--authfile <path>', 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override')
       .option('--cert-dir <path>', 'Path to a directory containing TLS certificates and keys')
       .option('--policy <policy>', 'Pull image policy ("always"|"missing"|"never"|"newer")', 'always');
   },
   async run(ctx, args, opts) {
     const images = args.flat().filter((a): a is string => typeof a === 'string');
-    let tlsVerify: boolean | undefined;
-    if (typeof opts.tlsVerify === 'string') {
-      // `--tls-verify IMAGE`: the flag is a plain boolean and the word is an image.
-      tlsVerify = true;
-      images.unshift(opts.tlsVerify);
-    } else {
-      tlsVerify = opts.tlsVerify;
-    }
+    // `--tls-verify IMAGE`: the flag is a plain boolean and the word is an image.
+    const access = registryAccess(opts, images);
     if (images.length === 0) throw new InvalidArgumentError('requires at least 1 arg(s), only received 0: give the image to pull');
     const policy = opts.policy ?? 'always';
     if (!(POLICIES as readonly string[]).includes(policy)) throw new InvalidArgumentError(`unsupported pull policy "${policy}": use always, missing, never or newer`);
-    if (opts.authfile !== undefined && !existsSync(opts.authfile)) {
-      throw new InvalidArgumentError(`stat ${opts.authfile}: no such file or directory: check the path given to --authfile`);
-    }
     const pull: ImagePullOptions = {
-      tlsVerify,
-      certDir: opts.certDir,
-      authFile: opts.authfile,
-      credentials: opts.creds !== undefined ? parseCreds(opts.creds) : undefined,
+      ...access,
       platform: parsePlatform(opts),
+      chooseShortName: shortNamePrompt(),
       allTags: opts.allTags,
       policy: policy as ImagePullOptions['policy'],
-      // Podman writes pull progress to stderr unless -q, terminal or not.
-      progress: opts.quiet ? undefined : (line) => ctx.err(`${line}\n`),
     };
     const engine = await ctx.engine();
     const errors: unknown[] = [];
     for (const image of images) {
+      // Podman writes pull progress to stderr unless -q: bars on a terminal, plain lines otherwise.
+      const display = copyProgress((text) => ctx.err(text), { quiet: opts.quiet, tty: ctx.stderrIsTty, plainWhenPiped: true, columns: process.stderr.columns });
       try {
-        const { ids } = await engine.images.pull(image, pull);
+        const { ids } = await engine.images.pull(image, { ...pull, progress: display.progress, blobProgress: display.blobProgress });
+        display.finish();
         for (const id of ids) ctx.out(`${id}\n`);
       } catch (e) {
+        display.finish();
         errors.push(e);
       }
     }
@@ -99,12 +83,4 @@ function parsePlatform(opts: Options): ImagePullOptions['platform'] {
   }
   if (!opts.os && !opts.arch && !opts.variant) return undefined;
   return { os: opts.os || undefined, arch: opts.arch || undefined, variant: opts.variant || undefined };
-}
-
-function parseCreds(value: string): { username: string; password: string } {
-  const colon = value.indexOf(':');
-  const username = colon >= 0 ? value.slice(0, colon) : value;
-  if (username === '') throw new InvalidArgumentError('--creds has an empty username: give USERNAME:PASSWORD');
-  if (colon < 0) throw new TspodError('--creds has no password: give USERNAME:PASSWORD, or log in first with tspod login');
-  return { username, password: value.slice(colon + 1) };
 }

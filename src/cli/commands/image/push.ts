@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
+import { copyProgress } from '../../progressBars.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 import type { ImagePushOptions } from '../../../engine/types.js';
 
@@ -75,10 +76,14 @@ export default defineCommand<Options>({
       compress: opts.compress,
       digestFile: opts.digestfile,
       removeSignatures: opts.removeSignatures,
-      progress: !opts.quiet && ctx.stderrIsTty ? (line) => ctx.err(`${line}\n`) : undefined,
     };
     const engine = await ctx.engine();
-    await engine.images.push(positional[0]!, positional[1], push);
+    const display = copyProgress((text) => ctx.err(text), { quiet: opts.quiet, tty: ctx.stderrIsTty, plainWhenPiped: false, columns: process.stderr.columns });
+    try {
+      await engine.images.push(positional[0]!, positional[1], { ...push, progress: display.progress, blobProgress: display.blobProgress });
+    } finally {
+      display.finish();
+    }
   },
 });
 

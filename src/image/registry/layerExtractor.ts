@@ -1,0 +1,147 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Store, StagedLayer } from '../../storage/store.js';
+import type { ApplyLayerOptions } from '../../storage/tar/apply.js';
+import { decompressStream } from '../../storage/tar/decompress.js';
+import type { FromWorker, ToWorker } from '../../storage/tar/extractWorker.js';
+import { BadInputError, TspodError } from '../../util/errors.js';
+
+/** How far a download may run ahead of its extraction. */
+const AHEAD_BYTES = 4 << 20;
+
+type Result = { diffId: string; tarSize: number; contentSize: number };
+interface Pending {
+  resolve: (r: Result) => void;
+  reject: (e: Error) => void;
+  ahead: number;
+  wake?: () => void;
+}
+
+/**
+ * One worker thread extracts every layer of a pull (gunzip, tar parsing,
+ * file writes, the diff id's SHA-256) while the main thread downloads and
+ * verifies the blobs: the two halves of the work then use two cores. One
+ * worker, not one per layer: each worker starts cold (its own heap and JIT).
+ */
+class ExtractionWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextJob = 1;
+  private dead: Error | undefined;
+
+  constructor(script: string) {
+    this.worker = new Worker(script);
+    this.worker.unref();
+    this.worker.on('message', (m: FromWorker) => {
+      const p = this.pending.get(m.job);
+      if (!p) return;
+      if ('ack' in m) {
+        p.ahead -= m.ack;
+        p.wake?.();
+      } else {
+        this.pending.delete(m.job);
+        p.wake?.();
+        if ('result' in m) p.resolve(m.result);
+        else p.reject(rebuildError(m.error));
+      }
+    });
+    const fail = (e: Error): void => {
+      this.dead = e;
+      for (const p of this.pending.values()) {
+        p.reject(e);
+        p.wake?.();
+      }
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new TspodError(`layer extraction stopped unexpectedly (worker exit status ${code})`)));
+  }
+
+  async extract(compressed: Readable, options: ApplyLayerOptions): Promise<Result> {
+    if (this.dead) throw this.dead;
+    const job = this.nextJob++;
+    const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => this.worker.postMessage(m, transfer);
+    let pending!: Pending;
+    const outcome = new Promise<Result>((resolve, reject) => {
+      pending = { resolve, reject, ahead: 0 };
+    });
+    this.pending.set(job, pending);
+    post({ job, start: options });
+    const done = (): boolean => !this.pending.has(job);
+    const feeding = (async () => {
+      for await (const chunk of compressed as AsyncIterable<Buffer>) {
+        if (done()) return;
+        const copy = new Uint8Array(chunk);
+        pending.ahead += copy.byteLength;
+        post({ job, chunk: copy.buffer }, [copy.buffer]);
+        while (pending.ahead > AHEAD_BYTES && !done()) await new Promise<void>((r) => (pending.wake = r));
+        pending.wake = undefined;
+      }
+      if (!done()) post({ job, end: true });
+    })();
+    // A failed download aborts the extraction; a failed extraction stops the feed (it sees done()).
+    const [result] = await Promise.all([
+      outcome,
+      feeding.catch((e: unknown) => {
+        if (!done()) post({ job, abort: true });
+        throw e;
+      }),
+    ]);
+    return result;
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
+
+/** The worker bundle beside the CLI bundle; absent when running from sources (then extraction stays on this thread). */
+function workerScript(): string | undefined {
+  const path = join(fileURLToPath(new URL('.', import.meta.url)), 'extract-worker.cjs');
+  return existsSync(path) ? path : undefined;
+}
+
+/** Extracts the layers of one pull; close() when the pull is over. */
+export class LayerExtractor {
+  private worker: ExtractionWorker | undefined;
+  private readonly script = workerScript();
+
+  constructor(private readonly store: Store) {}
+
+  /** Decompresses and applies a layer blob into a fresh staging dir. */
+  async extract(compressed: Readable): Promise<StagedLayer> {
+    if (!this.script) {
+      const { stream } = await decompressStream(compressed);
+      return this.store.extractLayer(stream);
+    }
+    this.worker ??= new ExtractionWorker(this.script);
+    const dir = this.store.makeStagingDir();
+    try {
+      const rootful = process.getuid?.() === 0;
+      const result = await this.worker.extract(compressed, {
+        targetDir: join(dir, 'diff'),
+        tarSplitPath: join(dir, 'tarsplit.gz'),
+        whiteoutFormat: rootful ? 'overlay' : 'overlay-rootless',
+        chown: rootful,
+      });
+      return { dir, compressedDigest: null, ...result };
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.worker?.close();
+    this.worker = undefined;
+  }
+}
+
+function rebuildError(e: { name: string; message: string; code?: string }): Error {
+  if (e.name === 'BadInputError') return new BadInputError(e.message);
+  if (e.code) return Object.assign(new Error(e.message), { code: e.code });
+  return new TspodError(e.message);
+}

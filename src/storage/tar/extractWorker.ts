@@ -1,0 +1,64 @@
+/**
+ * Worker thread entry (dist/extract-worker.cjs): decompresses layer blobs and
+ * applies them into staging dirs, several at once, off the main thread. Each
+ * blob's bytes arrive as messages and are acknowledged once its tar reader
+ * wants more, so the sender never gets more than a few MiB ahead.
+ */
+import { Readable } from 'node:stream';
+import { parentPort } from 'node:worker_threads';
+import { errorMessage } from '../../util/errors.js';
+import { applyLayerTar, type ApplyLayerOptions } from './apply.js';
+import { decompressStream } from './decompress.js';
+
+export type ToWorker = { job: number } & ({ start: ApplyLayerOptions } | { chunk: ArrayBuffer } | { end: true } | { abort: true });
+export type FromWorker = { job: number } & (
+  | { ack: number }
+  | { result: { diffId: string; tarSize: number; contentSize: number } }
+  | { error: { name: string; message: string; code?: string } }
+);
+
+const port = parentPort!;
+const send = (m: FromWorker): void => port.postMessage(m);
+
+interface Job {
+  input: Readable;
+  owed: number;
+}
+const jobs = new Map<number, Job>();
+
+function start(id: number, options: ApplyLayerOptions): void {
+  const job: Job = {
+    owed: 0,
+    input: new Readable({
+      highWaterMark: 1 << 20,
+      read() {
+        if (job.owed > 0) send({ job: id, ack: job.owed });
+        job.owed = 0;
+      },
+    }),
+  };
+  jobs.set(id, job);
+  (async () => {
+    const { stream } = await decompressStream(job.input);
+    const result = await applyLayerTar(stream, options);
+    send({ job: id, result: { diffId: result.diffId, tarSize: result.tarSize, contentSize: result.contentSize } });
+  })()
+    .catch((e: unknown) => {
+      send({ job: id, error: { name: e instanceof Error ? e.name : 'Error', message: errorMessage(e), code: (e as NodeJS.ErrnoException)?.code } });
+    })
+    .finally(() => jobs.delete(id));
+}
+
+port.on('message', (m: ToWorker) => {
+  if ('start' in m) return start(m.job, m.start);
+  const job = jobs.get(m.job);
+  if (!job) return;
+  if ('chunk' in m) {
+    if (job.input.push(Buffer.from(m.chunk))) send({ job: m.job, ack: m.chunk.byteLength });
+    else job.owed += m.chunk.byteLength;
+  } else if ('end' in m) {
+    job.input.push(null);
+  } else {
+    job.input.destroy(new Error('aborted'));
+  }
+});
