@@ -21,6 +21,7 @@ import type {
 } from '../types.js';
 import type { ContainerRecord } from './containerRecord.js';
 import { isProcessAlive } from '../../util/process.js';
+import { resolveRuntimePath } from '../oci/ociRuntime.js';
 
 /** The engine groups system-wide commands work through. */
 export interface SystemPeers {
@@ -145,6 +146,7 @@ export class SystemMaintenance {
 
   async migrate(opts: { newRuntime?: string }): Promise<void> {
     if (!opts.newRuntime || !this.runtime.store.exists()) return;
+    resolveRuntimePath(opts.newRuntime, this.runtime.containersConf.engine.runtimes);
     // A running container's state lives in its old runtime's state dir.
     await this.peers.containers.stop([], { all: true });
     for (const record of this.peers.containerRecords()) this.peers.setContainerRuntime(record.config.id, opts.newRuntime);
