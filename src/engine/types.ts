@@ -382,6 +382,22 @@ export interface ContainerActionReport {
   error?: Error;
 }
 
+export interface CheckpointOptions {
+  leaveRunning?: boolean;
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+  /** Write the checkpoint, the config and the writable layer to this tar file. */
+  export?: string;
+  /** Keep the checkpoint image after a restore. */
+  keep?: boolean;
+}
+
+export interface RestoreOptions {
+  tcpEstablished?: boolean;
+  fileLocks?: boolean;
+  keep?: boolean;
+}
+
 export interface ContainerRemoveOptions {
   force?: boolean;
   all?: boolean;
@@ -438,6 +454,9 @@ export interface ContainersEngine {
   prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;
   /** conmon's exit command: record the exit, unmount, and honour --rm and restart policies. */
   cleanup(names: string[], opts?: { remove?: boolean }): Promise<ContainerActionReport[]>;
+  checkpoint(names: string[], opts: CheckpointOptions & { all?: boolean }): Promise<ContainerActionReport[]>;
+  /** With `import`: a new container from an exported checkpoint (names are then unused). */
+  restore(names: string[], opts: RestoreOptions & { all?: boolean; import?: string; name?: string }): Promise<ContainerActionReport[]>;
 }
 
 // ---------------------------------------------------------------- networks

@@ -60,6 +60,10 @@ export interface ContainerState {
   netns?: string;
   /** What netavark reported per network at setup. */
   networkStatus?: Record<string, NetworkStatus>;
+  /** Set by checkpoint (the process ended in a CRIU image, not by itself): cleanup neither removes nor restarts it. */
+  checkpointed?: boolean;
+  checkpointedAt?: string;
+  restoredAt?: string;
 }
 
 export interface ContainerRecord {

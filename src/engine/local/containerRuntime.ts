@@ -304,8 +304,22 @@ export class ContainerRuntime {
     });
   }
 
+  /** Has conmon restore an exited, checkpointed container from a CRIU image (container restore). */
+  async restoreFromCheckpoint(id: string, imageDir: string, runtimeOpts: string[]): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
+      const record = this.syncLocked(id);
+      const status = record.state.status;
+      if (status === 'running' || status === 'paused') throw new ContainerStateError(`container ${record.config.name} is running: only a checkpointed container can be restored`);
+      return this.initLocked(record, undefined, { imageDir, runtimeOpts });
+    });
+  }
+
   /** Mounts, writes the bundle and has conmon create the container (podman's init). Lock held. */
-  private async initLocked(record: ContainerRecord, consoleSize?: { rows: number; columns: number }): Promise<ContainerRecord> {
+  private async initLocked(
+    record: ContainerRecord,
+    consoleSize?: { rows: number; columns: number },
+    restore?: { imageDir: string; runtimeOpts: string[] },
+  ): Promise<ContainerRecord> {
     const { config } = record;
     const id = config.id;
     const image = this.runtime.store.getImage(config.imageId);
@@ -381,6 +395,7 @@ export class ContainerRuntime {
         exitCommand: [selfExecutable(), '--cleanup-owner', join(bundle, OWNER_FILE), ...this.exitCommandGlobals(), 'container', 'cleanup', id],
         logLevel: this.runtime.globals.logLevel,
         env: process.env,
+        restore,
       });
       trace('conmon reported pid');
       const networkStatus = pending ? await pending.status : undefined;
@@ -392,7 +407,9 @@ export class ContainerRuntime {
       return (
         this.db.updateState(id, (s) => ({
           ...s,
-          status: 'initialized',
+          status: restore ? 'running' : 'initialized',
+          checkpointed: false,
+          ...(restore ? { restoredAt: nowRfc3339Nano(), startedAt: nowRfc3339Nano() } : {}),
           pid,
           pidStartTicks: processStartTicks(pid),
           conmonPid,
@@ -666,6 +683,7 @@ export class ContainerRuntime {
     const record = await this.withLockAsync(id, async () => (this.db.get(id) ? this.syncLockedAsync(id) : undefined));
     if (!record) return 'gone';
     if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
+    if (record.state.checkpointed && !forceRemove) return 'cleaned';
     if (forceRemove || record.config.spec.remove) {
       await this.remove(id, { force: true, volumes: true });
       return 'removed';

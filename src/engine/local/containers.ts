@@ -13,7 +13,9 @@ import type {
   ContainerActionReport,
   ContainerListOptions,
   ContainerLogsOptions,
+  CheckpointOptions,
   ContainerRemoveOptions,
+  RestoreOptions,
   ContainersEngine,
   ContainerSummary,
   ExecOptions,
@@ -289,6 +291,25 @@ export class LocalContainers implements ContainersEngine {
       await this.rt.remove(record.config.id, { force: opts.force, timeout: opts.timeout, volumes: opts.volumes });
     });
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
+  }
+
+  private async checkpoints(): Promise<import('./containerCheckpoint.js').ContainerCheckpoints> {
+    const { ContainerCheckpoints } = await import('./containerCheckpoint.js');
+    return new ContainerCheckpoints(this.rt, (spec) => this.create(spec));
+  }
+
+  async checkpoint(names: string[], opts: CheckpointOptions & { all?: boolean }): Promise<ContainerActionReport[]> {
+    const checkpoints = await this.checkpoints();
+    return this.each(names, opts.all, (record) => checkpoints.checkpoint(record.config.id, opts), (r) => this.rt.observe(r).state.status === 'running');
+  }
+
+  async restore(names: string[], opts: RestoreOptions & { all?: boolean; import?: string; name?: string }): Promise<ContainerActionReport[]> {
+    const checkpoints = await this.checkpoints();
+    if (opts.import) {
+      const id = await checkpoints.importAndRestore(opts.import, opts);
+      return [{ name: id, id }];
+    }
+    return this.each(names, opts.all, (record) => checkpoints.restore(record.config.id, opts), (r) => r.state.checkpointed === true);
   }
 
   /** For `info`: how many containers there are, by state. */

@@ -29,6 +29,8 @@ export interface ConmonLaunch {
   exitCommand: string[];
   logLevel?: string;
   env: NodeJS.ProcessEnv;
+  /** Restore from this CRIU image dir (runtime restore) instead of creating the container. */
+  restore?: { imageDir: string; runtimeOpts: string[] };
 }
 
 export function findConmon(candidates: string[], override?: string): string {
@@ -61,6 +63,7 @@ export async function launchConmon(opts: ConmonLaunch): Promise<{ pid: number }>
     '--conmon-pidfile', opts.conmonPidFile,
     '--exit-command', opts.exitCommand[0]!,
     ...opts.exitCommand.slice(1).flatMap((a) => ['--exit-command-arg', a]),
+    ...(opts.restore ? ['--restore', opts.restore.imageDir, ...opts.restore.runtimeOpts.flatMap((o) => ['--runtime-opt', o])] : []),
   ];
   // Nothing this process inherited may reach conmon, the runtime or the container.
   syscalls().cloexecFrom(3);

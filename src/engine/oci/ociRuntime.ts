@@ -75,6 +75,11 @@ export class OciRuntime {
     }
   }
 
+  /** CRIU dump through the runtime; the process ends unless leave-running is among the flags. */
+  checkpoint(id: string, imageDir: string, workDir: string, flags: string[]): void {
+    this.check(['checkpoint', '--image-path', imageDir, '--work-path', workDir, ...flags, id], 'checkpoint');
+  }
+
   kill(id: string, signal: number, all = false): void {
     this.check(['kill', ...(all ? ['--all'] : []), id, String(signal)], 'kill');
   }
