@@ -145,3 +145,21 @@ test('system renumber and migrate succeed; migrate --new-runtime stops container
   box.ok(['start', 'df-runner']);
   assert.equal(box.ok(['ps', '--format', '{{.Names}}']), 'df-runner\n');
 });
+
+test("info has Podman's sections and fields, and --format templates see Go field names", () => {
+  const info = JSON.parse(box.ok(['info', '--format', 'json'])) as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(info), ['host', 'store', 'registries', 'plugins', 'version']);
+  for (const key of ['arch', 'cgroupControllers', 'cgroupManager', 'cgroupVersion', 'conmon', 'cpus', 'distribution', 'eventLogger', 'idMappings', 'kernel', 'memFree', 'memTotal', 'ociRuntime', 'os', 'remoteSocket', 'security', 'serviceIsRemote', 'slirp4netns', 'swapFree', 'swapTotal', 'uptime']) {
+    assert.ok(key in info.host!, `host.${key}`);
+  }
+  assert.deepEqual(Object.keys(info.host!), [...Object.keys(info.host!)].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' })));
+  const store = info.store as { graphRoot: string; runRoot: string; volumePath: string; imageStore: { number: number }; containerStore: { number: number } };
+  assert.equal(store.graphRoot, box.path('root'));
+  assert.equal(store.volumePath, box.path('root', 'volumes'));
+  assert.equal(store.imageStore.number, 1);
+  assert.deepEqual(Object.keys(info.plugins!), ['volume', 'network', 'log', 'authorization']);
+  assert.equal(box.ok(['info', '--format', '{{.Host.OCIRuntime.Name}} {{.Store.GraphRoot}}']), `runc ${box.path('root')}\n`);
+  const yaml = box.ok(['info']);
+  assert.match(yaml, /^host:\n  arch: \w+\n/);
+  assert.match(yaml, /\n  cgroupControllers:\n  - /);
+});

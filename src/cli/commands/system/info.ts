@@ -24,7 +24,7 @@ export default defineCommand<Options>({
       return void ctx.out(`${compileTemplate(opts.format).execute(goFieldNames(info))}\n`);
     }
     const { stringify } = await import('yaml');
-    ctx.out(stringify(info));
+    ctx.out(stringify(info, { indentSeq: false }));
   },
 });
 
