@@ -305,3 +305,16 @@ test('containers created in parallel share one volume made on demand', async () 
   box.ok(['rm', 'racy1', 'racy2', 'racy3', 'racy4']);
   box.ok(['volume', 'rm', 'racy']);
 });
+
+test('a volume directory tspod did not make (Podman keeps its volumes there too) is never taken over', () => {
+  const foreign = box.path('root', 'volumes', 'someone-elses');
+  mkdirSync(join(foreign, '_data'), { recursive: true });
+  writeFileSync(join(foreign, '_data', 'theirs'), 'keep me\n');
+  const r = box.run(['volume', 'create', 'someone-elses']);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /^Error: volume directory .*someone-elses exists but is not a tspod volume .*: choose another name or remove that directory\n$/);
+  assert.equal(box.run(['volume', 'exists', 'someone-elses']).code, 1);
+  assert.equal(readFileSync(join(foreign, '_data', 'theirs'), 'utf8'), 'keep me\n');
+  box.ok(['volume', 'rm', '-af']);
+  assert.equal(readFileSync(join(foreign, '_data', 'theirs'), 'utf8'), 'keep me\n');
+});

@@ -113,7 +113,15 @@ export class VolumeStore {
     }
     try {
       const data = this.dataDir(name);
-      mkdirSync(dirname(data), { recursive: true, mode: 0o700 });
+      mkdirSync(dirname(dirname(data)), { recursive: true, mode: 0o700 });
+      try {
+        // Podman keeps its volumes in the same directory when both share a graph root:
+        // a directory tspod did not make is never taken over.
+        mkdirSync(dirname(data), { mode: 0o700 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        throw new ConflictError(`volume directory ${dirname(data)} exists but is not a tspod volume (another engine's, or left over): choose another name or remove that directory`);
+      }
       mkdirSync(data, { recursive: true, mode: 0o755 });
       if (owner) chownSync(data, owner.uid, owner.gid);
     } catch (e) {
