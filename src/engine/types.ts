@@ -363,6 +363,30 @@ export interface ExecOptions {
   privileged?: boolean;
 }
 
+export interface ContainerCopyOptions {
+  /** --archive (default true): keep owners; false: files belong to the destination's root/user. */
+  archive?: boolean;
+  /** --overwrite: replace a directory by a non-directory and vice versa. */
+  overwrite?: boolean;
+}
+
+export interface ContainerCommitOptions {
+  reference?: string;
+  changes?: string[];
+  message?: string;
+  author?: string;
+  pause?: boolean;
+  format?: 'oci' | 'docker';
+  squash?: boolean;
+  includeVolumes?: boolean;
+}
+
+/** A path the container changed: A added, C changed, D deleted. */
+export interface FileChange {
+  path: string;
+  kind: 'A' | 'C' | 'D';
+}
+
 export interface ContainersEngine {
   create(spec: import('./spec/containerSpec.js').ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }>;
   start(names: string[], opts?: { all?: boolean; filters?: string[] }): Promise<ContainerActionReport[]>;
@@ -388,6 +412,17 @@ export interface ContainersEngine {
   prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;
   /** conmon's exit command: record the exit, unmount, and honour --rm and restart policies. */
   cleanup(names: string[], opts?: { remove?: boolean }): Promise<ContainerActionReport[]>;
+  /** cp CTR:SRC DEST: to a host path, or as a tar archive on a stream (`-`). */
+  copyFrom(nameOrId: string, path: string, destination: { hostPath: string } | { stream: NodeJS.WritableStream }, opts?: ContainerCopyOptions): Promise<void>;
+  /** cp SRC CTR:DEST: from a host path, or a tar archive on a stream (`-`). */
+  copyTo(nameOrId: string, path: string, source: { hostPath: string } | { stream: import('node:stream').Readable }, opts?: ContainerCopyOptions): Promise<void>;
+  commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string }>;
+  diff(nameOrId: string): Promise<FileChange[]>;
+  /** export: the container's root filesystem as a tar archive. */
+  export(nameOrId: string, out: NodeJS.WritableStream): Promise<void>;
+  /** mount: the merged root filesystem paths; no names and no all: the mounted ones. */
+  mount(names: string[], opts?: { all?: boolean }): Promise<Array<ContainerActionReport & { path?: string }>>;
+  unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<ContainerActionReport[]>;
 }
 
 // ---------------------------------------------------------------- networks

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { defineCommand } from '../../command.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
+import { printJson } from '../../format/report.js';
+
+interface Options {
+  format?: string;
+  latest?: boolean;
+}
+
+export default defineCommand<Options>({
+  usage: '[options] CONTAINER',
+  description: "Inspect changes to the container's file systems: A added, C changed, D deleted.",
+  configure(cmd: Command) {
+    cmd
+      .argument('[container]')
+      .option('--format <format>', 'change the output format (json)')
+      .option('-l, --latest', 'act on the latest container tspod is aware of');
+  },
+  async run(ctx, args, opts) {
+    if (opts.format !== undefined && opts.format !== 'json') throw new InvalidArgumentError(`unknown format "${opts.format}": only json is supported`);
+    const engine = await ctx.engine();
+    let name = args[0];
+    if (opts.latest) {
+      const latest = (await engine.containers.list({ all: true, last: 1 }))[0];
+      if (!latest) throw new InvalidArgumentError('no containers to diff: create one first');
+      name = latest.Id;
+    }
+    if (!name) throw new InvalidArgumentError('diff requires a container name or ID: give one or use --latest');
+    const changes = await engine.containers.diff(name);
+    if (opts.format === 'json') {
+      const pick = (kind: string) => changes.filter((c) => c.kind === kind).map((c) => c.path);
+      const out: Record<string, string[]> = {};
+      if (pick('C').length) out.changed = pick('C');
+      if (pick('A').length) out.added = pick('A');
+      if (pick('D').length) out.deleted = pick('D');
+      ctx.out(printJson(out) + '\n');
+      return;
+    }
+    ctx.out(changes.map((c) => `${c.kind} ${c.path}\n`).join(''));
+  },
+});
