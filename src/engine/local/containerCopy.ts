@@ -235,7 +235,11 @@ export async function extractTar(input: Readable, opts: ExtractOptions): Promise
       handle(header, stream).then(
         () => next(),
         (e: unknown) => {
-          stream.resume();
+          stream.on('error', () => undefined);
+          extract.on('error', () => undefined);
+          input.unpipe(extract as unknown as NodeJS.WritableStream);
+          input.resume();
+          reject(e as Error);
           extract.destroy(e as Error);
         },
       );
