@@ -71,7 +71,7 @@ function tar(entries: Array<{ header: tarStream.Header | (Partial<tarStream.Head
   pack.finalize();
   const chunks: Buffer[] = [];
   return new Promise((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
   });
@@ -130,7 +130,7 @@ test('cp directory semantics: dir/. copies contents, a missing dest is created, 
   }
   fail(['cp', join(src, 'a', 'secret'), 'cp3:/nowhere/'], /could not be found/);
   fail(['cp', 'cp3:/does-not-exist', box.path('x')], /could not be found/);
-  fail(['cp', join(src, 'a'), 'cp3:/tmp/renamed'], /cannot copy directory/);
+  fail(['cp', join(src, 'a'), 'cp3:/tmp/renamed'], /destination must be a directory when copying a directory/);
   // A directory is not replaced by a file unless --overwrite.
   const clash = box.path('clash');
   mkdirSync(join(clash, 'newdir'), { recursive: true });
@@ -260,4 +260,20 @@ test('cp keeps hard links', () => {
   box.ok(['cp', 'hl1:/hl', back]);
   assert.equal(lstatSync(join(back, 'one')).ino, lstatSync(join(back, 'two')).ino);
   box.ok(['rm', 'hl1']);
+});
+
+test('cp into a path under a volume writes the volume data, also for a stopped container', () => {
+  box.ok(['volume', 'create', 'filesvol']);
+  box.ok(['create', '--name', 'vol1', '-v', 'filesvol:/data', IMG, 'cat', '/data/in.txt']);
+  writeFileSync(box.path('in.txt'), 'into the volume\n');
+  box.ok(['cp', box.path('in.txt'), 'vol1:/data/']);
+  const mountpoint = JSON.parse(box.ok(['volume', 'inspect', 'filesvol']))[0].Mountpoint as string;
+  assert.equal(readFileSync(join(mountpoint, 'in.txt'), 'utf8'), 'into the volume\n');
+  assert.equal(box.ok(['start', '-a', 'vol1']), 'into the volume\n');
+  box.ok(['cp', 'vol1:/data/in.txt', box.path('out.txt')]);
+  assert.equal(readFileSync(box.path('out.txt'), 'utf8'), 'into the volume\n');
+  // The volume's contents are no change of the container's own.
+  assert.doesNotMatch(box.ok(['diff', 'vol1']), /in\.txt/);
+  box.ok(['rm', '-v', 'vol1']);
+  box.ok(['volume', 'rm', 'filesvol']);
 });

@@ -280,6 +280,8 @@ export interface CopyEnd {
   tree: RootedTree;
   /** The path as the user gave it (in the tree). */
   path: string;
+  /** For messages: `on container NAME` or `on the host`. */
+  where: string;
 }
 
 /** `..../.` or a trailing `/`: copy a directory's contents, follow a final symlink. */
@@ -299,9 +301,9 @@ export interface CopyOptions {
 export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions): Promise<void> {
   const followLast = src.path.endsWith('/') || contentsOnly(src.path);
   const source = src.tree.resolve(src.path, followLast);
-  if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found: no such file or directory`);
+  if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   if (src.path.endsWith('/') && !contentsOnly(src.path) && !source.stat.isDirectory()) {
-    throw new InvalidArgumentError(`"${src.path}" is not a directory`);
+    throw new InvalidArgumentError(`"${src.path}" ${src.where} is not a directory`);
   }
   const isDir = source.stat.isDirectory();
   const dest = dst.tree.resolve(dst.path, true);
@@ -311,10 +313,10 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
     baseDir = dest.path;
     rootName = contentsOnly(src.path) && isDir ? '' : posix.basename(source.path) || 'root';
   } else {
-    if (dest.stat && isDir) throw new InvalidArgumentError(`cannot copy directory "${src.path}" to file "${dst.path}"`);
-    if (!dest.stat && dst.path.endsWith('/')) throw new InvalidArgumentError(`"${dst.path}" could not be found: no such directory`);
+    if (dest.stat && isDir) throw new InvalidArgumentError('destination must be a directory when copying a directory');
+    if (!dest.stat && dst.path.endsWith('/')) throw new InvalidArgumentError(`"${dst.path}" could not be found ${dst.where}: no such file or directory`);
     const parent = dst.tree.resolve(posix.dirname(dest.path), true);
-    if (!parent.stat?.isDirectory()) throw new InvalidArgumentError(`"${posix.dirname(dst.path)}" could not be found: no such file or directory`);
+    if (!parent.stat?.isDirectory()) throw new InvalidArgumentError(`"${posix.dirname(dst.path)}" could not be found ${dst.where}: no such file or directory`);
     baseDir = parent.path;
     rootName = posix.basename(dest.path);
   }
@@ -332,7 +334,7 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
 export async function copyToArchive(src: CopyEnd, out: NodeJS.WritableStream): Promise<void> {
   const followLast = src.path.endsWith('/') || contentsOnly(src.path);
   const source = src.tree.resolve(src.path, followLast);
-  if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found: no such file or directory`);
+  if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   const rootName = contentsOnly(src.path) && source.stat.isDirectory() ? '' : posix.basename(source.path) || 'root';
   const pass = new PassThrough();
   const tar = packTree(source.host, { rootName });
@@ -342,8 +344,8 @@ export async function copyToArchive(src: CopyEnd, out: NodeJS.WritableStream): P
 /** `cp - CTR:DEST`: extract a tar archive from input into an existing directory. */
 export async function copyFromArchive(input: Readable, dst: CopyEnd, opts: CopyOptions): Promise<void> {
   const dest = dst.tree.resolve(dst.path, true);
-  if (!dest.stat) throw new InvalidArgumentError(`"${dst.path}" could not be found: no such file or directory`);
-  if (!dest.stat.isDirectory()) throw new InvalidArgumentError(`destination "${dst.path}" must be a directory when copying from stdin`);
+  if (!dest.stat) throw new InvalidArgumentError(`"${dst.path}" could not be found ${dst.where}: no such file or directory`);
+  if (!dest.stat.isDirectory()) throw new InvalidArgumentError('destination must be a directory when copying from stdin');
   await extractTar(input, {
     tree: dst.tree,
     baseDir: dest.path,

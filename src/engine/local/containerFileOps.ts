@@ -36,10 +36,10 @@ export async function copyFrom(
   opts: ContainerCopyOptions,
 ): Promise<void> {
   await withRootfs(rt, nameOrId, async (record, rootfs) => {
-    const src = { tree: containerTree(rt, record, rootfs), path: containerPath(path) };
+    const src = { tree: containerTree(rt, record, rootfs), path: containerPath(path), where: `on container ${nameOrId}` };
     if ('stream' in destination) return copyToArchive(src, destination.stream);
     const dest = absoluteHost(destination.hostPath);
-    await copyBetween(src, { tree: hostTree(), path: dest }, {
+    await copyBetween(src, { tree: hostTree(), path: dest, where: 'on the host' }, {
       overwrite: opts.overwrite === true,
       archive: opts.archive !== false,
       defaultOwner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
@@ -56,7 +56,7 @@ export async function copyTo(
   opts: ContainerCopyOptions,
 ): Promise<void> {
   await withRootfs(rt, nameOrId, async (record, rootfs) => {
-    const dst = { tree: containerTree(rt, record, rootfs), path: containerPath(path) };
+    const dst = { tree: containerTree(rt, record, rootfs), path: containerPath(path), where: `on container ${nameOrId}` };
     const copyOpts = {
       overwrite: opts.overwrite === true,
       archive: opts.archive !== false,
@@ -64,7 +64,7 @@ export async function copyTo(
       chown: rootful(),
     };
     if ('stream' in source) return copyFromArchive(source.stream, dst, copyOpts);
-    await copyBetween({ tree: hostTree(), path: absoluteHost(source.hostPath) }, dst, copyOpts);
+    await copyBetween({ tree: hostTree(), path: absoluteHost(source.hostPath), where: 'on the host' }, dst, copyOpts);
   });
 }
 

@@ -18,7 +18,7 @@ export default defineCommand<Options>({
       .option('-l, --latest', 'act on the latest container tspod is aware of');
   },
   async run(ctx, args, opts) {
-    if (opts.format !== undefined && opts.format !== 'json') throw new InvalidArgumentError(`unknown format "${opts.format}": only json is supported`);
+    if (opts.format !== undefined && opts.format !== 'json') throw new InvalidArgumentError("only supported value for '--format' is 'json'");
     const engine = await ctx.engine();
     let name = args[0];
     if (opts.latest) {
@@ -34,7 +34,7 @@ export default defineCommand<Options>({
       if (pick('C').length) out.changed = pick('C');
       if (pick('A').length) out.added = pick('A');
       if (pick('D').length) out.deleted = pick('D');
-      ctx.out(printJson(out) + '\n');
+      ctx.out(printJson(out, { indent: '     ' }) + '\n');
       return;
     }
     ctx.out(changes.map((c) => `${c.kind} ${c.path}\n`).join(''));
