@@ -185,6 +185,9 @@ export interface ImagesEngine {
   save(names: string[], opts: ImageSaveOptions): Promise<void>;
   import(opts: ImageImportOptions): Promise<{ id: string }>;
   tree(name: string): Promise<ImageTreeReport>;
+  /** image mount: read-only root filesystems; no names and no all: the mounted ones. */
+  mount(names: string[], opts?: { all?: boolean }): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>>;
+  unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<Array<{ name: string; id?: string; error?: Error }>>;
 }
 
 // ------------------------------------------------------------------ manifest lists

@@ -277,3 +277,14 @@ test('cp into a path under a volume writes the volume data, also for a stopped c
   box.ok(['rm', '-v', 'vol1']);
   box.ok(['volume', 'rm', 'filesvol']);
 });
+
+test('image mount shows the image read-only, lists it, image unmount releases it', () => {
+  const path = box.ok(['image', 'mount', IMG]).trim();
+  assert.ok(existsSync(join(path, 'bin/busybox')));
+  assert.equal(box.ok(['image', 'mount']), `${IMG}:latest  ${path}\n`);
+  assert.throws(() => writeFileSync(join(path, 'nope'), 'x'), /EROFS/);
+  const id = box.ok(['image', 'inspect', '--format', '{{.Id}}', IMG]).trim();
+  assert.equal(box.ok(['image', 'unmount', IMG]), `${id}\n`);
+  assert.equal(existsSync(join(path, 'bin/busybox')), false);
+  assert.equal(box.ok(['image', 'mount']), '');
+});

@@ -319,6 +319,41 @@ export class LocalImages implements ImagesEngine {
     return searchRegistries(this.runtime.registriesConf, term, opts);
   }
 
+  async mount(names: string[], opts: { all?: boolean } = {}): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>> {
+    if (!this.store.exists()) return [];
+    const { mountImage, mountedImageIds, imageMountDir } = await import('./imageMount.js');
+    if (names.length === 0 && !opts.all) {
+      return mountedImageIds(this.store).map((id) => {
+        const image = this.store.getImage(id)!;
+        return { name: image.names[0] ?? id, id, names: image.names, path: imageMountDir(this.store, id) };
+      });
+    }
+    const targets = opts.all ? this.store.listImages().map((i) => i.id) : names;
+    return targets.map((name) => {
+      try {
+        const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+        return { name, id: image.id, names: image.names, path: mountImage(this.store, image) };
+      } catch (e) {
+        return { name, error: e as Error };
+      }
+    });
+  }
+
+  async unmount(names: string[], opts: { all?: boolean; force?: boolean } = {}): Promise<Array<{ name: string; id?: string; error?: Error }>> {
+    if (!this.store.exists()) return [];
+    const { unmountImage, mountedImageIds } = await import('./imageMount.js');
+    const targets = opts.all ? mountedImageIds(this.store) : names;
+    return targets.map((name) => {
+      try {
+        const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+        unmountImage(this.store, image.id);
+        return { name, id: image.id };
+      } catch (e) {
+        return { name, error: e as Error };
+      }
+    });
+  }
+
   async tree(name: string): Promise<ImageTreeReport> {
     const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     const summary = (await this.list({ all: true })).find((s) => s.Id === image.id);
