@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { Sandbox, fixturesDir } from './harness.js';
@@ -287,4 +287,25 @@ test('image mount shows the image read-only, lists it, image unmount releases it
   assert.equal(box.ok(['image', 'unmount', IMG]), `${id}\n`);
   assert.equal(existsSync(join(path, 'bin/busybox')), false);
   assert.equal(box.ok(['image', 'mount']), '');
+});
+
+test('cp ownership: into a container the container user owns copies, --archive=false keeps ids, the host gets the caller', () => {
+  box.ok(['create', '--name', 'own1', '--user', '1000:1001', IMG, 'true']);
+  const f = box.path('owned');
+  writeFileSync(f, 'owned\n');
+  chownSync(f, 5, 6);
+  box.ok(['cp', f, 'own1:/f1']);
+  box.ok(['cp', '--archive=false', f, 'own1:/f2']);
+  box.ok(['cp', '-a=false', f, 'own1:/f3']);
+  const m = box.ok(['mount', 'own1']).trim();
+  try {
+    assert.deepEqual([lstatSync(join(m, 'f1')).uid, lstatSync(join(m, 'f1')).gid], [1000, 1001]);
+    assert.deepEqual([lstatSync(join(m, 'f2')).uid, lstatSync(join(m, 'f2')).gid], [5, 6]);
+    assert.deepEqual([lstatSync(join(m, 'f3')).uid, lstatSync(join(m, 'f3')).gid], [5, 6]);
+  } finally {
+    box.ok(['umount', 'own1']);
+  }
+  box.ok(['cp', 'own1:/f2', box.path('owned-back')]);
+  assert.deepEqual([lstatSync(box.path('owned-back')).uid, lstatSync(box.path('owned-back')).gid], [process.getuid!(), process.getgid!()]);
+  box.ok(['rm', 'own1']);
 });

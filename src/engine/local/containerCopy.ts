@@ -291,9 +291,8 @@ function contentsOnly(path: string): boolean {
 
 export interface CopyOptions {
   overwrite: boolean;
-  archive: boolean;
-  /** Owner of copied files when !archive. */
-  defaultOwner: { uid: number; gid: number };
+  /** Who owns what is copied: the ids the archive carries, or these. */
+  owner: { uid: number; gid: number } | 'archive';
   chown: boolean;
 }
 
@@ -324,7 +323,7 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
   await extractTar(tar, {
     tree: dst.tree,
     baseDir,
-    owner: opts.archive ? 'archive' : opts.defaultOwner,
+    owner: opts.owner,
     overwrite: opts.overwrite,
     chown: opts.chown,
   });
@@ -349,7 +348,7 @@ export async function copyFromArchive(input: Readable, dst: CopyEnd, opts: CopyO
   await extractTar(input, {
     tree: dst.tree,
     baseDir: dest.path,
-    owner: opts.archive ? 'archive' : opts.defaultOwner,
+    owner: opts.owner,
     overwrite: opts.overwrite,
     chown: opts.chown,
   });

@@ -8,6 +8,7 @@ import { copyBetween, copyFromArchive, copyToArchive, packTree } from './contain
 import { containerTree, mountDestinations, mountRootfs, withRootfs } from './containerFs.js';
 import type { ContainerRuntime } from './containerRuntime.js';
 import { RootedTree } from './containerRootfs.js';
+import { resolveUser } from './containerFiles.js';
 
 const rootful = () => process.getuid?.() === 0;
 
@@ -41,8 +42,8 @@ export async function copyFrom(
     const dest = absoluteHost(destination.hostPath);
     await copyBetween(src, { tree: hostTree(), path: dest, where: 'on the host' }, {
       overwrite: opts.overwrite === true,
-      archive: opts.archive !== false,
-      defaultOwner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+      // On the host, copies belong to the user who copied them (as with Podman).
+      owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
       chown: rootful(),
     });
   });
@@ -57,12 +58,13 @@ export async function copyTo(
 ): Promise<void> {
   await withRootfs(rt, nameOrId, async (record, rootfs) => {
     const dst = { tree: containerTree(rt, record, rootfs), path: containerPath(path), where: `on container ${nameOrId}` };
-    const copyOpts = {
-      overwrite: opts.overwrite === true,
-      archive: opts.archive !== false,
-      defaultOwner: { uid: 0, gid: 0 },
-      chown: rootful(),
-    };
+    // --archive (the default): copies belong to the container's primary user; else they keep their ids.
+    let owner: { uid: number; gid: number } | 'archive' = 'archive';
+    if (opts.archive !== false) {
+      const user = resolveUser(rootfs, record.config.process.user || '0');
+      owner = { uid: user.uid, gid: user.gid };
+    }
+    const copyOpts = { overwrite: opts.overwrite === true, owner, chown: rootful() };
     if ('stream' in source) return copyFromArchive(source.stream, dst, copyOpts);
     await copyBetween({ tree: hostTree(), path: absoluteHost(source.hostPath), where: 'on the host' }, dst, copyOpts);
   });

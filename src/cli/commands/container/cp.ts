@@ -2,8 +2,12 @@ import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
+const GO_TRUE = ['1', 't', 'T', 'true', 'TRUE', 'True'];
+const GO_FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
+
 interface Options {
-  archive: boolean;
+  /** true/false from -a/--archive[=bool]; a string when commander took the next word as its value. */
+  archive: boolean | string;
   overwrite?: boolean;
 }
 
@@ -21,14 +25,20 @@ export default defineCommand<Options>({
   examples: ['tspod cp ctr:/etc/os-release .', 'tspod cp ./dir ctr:/tmp/', 'tspod cp ctr:/var/log - > log.tar'],
   configure(cmd: Command) {
     cmd
-      .argument('<src>')
-      .argument('<dest>')
-      .option('-a, --archive', 'chown copied files to the primary uid/gid of the destination container (default true)', true)
-      .option('--no-archive', 'do not keep the owners of the copied files')
+      .argument('[src]')
+      .argument('[dest]')
+      .option('-a, --archive [bool]', 'chown copied files to the primary uid/gid of the destination container (default true)', (v: string) => {
+        const word = v.replace(/^=/, '');
+        return GO_TRUE.includes(word) ? true : GO_FALSE.includes(word) ? false : v;
+      }, true)
       .option('--overwrite', 'allow to overwrite directories with non-directories and vice versa');
   },
   async run(ctx, args, opts) {
-    const [srcArg, destArg] = args as [string, string];
+    const words = args.filter((a): a is string => typeof a === 'string');
+    // `-a SRC DEST`: the flag is a plain boolean and the word is the source.
+    if (typeof opts.archive === 'string') words.unshift(opts.archive);
+    if (words.length !== 2) throw new InvalidArgumentError(`accepts 2 arg(s), received ${words.length}: give SRC_PATH and DEST_PATH`);
+    const [srcArg, destArg] = words as [string, string];
     const src = parseEnd(srcArg);
     const dest = parseEnd(destArg);
     if (src.container && dest.container) throw new InvalidArgumentError('copying between containers is not supported: copy to the host first');
