@@ -11,7 +11,7 @@ import { syscalls } from '../os/syscalls.js';
 import { addEntry, fileEntry, type TarHeader } from './tarPack.js';
 
 export interface ChangeOptions {
-  /** Container paths the runtime mounts over (hosts, resolv.conf, volumes): left out. */
+  /** Container paths the runtime mounts over (hosts, resolv.conf, volumes): left out with what is below them. */
   exclude: Set<string>;
 }
 
@@ -85,9 +85,10 @@ function inLowers(lowers: string[], path: string): boolean {
 }
 
 /** A/C/D per changed path, in path order. */
-export function layerChanges(upper: string, lowers: string[], opts: ChangeOptions): LayerChange[] {
+export function layerChanges(upper: string, lowers: string[], opts: ChangeOptions & { hide?: Set<string> }): LayerChange[] {
   const changes: LayerChange[] = [];
   for (const node of walk(upper, opts)) {
+    if (opts.hide?.has(node.path)) continue;
     if (node.kind === 'whiteout') changes.push({ path: node.path, kind: 'D' });
     else changes.push({ path: node.path, kind: inLowers(lowers, node.path) ? 'C' : 'A' });
   }
