@@ -309,3 +309,39 @@ test('cp ownership: into a container the container user owns copies, --archive=f
   assert.deepEqual([lstatSync(box.path('owned-back')).uid, lstatSync(box.path('owned-back')).gid], [process.getuid!(), process.getgid!()]);
   box.ok(['rm', 'own1']);
 });
+
+test('commit over a committed image: a replaced directory (opaque) hides the lower files', () => {
+  box.ok(['run', '--name', 'op1', IMG, 'sh', '-c', 'mkdir -p /opt/d && echo a > /opt/d/a && echo b > /opt/d/b']);
+  box.ok(['commit', '-q', 'op1', 'localhost/opaque:1']);
+  box.ok(['run', '--name', 'op2', 'localhost/opaque:1', 'sh', '-c', 'rm -rf /opt/d && mkdir /opt/d && echo c > /opt/d/c']);
+  box.ok(['commit', '-q', '-c', 'CMD ["ls", "/opt/d"]', 'op2', 'localhost/opaque:2']);
+  assert.equal(box.ok(['run', '--rm', 'localhost/opaque:2']), 'c\n');
+  assert.equal(box.ok(['run', '--rm', 'localhost/opaque:1', 'ls', '/opt/d']), 'a\nb\n');
+  assert.equal(JSON.parse(box.ok(['image', 'inspect', 'localhost/opaque:2']))[0].RootFS.Layers.length, 3);
+  box.ok(['rm', 'op1', 'op2']);
+});
+
+test('commit of a running container with --pause, and --include-volumes', () => {
+  box.ok(['run', '-d', '--name', 'cr1', '-v', 'crvol:/vol', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 1000']);
+  const deadline = Date.now() + 20_000;
+  while (box.run(['exec', 'cr1', 'cat', '/live.txt']).stdout !== 'live\n') {
+    assert.ok(Date.now() < deadline, 'the container wrote its file');
+  }
+  box.ok(['commit', '-q', '-p', '--include-volumes', 'cr1', 'localhost/running:1']);
+  assert.match(box.ok(['inspect', '--format', '{{.State.Status}}', 'cr1']), /running/);
+  assert.equal(box.ok(['run', '--rm', 'localhost/running:1', 'cat', '/live.txt']), 'live\n');
+  const config = JSON.parse(box.ok(['image', 'inspect', 'localhost/running:1']))[0].Config;
+  assert.deepEqual(Object.keys(config.Volumes ?? {}), ['/vol']);
+  assert.deepEqual(config.Cmd, ['sh', '-c', 'echo live > /live.txt; sleep 1000']);
+  box.ok(['rm', '-f', '-t', '0', '-v', 'cr1']);
+});
+
+test('cp argument errors', async () => {
+  box.ok(['create', '--name', 'ce1', IMG, 'true']);
+  fail(['cp', box.path(), box.path()], /must be a container path/);
+  fail(['cp', 'ce1:/etc', 'ce1:/tmp'], /between containers is not supported/);
+  fail(['cp', '-', 'ce1:/bin/busybox'], /destination must be a directory when copying from stdin/, await tar([]));
+  fail(['cp', '-', 'ce1:/nope'], /could not be found on container ce1/, await tar([]));
+  fail(['cp', 'nosuch:/etc', box.path()], /no such container/);
+  box.ok(['rm', 'ce1']);
+});

@@ -33,11 +33,17 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
       } catch {
         throw new TspodError(`image ${image.id.slice(0, 12)} has a damaged config in storage: remove it and pull it again`);
       }
-      const changes = applyChanges(containerSettings(base.config ?? {}, record), opts.changes ?? []);
+      const settings = containerSettings(base.config ?? {}, record);
+      if (opts.includeVolumes) {
+        const volumes = { ...(settings.Volumes ?? {}) };
+        for (const m of record.config.spec.mounts ?? []) if (m.type === 'volume') volumes[m.destination] = {};
+        settings.Volumes = volumes;
+      }
+      const changes = applyChanges(settings, opts.changes ?? []);
       store.cleanLeftovers();
       const layer = await store.extractLayer(packLayer(rt.layers.upperDir(id), { exclude: excludedPaths(record) }));
       try {
-        const chain = store.layerChain(image.topLayer).reverse();
+        const chain = store.layerChain(image.topLayer);
         const baseLayers: StagedLayer[] = chain.map((l) => ({
           dir: join(layer.dir, 'unused-base'),
           diffId: l.diffId,

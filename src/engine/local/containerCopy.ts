@@ -282,6 +282,8 @@ export interface CopyEnd {
   path: string;
   /** For messages: `on container NAME` or `on the host`. */
   where: string;
+  /** Extract with the destination directory as the root (the host side): nothing can reach above it. */
+  confine?: boolean;
 }
 
 /** `..../.` or a trailing `/`: copy a directory's contents, follow a final symlink. */
@@ -320,9 +322,10 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
     rootName = posix.basename(dest.path);
   }
   const tar = packTree(source.host, { rootName });
+  const confined = dst.confine === true;
   await extractTar(tar, {
-    tree: dst.tree,
-    baseDir,
+    tree: confined ? new RootedTree([{ destination: '/', host: dst.tree.hostPath(baseDir) }]) : dst.tree,
+    baseDir: confined ? '/' : baseDir,
     owner: opts.owner,
     overwrite: opts.overwrite,
     chown: opts.chown,

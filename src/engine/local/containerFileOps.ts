@@ -40,7 +40,7 @@ export async function copyFrom(
     const src = { tree: containerTree(rt, record, rootfs), path: containerPath(path), where: `on container ${nameOrId}` };
     if ('stream' in destination) return copyToArchive(src, destination.stream);
     const dest = absoluteHost(destination.hostPath);
-    await copyBetween(src, { tree: hostTree(), path: dest, where: 'on the host' }, {
+    await copyBetween(src, { tree: hostTree(), path: dest, where: 'on the host', confine: true }, {
       overwrite: opts.overwrite === true,
       // On the host, copies belong to the user who copied them (as with Podman).
       owner: { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
