@@ -40,6 +40,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['login'], summary: 'Login to a container registry', load: () => import('./commands/system/login.js') },
   { paths: ['logout'], summary: 'Logout of a container registry', load: () => import('./commands/system/logout.js') },
   { paths: ['image tree'], summary: 'Print layer hierarchy of an image in a tree format', load: () => import('./commands/image/tree.js') },
+  { paths: ['image diff'], summary: 'Inspect changes to the image\'s file systems', load: () => import('./commands/container/diff.js') },
   { paths: ['image mount'], summary: "Mount an image's root filesystem", load: () => import('./commands/image/mount.js') },
   { paths: ['image unmount', 'image umount'], summary: "Unmount an image's root filesystem", load: () => import('./commands/image/unmount.js') },
   { paths: ['manifest create'], summary: 'Create manifest list or image index', load: () => import('./commands/manifest/create.js') },

@@ -188,6 +188,8 @@ export interface ImagesEngine {
   /** image mount: read-only root filesystems; no names and no all: the mounted ones. */
   mount(names: string[], opts?: { all?: boolean }): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>>;
   unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<Array<{ name: string; id?: string; error?: Error }>>;
+  /** image diff: what the image's top layer changes over the layers below it. */
+  diff(name: string): Promise<FileChange[]>;
 }
 
 // ------------------------------------------------------------------ manifest lists

@@ -134,3 +134,19 @@ export function packLayer(upper: string, opts: ChangeOptions): Readable {
   })().catch((e: unknown) => pack.destroy(e as Error));
   return Readable.from(pack) as Readable;
 }
+
+/** What the runtime creates in every container: Podman's diff leaves these paths (not what is below them) out. */
+export const RUNTIME_INODES = new Set([
+  '/dev',
+  '/etc/hostname',
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/proc',
+  '/run',
+  '/run/notify',
+  '/run/.containerenv',
+  '/run/secrets',
+  '/sys',
+  '/etc/mtab',
+]);
+

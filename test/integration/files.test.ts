@@ -222,6 +222,11 @@ test('diff lists A/C/D changes, also as json', () => {
   assert.ok(json.added.includes('/tmp/new'));
   assert.ok(json.deleted.includes('/bin/cat'));
   fail(['diff', 'no-such-container'], /no such container/);
+  // An image's diff: its top layer over the ones below.
+  box.ok(['commit', '-q', 'df1', 'localhost/diffed']);
+  const imageLines = box.ok(['image', 'diff', 'localhost/diffed']).split('\n');
+  assert.ok(imageLines.includes('A /tmp/new') && imageLines.includes('D /bin/cat'), imageLines.join('\n'));
+  assert.equal(box.ok(['diff', 'localhost/diffed']), imageLines.join('\n'));
   box.ok(['rm', 'df1']);
 });
 

@@ -72,26 +72,11 @@ export async function copyTo(
 
 export async function containerDiff(rt: ContainerRuntime, nameOrId: string): Promise<FileChange[]> {
   const record = rt.db.require(nameOrId);
-  const { layerChanges } = await import('../../storage/layerDiff.js');
+  const { layerChanges, RUNTIME_INODES } = await import('../../storage/layerDiff.js');
   const image = rt.runtime.store.getImage(record.config.imageId);
   const lowers = image ? rt.runtime.store.layerChain(image.topLayer).map((l) => rt.runtime.store.layerDiffDir(l.id)) : [];
   return layerChanges(rt.layers.upperDir(record.config.id), lowers, { exclude: new Set(), hide: RUNTIME_INODES });
 }
-
-/** What the runtime creates in every container: Podman's diff leaves these paths (not what is below them) out. */
-const RUNTIME_INODES = new Set([
-  '/dev',
-  '/etc/hostname',
-  '/etc/hosts',
-  '/etc/resolv.conf',
-  '/proc',
-  '/run',
-  '/run/notify',
-  '/run/.containerenv',
-  '/run/secrets',
-  '/sys',
-  '/etc/mtab',
-]);
 
 /** What a container's runtime mounts over its root filesystem: not part of its changes. */
 export function excludedPaths(record: import('./containerRecord.js').ContainerRecord): Set<string> {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import type { Runtime } from '../runtime.js';
 import type {
+  FileChange,
   ImagesEngine,
   ImageSummary,
   ImageListOptions,
@@ -352,6 +353,15 @@ export class LocalImages implements ImagesEngine {
         return { name, error: e as Error };
       }
     });
+  }
+
+  async diff(name: string): Promise<FileChange[]> {
+    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+    const chain = this.store.layerChain(image.topLayer);
+    const top = chain.pop();
+    if (!top) return [];
+    const { layerChanges, RUNTIME_INODES } = await import('../../storage/layerDiff.js');
+    return layerChanges(this.store.layerDiffDir(top.id), chain.reverse().map((l) => this.store.layerDiffDir(l.id)), { exclude: new Set(), hide: RUNTIME_INODES });
   }
 
   async tree(name: string): Promise<ImageTreeReport> {

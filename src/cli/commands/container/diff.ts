@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
-import { InvalidArgumentError } from '../../../util/errors.js';
+import { InvalidArgumentError, NoSuchContainerError } from '../../../util/errors.js';
 import { printJson } from '../../format/report.js';
 
 interface Options {
@@ -27,7 +27,11 @@ export default defineCommand<Options>({
       name = latest.Id;
     }
     if (!name) throw new InvalidArgumentError('diff requires a container name or ID: give one or use --latest');
-    const changes = await engine.containers.diff(name);
+    // Like Podman's: a container, else an image of that name.
+    let changes;
+    if (await engine.containers.exists(name)) changes = await engine.containers.diff(name);
+    else if (await engine.images.exists(name)) changes = await engine.images.diff(name);
+    else throw new NoSuchContainerError(`${name} not found: no such container or image`);
     if (opts.format === 'json') {
       const pick = (kind: string) => changes.filter((c) => c.kind === kind).map((c) => c.path);
       const out: Record<string, string[]> = {};
