@@ -292,6 +292,15 @@ test('image mount shows the image read-only, lists it, image unmount releases it
   assert.equal(box.ok(['image', 'unmount', IMG]), `${id}\n`);
   assert.equal(existsSync(join(path, 'bin/busybox')), false);
   assert.equal(box.ok(['image', 'mount']), '');
+  // rmi of a mounted image unmounts it first.
+  box.ok(['create', '--name', 'im1', IMG, 'true']);
+  box.ok(['commit', '-q', 'im1', 'localhost/mounted-then-removed']);
+  box.ok(['rm', 'im1']);
+  const other = box.ok(['image', 'mount', 'localhost/mounted-then-removed']).trim();
+  assert.ok(existsSync(join(other, 'bin/busybox')));
+  box.ok(['rmi', 'localhost/mounted-then-removed']);
+  assert.equal(box.ok(['image', 'mount']), '');
+  assert.ok(!readFileSync('/proc/mounts', 'utf8').includes(other), 'no mount left behind');
 });
 
 test('cp ownership: into a container the container user owns copies, --archive=false keeps ids, the host gets the caller', () => {

@@ -218,6 +218,8 @@ export class LocalImages implements ImagesEngine {
       return;
     }
     if (opts.force && this.store.containersUsingImage(image.id).length > 0) await this.removeContainersOf(image.id);
+    // As Podman: an image mounted with `image mount` is unmounted, then removed.
+    (await import('./imageMount.js')).unmountImage(this.store, image.id);
     this.store.deleteImage(image.id);
     report.untagged.push(...image.names);
     report.deleted.push(image.id);
