@@ -184,6 +184,18 @@ test('cp resolves container symlinks inside the container, never on the host', a
   } finally {
     box.ok(['umount', 'evil']);
   }
+  // `..` in the container path stays at the container's root.
+  box.ok(['cp', box.path('payload'), `evil:../../../../tmp/${marker}.e`]);
+  assert.equal(existsSync(`/tmp/${marker}.e`), false);
+  assert.deepEqual(tarNames(box.runBinary(['cp', `evil:/tmp/${marker}.e`, '-']).stdout), [`${marker}.e`]);
+  // A hard link in a tar may not name a file outside the destination.
+  const hostVictim = box.path('victim');
+  writeFileSync(hostVictim, 'untouched\n');
+  fail(['cp', '-', 'evil:/tmp'], /outside the destination/, await tar([{ header: { name: 'hl', type: 'link', linkname: `../../../../../../../../..${hostVictim}` } }]));
+  box.ok(['cp', '-', 'evil:/tmp'], { input: await tar([{ header: { name: 'hl', type: 'link', linkname: `${marker}.in` } }]) });
+  // A source that is a symlink is copied as the link, its target is never read from the host.
+  box.ok(['cp', 'evil:/x', box.path('x-link')]);
+  assert.equal(readlinkSync(box.path('x-link')), '/');
   // Out to the host: a tar from the container is extracted below the destination only.
   const dest = box.path('evil-out');
   mkdirSync(dest);
