@@ -206,7 +206,8 @@ test('cp resolves container symlinks inside the container, never on the host', a
 
 test('commit makes an image of the changes: added file, deleted file, -c CMD', () => {
   box.ok(['run', '--name', 'cm1', IMG, 'sh', '-c', 'echo committed > /added.txt && rm /bin/ls && mkdir -p /opt/d && echo x > /opt/d/f']);
-  const id = box.ok(['commit', '-c', 'CMD ["cat", "/added.txt"]', '-m', 'my message', '-a', 'Tester', 'cm1', 'localhost/committed:1']).trim();
+  fail(['commit', '-m', 'oci has no message', 'cm1'], /only compatible with the docker image format/);
+  const id = box.ok(['commit', '-c', 'CMD ["cat", "/added.txt"]', '-f', 'docker', '-m', 'my message', '-a', 'Tester', 'cm1', 'localhost/committed:1']).trim();
   assert.match(id, /^[0-9a-f]{64}$/);
   assert.match(box.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']), new RegExp(`localhost/committed:1 ${id.slice(0, 12)}`));
   assert.equal(box.ok(['run', '--rm', 'localhost/committed:1']), 'committed\n');

@@ -56,8 +56,9 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
           ...(base.history ?? []),
           {
             created,
+            created_by: '/bin/sh',
             ...(opts.author ? { author: opts.author } : {}),
-            ...(opts.message ? { comment: opts.message } : {}),
+            comment: `FROM ${record.config.imageName}`,
           },
         ];
         const config: ImageConfig = {
@@ -67,6 +68,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
           config: changes,
           rootfs: { type: 'layers', diff_ids: [...chain.map((l) => l.diffId), layer.diffId] },
           history,
+          ...(opts.message ? { comment: opts.message } : {}),
         };
         if (config.author === undefined) delete config.author;
         const configBytes = Buffer.from(JSON.stringify(config));
@@ -93,7 +95,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
 /** The image config with the container's own command, environment, user, workdir and labels. */
 function containerSettings(base: ImageContainerConfig, record: import('./containerRecord.js').ContainerRecord): ImageContainerConfig {
   const p = record.config.process;
-  const env = p.env.filter((e) => !e.startsWith('HOSTNAME=') && e !== 'container=podman' && e !== 'container=tspod');
+  const env = p.env.filter((e) => !e.startsWith('HOSTNAME='));
   const labels = { ...(base.Labels ?? {}), ...(record.config.spec.labels ?? {}) };
   return {
     ...base,

@@ -33,6 +33,7 @@ export default defineCommand<Options>({
   async run(ctx, args, opts) {
     const [container, reference] = args as [string, string | undefined];
     if (opts.format !== 'oci' && opts.format !== 'docker') throw new InvalidArgumentError(`unrecognized image type "${opts.format}": use oci or docker`);
+    if (opts.message && opts.format !== 'docker') throw new InvalidArgumentError('messages are only compatible with the docker image format (-f docker)');
     if (opts.squash) throw new InvalidArgumentError('--squash is not supported yet: commit without it');
     const engine = await ctx.engine();
     const { id } = await engine.containers.commit(container, {
