@@ -41,6 +41,8 @@ import { RootedTree } from './containerRootfs.js';
 export interface PackOptions {
   /** The name of the packed root in the archive; '' packs a directory's contents only. */
   rootName: string;
+  /** Checks a directory is still inside the tree before it is read. */
+  checkDir?: (hostDir: string) => void;
 }
 
 /** A tar stream of the tree at a host path (lstat only: symlinks are packed as links). */
@@ -57,6 +59,7 @@ export function packTree(hostPath: string, opts: PackOptions): Readable {
     };
     if (st.isDirectory()) {
       if (name !== '') await entry(pack, { ...base, name: name + '/', type: 'directory' });
+      opts.checkDir?.(host);
       let children: string[];
       try {
         children = readdirSync(host).sort();
@@ -141,6 +144,7 @@ export async function extractTar(input: Readable, opts: ExtractOptions): Promise
     if (!resolvedParent.stat?.isDirectory()) {
       throw new TspodError(`cannot extract ${rel}: ${posix.dirname(rel)} is not a directory in the destination`);
     }
+    opts.tree.assertInside(opts.tree.hostPath(resolvedParent.path));
     const path = posix.join(resolvedParent.path, posix.basename(rel));
     return { host: opts.tree.hostPath(path), path };
   };
@@ -321,7 +325,7 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
     baseDir = parent.path;
     rootName = posix.basename(dest.path);
   }
-  const tar = packTree(source.host, { rootName });
+  const tar = packTree(source.host, { rootName, checkDir: (dir) => src.tree.assertInside(dir) });
   const confined = dst.confine === true;
   await extractTar(tar, {
     tree: confined ? new RootedTree([{ destination: '/', host: dst.tree.hostPath(baseDir) }]) : dst.tree,
@@ -339,7 +343,7 @@ export async function copyToArchive(src: CopyEnd, out: NodeJS.WritableStream): P
   if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   const rootName = contentsOnly(src.path) && source.stat.isDirectory() ? '' : posix.basename(source.path) || 'root';
   const pass = new PassThrough();
-  const tar = packTree(source.host, { rootName });
+  const tar = packTree(source.host, { rootName, checkDir: (dir) => src.tree.assertInside(dir) });
   await pipeline(tar, pass, out as unknown as Writable);
 }
 

@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../util/errors.js';
 
@@ -36,6 +36,27 @@ export class RootedTree {
       .map((m) => ({ destination: posix.normalize('/' + m.destination).replace(/(.)\/+$/, '$1'), host: m.host }))
       .sort((a, b) => b.destination.length - a.destination.length);
     if (!this.mounts.some((m) => m.destination === '/')) throw new Error('RootedTree needs a / mount');
+  }
+
+  /**
+   * Refuses a host directory that is (now) somewhere else than inside the
+   * tree: a running container may swap a directory for a symlink between our
+   * resolution and our use of it. Narrows that window; it cannot close it.
+   */
+  assertInside(hostDir: string): void {
+    let real: string;
+    try {
+      real = realpathSync(hostDir);
+    } catch {
+      return; // gone: the next operation on it fails by itself
+    }
+    for (const m of this.mounts) {
+      for (const host of [m.host, realOrSelf(m.host)]) {
+        const root = host.endsWith('/') ? host : host + '/';
+        if (real === host || real.startsWith(root)) return;
+      }
+    }
+    throw new InvalidArgumentError(`${hostDir} moved outside the container while copying: retry with the container stopped`);
   }
 
   /** The host path of a normalised container path, through the innermost mount holding it. */
@@ -112,4 +133,12 @@ function clampRoot(path: string): string {
     else if (p !== '.') out.push(p);
   }
   return '/' + out.join('/');
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
