@@ -222,6 +222,11 @@ test('commit makes an image of the changes: added file, deleted file, -c CMD', (
   const saved = box.runBinary(['save', '--format', 'oci-archive', 'localhost/committed:1']);
   assert.equal(saved.code, 0, saved.stderr);
   assert.equal(box.ok(['commit', '-q', '--format', 'docker', 'cm1']).trim().length, 64);
+  // A refused commit leaves no image and nothing staged.
+  const before = box.ok(['images', '-aq']);
+  fail(['commit', '-c', 'BOGUS thing', 'cm1', 'localhost/never'], /BOGUS|change|instruction/i);
+  assert.equal(box.ok(['images', '-aq']), before);
+  assert.deepEqual(readdirSync(box.path('root', 'tspod', 'tmp')).length, 0);
   box.ok(['rm', 'cm1']);
 });
 
