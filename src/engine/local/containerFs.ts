@@ -10,6 +10,12 @@ export function containerTree(rt: ContainerRuntime, record: ContainerRecord, roo
   const mounts: RootMount[] = [{ destination: '/', host: rootfs }];
   const graphRoot = rt.runtime.store.options.graphRoot;
   for (const m of record.config.spec.mounts ?? []) {
+    if (m.type === 'tmpfs') {
+      // Only the container's mount namespace has it while it runs; stopped, the path is the rootfs's.
+      const status = rt.observe(record).state.status;
+      if (status === 'running' || status === 'paused') mounts.push({ destination: m.destination, host: null });
+      continue;
+    }
     if (!m.source) continue;
     if (m.type === 'volume') mounts.push({ destination: m.destination, host: join(graphRoot, 'volumes', m.source, '_data') });
     else if (m.type === 'bind') mounts.push({ destination: m.destination, host: m.source });

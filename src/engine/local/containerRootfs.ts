@@ -6,7 +6,8 @@ import { InvalidArgumentError } from '../../util/errors.js';
 export interface RootMount {
   /** Normalised absolute path inside the container ('/' for the root filesystem). */
   destination: string;
-  host: string;
+  /** null: a mount the host cannot reach (a running container's tmpfs). */
+  host: string | null;
 }
 
 export interface ResolvedPath {
@@ -51,6 +52,7 @@ export class RootedTree {
       return; // gone: the next operation on it fails by itself
     }
     for (const m of this.mounts) {
+      if (m.host === null) continue;
       for (const host of [m.host, realOrSelf(m.host)]) {
         const root = host.endsWith('/') ? host : host + '/';
         if (real === host || real.startsWith(root)) return;
@@ -62,9 +64,12 @@ export class RootedTree {
   /** The host path of a normalised container path, through the innermost mount holding it. */
   hostPath(path: string): string {
     for (const m of this.mounts) {
-      if (path === m.destination) return m.host;
       const prefix = m.destination === '/' ? '/' : m.destination + '/';
-      if (path.startsWith(prefix)) return posix.join(m.host, path.slice(prefix.length));
+      if (path !== m.destination && !path.startsWith(prefix)) continue;
+      if (m.host === null) {
+        throw new InvalidArgumentError(`${path} is on a tmpfs mount of the running container: copying there is not supported yet, use exec`);
+      }
+      return path === m.destination ? m.host : posix.join(m.host, path.slice(prefix.length));
     }
     throw new Error('unreachable: no root mount');
   }
