@@ -153,6 +153,9 @@ test('cp into and out of a running container', () => {
   box.ok(['exec', 'cp4', 'sh', '-c', 'echo made inside > /inside.txt']);
   box.ok(['cp', 'cp4:/inside.txt', box.path('inside.txt')]);
   assert.equal(readFileSync(box.path('inside.txt'), 'utf8'), 'made inside\n');
+  // Files bind-mounted by tspod read as the container sees them.
+  box.ok(['cp', 'cp4:/etc/hostname', box.path('hostname')]);
+  assert.equal(readFileSync(box.path('hostname'), 'utf8'), box.ok(['exec', 'cp4', 'cat', '/etc/hostname']));
   // A tmpfs of the running container is out of the host's reach: refused, not written where nobody sees it.
   fail(['cp', box.path('hello.txt'), 'cp4:/scratch/'], /tmpfs mount of the running container/);
   box.ok(['rm', '-f', '-t', '0', 'cp4']);

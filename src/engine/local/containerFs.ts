@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { isMountPoint } from '../../storage/containerLayer.js';
 import { TspodError } from '../../util/errors.js';
@@ -9,11 +10,19 @@ import { RootedTree, type RootMount } from './containerRootfs.js';
 export function containerTree(rt: ContainerRuntime, record: ContainerRecord, rootfs: string): RootedTree {
   const mounts: RootMount[] = [{ destination: '/', host: rootfs }];
   const graphRoot = rt.runtime.store.options.graphRoot;
+  const status = rt.observe(record).state.status;
+  const running = status === 'running' || status === 'paused';
+  if (running) {
+    // The files tspod bind-mounts over the rootfs's empty mount points.
+    const userdata = rt.layers.userdata(record.config.id);
+    for (const [destination, file] of [['/etc/hosts', 'hosts'], ['/etc/hostname', 'hostname'], ['/etc/resolv.conf', 'resolv.conf'], ['/run/.containerenv', '.containerenv']] as const) {
+      if (existsSync(join(userdata, file))) mounts.push({ destination, host: join(userdata, file) });
+    }
+  }
   for (const m of record.config.spec.mounts ?? []) {
     if (m.type === 'tmpfs') {
       // Only the container's mount namespace has it while it runs; stopped, the path is the rootfs's.
-      const status = rt.observe(record).state.status;
-      if (status === 'running' || status === 'paused') mounts.push({ destination: m.destination, host: null });
+      if (running) mounts.push({ destination: m.destination, host: null });
       continue;
     }
     if (!m.source) continue;
