@@ -11,7 +11,6 @@
 import {
   closeSync,
   constants,
-  readSync,
   fchmodSync,
   fchownSync,
   lchownSync,
@@ -31,7 +30,7 @@ import {
 } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { addEntry as entry, fileEntry, type TarHeader } from '../../storage/tarPack.js';
 import { syscalls } from '../../os/syscalls.js';
@@ -342,9 +341,8 @@ export async function copyToArchive(src: CopyEnd, out: NodeJS.WritableStream): P
   const source = src.tree.resolve(src.path, followLast);
   if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   const rootName = contentsOnly(src.path) && source.stat.isDirectory() ? '' : posix.basename(source.path) || 'root';
-  const pass = new PassThrough();
   const tar = packTree(source.host, { rootName, checkDir: (dir) => src.tree.assertInside(dir) });
-  await pipeline(tar, pass, out as unknown as Writable);
+  await pipeline(tar, out as unknown as Writable);
 }
 
 /** `cp - CTR:DEST`: extract a tar archive from input into an existing directory. */
