@@ -421,7 +421,8 @@ export interface ContainersEngine {
   copyFrom(nameOrId: string, path: string, destination: { hostPath: string } | { stream: NodeJS.WritableStream }, opts?: ContainerCopyOptions): Promise<void>;
   /** cp SRC CTR:DEST: from a host path, or a tar archive on a stream (`-`). */
   copyTo(nameOrId: string, path: string, source: { hostPath: string } | { stream: import('node:stream').Readable }, opts?: ContainerCopyOptions): Promise<void>;
-  commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string }>;
+  /** Resolves with the new image's id and its layers' diff ids (bottom first). */
+  commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }>;
   diff(nameOrId: string): Promise<FileChange[]>;
   /** export: the container's root filesystem as a tar archive. */
   export(nameOrId: string, out: NodeJS.WritableStream): Promise<void>;

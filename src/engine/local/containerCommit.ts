@@ -15,7 +15,7 @@ import { storageName } from './imageLookup.js';
  * changes (its overlay upper dir), with the container's process settings as
  * the config, then --change applied.
  */
-export async function commitContainer(rt: ContainerRuntime, nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string }> {
+export async function commitContainer(rt: ContainerRuntime, nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }> {
   const store = rt.runtime.store;
   const first = rt.db.require(nameOrId);
   const id = first.config.id;
@@ -82,7 +82,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
           names: opts.reference ? [storageName(opts.reference)] : [],
           layers,
         });
-        return { id: result.id };
+        return { id: result.id, layers: layers.map((l) => l.diffId) };
       } finally {
         rmSync(layer.dir, { recursive: true, force: true });
       }

@@ -571,7 +571,7 @@ export class LocalContainers implements ContainersEngine {
     return (await import('./containerFileOps.js')).copyTo(this.rt, nameOrId, path, source, opts);
   }
 
-  async commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string }> {
+  async commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }> {
     this.requireStore(nameOrId);
     return (await import('./containerCommit.js')).commitContainer(this.rt, nameOrId, opts);
   }

@@ -36,7 +36,7 @@ export default defineCommand<Options>({
     if (opts.message && opts.format !== 'docker') throw new InvalidArgumentError('messages are only compatible with the docker image format (-f docker)');
     if (opts.squash) throw new InvalidArgumentError('--squash is not supported yet: commit without it');
     const engine = await ctx.engine();
-    const { id } = await engine.containers.commit(container, {
+    const { id, layers } = await engine.containers.commit(container, {
       reference,
       changes: opts.change,
       message: opts.message,
@@ -45,6 +45,12 @@ export default defineCommand<Options>({
       format: opts.format,
       includeVolumes: opts.includeVolumes,
     });
+    if (!opts.quiet) {
+      // Podman's copy report, on stderr: stdout carries only the id.
+      ctx.err('Getting image source signatures\n');
+      for (const layer of layers) ctx.err(`Copying blob ${layer}\n`);
+      ctx.err(`Copying config sha256:${id}\nWriting manifest to image destination\nStoring signatures\n`);
+    }
     ctx.out(`${id}\n`);
   },
 });
