@@ -27,7 +27,7 @@ export default defineCommand<Options>({
     cmd
       .argument('[src]')
       .argument('[dest]')
-      .option('-a, --archive [bool]', 'chown copied files to the primary uid/gid of the destination container (default true)', (v: string) => {
+      .option('-a, --archive [bool]', 'chown copied files to the primary uid/gid of the destination container', (v: string) => {
         const word = v.replace(/^=/, '');
         return GO_TRUE.includes(word) ? true : GO_FALSE.includes(word) ? false : v;
       }, true)
