@@ -191,6 +191,11 @@ export interface ImagesEngine {
   save(names: string[], opts: ImageSaveOptions): Promise<void>;
   import(opts: ImageImportOptions): Promise<{ id: string }>;
   tree(name: string): Promise<ImageTreeReport>;
+  /** image mount: read-only root filesystems; no names and no all: the mounted ones. */
+  mount(names: string[], opts?: { all?: boolean }): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>>;
+  unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<Array<{ name: string; id?: string; error?: Error }>>;
+  /** image diff: what the image's top layer changes over the layers below it. */
+  diff(name: string): Promise<FileChange[]>;
 }
 
 // ------------------------------------------------------------------ manifest lists
@@ -429,6 +434,30 @@ export interface ExecOptions {
   privileged?: boolean;
 }
 
+export interface ContainerCopyOptions {
+  /** --archive (default true): keep owners; false: files belong to the destination's root/user. */
+  archive?: boolean;
+  /** --overwrite: replace a directory by a non-directory and vice versa. */
+  overwrite?: boolean;
+}
+
+export interface ContainerCommitOptions {
+  reference?: string;
+  changes?: string[];
+  message?: string;
+  author?: string;
+  pause?: boolean;
+  format?: 'oci' | 'docker';
+  squash?: boolean;
+  includeVolumes?: boolean;
+}
+
+/** A path the container changed: A added, C changed, D deleted. */
+export interface FileChange {
+  path: string;
+  kind: 'A' | 'C' | 'D';
+}
+
 export interface ContainersEngine {
   create(spec: import('./spec/containerSpec.js').ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }>;
   start(names: string[], opts?: { all?: boolean; filters?: string[] }): Promise<ContainerActionReport[]>;
@@ -457,6 +486,18 @@ export interface ContainersEngine {
   checkpoint(names: string[], opts: CheckpointOptions & { all?: boolean }): Promise<ContainerActionReport[]>;
   /** With `import`: a new container from an exported checkpoint (names are then unused). */
   restore(names: string[], opts: RestoreOptions & { all?: boolean; import?: string; name?: string }): Promise<ContainerActionReport[]>;
+  /** cp CTR:SRC DEST: to a host path, or as a tar archive on a stream (`-`). */
+  copyFrom(nameOrId: string, path: string, destination: { hostPath: string } | { stream: NodeJS.WritableStream }, opts?: ContainerCopyOptions): Promise<void>;
+  /** cp SRC CTR:DEST: from a host path, or a tar archive on a stream (`-`). */
+  copyTo(nameOrId: string, path: string, source: { hostPath: string } | { stream: import('node:stream').Readable }, opts?: ContainerCopyOptions): Promise<void>;
+  /** Resolves with the new image's id and its layers' diff ids (bottom first). */
+  commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }>;
+  diff(nameOrId: string): Promise<FileChange[]>;
+  /** export: the container's root filesystem as a tar archive. */
+  export(nameOrId: string, out: NodeJS.WritableStream): Promise<void>;
+  /** mount: the merged root filesystem paths; no names and no all: the mounted ones. */
+  mount(names: string[], opts?: { all?: boolean }): Promise<Array<ContainerActionReport & { path?: string }>>;
+  unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<ContainerActionReport[]>;
 }
 
 // ---------------------------------------------------------------- networks

@@ -5,12 +5,14 @@ import type { NetworkConfig } from '../network/types.js';
 import { exposedFromImage } from '../network/ports.js';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Runtime } from '../runtime.js';
 import type {
   AttachResult,
   AttachStreams,
   ContainerActionReport,
+  ContainerCommitOptions,
+  ContainerCopyOptions,
   ContainerListOptions,
   ContainerLogsOptions,
   CheckpointOptions,
@@ -19,6 +21,7 @@ import type {
   ContainersEngine,
   ContainerSummary,
   ExecOptions,
+  FileChange,
 } from '../types.js';
 import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { ContainerRecord } from './containerRecord.js';
@@ -575,6 +578,43 @@ export class LocalContainers implements ContainersEngine {
       }
     }
     return results;
+  }
+
+  // ------------------------------------------------ files (containerFileOps.ts)
+
+  async copyFrom(nameOrId: string, path: string, destination: { hostPath: string } | { stream: NodeJS.WritableStream }, opts: ContainerCopyOptions = {}): Promise<void> {
+    this.requireStore(nameOrId);
+    return (await import('./containerFileOps.js')).copyFrom(this.rt, nameOrId, path, destination, opts);
+  }
+
+  async copyTo(nameOrId: string, path: string, source: { hostPath: string } | { stream: Readable }, opts: ContainerCopyOptions = {}): Promise<void> {
+    this.requireStore(nameOrId);
+    return (await import('./containerFileOps.js')).copyTo(this.rt, nameOrId, path, source, opts);
+  }
+
+  async commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }> {
+    this.requireStore(nameOrId);
+    return (await import('./containerCommit.js')).commitContainer(this.rt, nameOrId, opts);
+  }
+
+  async diff(nameOrId: string): Promise<FileChange[]> {
+    this.requireStore(nameOrId);
+    return (await import('./containerFileOps.js')).containerDiff(this.rt, nameOrId);
+  }
+
+  async export(nameOrId: string, out: NodeJS.WritableStream): Promise<void> {
+    this.requireStore(nameOrId);
+    return (await import('./containerFileOps.js')).exportContainer(this.rt, nameOrId, out);
+  }
+
+  async mount(names: string[], opts: { all?: boolean } = {}): Promise<Array<ContainerActionReport & { path?: string }>> {
+    if (!this.hasStore()) return [];
+    return (await import('./containerFileOps.js')).mountContainers(this.rt, names, opts);
+  }
+
+  async unmount(names: string[], opts: { all?: boolean; force?: boolean } = {}): Promise<ContainerActionReport[]> {
+    if (!this.hasStore() && opts.all) return [];
+    return (await import('./containerFileOps.js')).unmountContainers(this.rt, names, opts);
   }
 }
 

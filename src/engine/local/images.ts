@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import type { Runtime } from '../runtime.js';
 import type {
+  FileChange,
   ImagesEngine,
   ImageSummary,
   ImageListOptions,
@@ -228,6 +229,8 @@ export class LocalImages implements ImagesEngine {
       return;
     }
     if (opts.force && this.store.containersUsingImage(image.id).length > 0) await this.removeContainersOf(image.id);
+    // As Podman: an image mounted with `image mount` is unmounted, then removed.
+    (await import('./imageMount.js')).unmountImage(this.store, image.id);
     this.store.deleteImage(image.id);
     report.untagged.push(...image.names);
     report.deleted.push(image.id);
@@ -328,6 +331,50 @@ export class LocalImages implements ImagesEngine {
   async search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]> {
     const { searchRegistries } = await import('../../image/registry/search.js');
     return searchRegistries(this.runtime.registriesConf, term, opts);
+  }
+
+  async mount(names: string[], opts: { all?: boolean } = {}): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>> {
+    if (!this.store.exists()) return [];
+    const { mountImage, mountedImageIds, imageMountDir } = await import('./imageMount.js');
+    if (names.length === 0 && !opts.all) {
+      return mountedImageIds(this.store).map((id) => {
+        const image = this.store.getImage(id)!;
+        return { name: image.names[0] ?? id, id, names: image.names, path: imageMountDir(this.store, id) };
+      });
+    }
+    const targets = opts.all ? this.store.listImages().map((i) => i.id) : names;
+    return targets.map((name) => {
+      try {
+        const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+        return { name, id: image.id, names: image.names, path: mountImage(this.store, image) };
+      } catch (e) {
+        return { name, error: e as Error };
+      }
+    });
+  }
+
+  async unmount(names: string[], opts: { all?: boolean; force?: boolean } = {}): Promise<Array<{ name: string; id?: string; error?: Error }>> {
+    if (!this.store.exists()) return [];
+    const { unmountImage, mountedImageIds } = await import('./imageMount.js');
+    const targets = opts.all ? mountedImageIds(this.store) : names;
+    return targets.map((name) => {
+      try {
+        const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+        unmountImage(this.store, image.id);
+        return { name, id: image.id };
+      } catch (e) {
+        return { name, error: e as Error };
+      }
+    });
+  }
+
+  async diff(name: string): Promise<FileChange[]> {
+    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+    const chain = this.store.layerChain(image.topLayer);
+    const top = chain.pop();
+    if (!top) return [];
+    const { layerChanges, RUNTIME_INODES } = await import('../../storage/layerDiff.js');
+    return layerChanges(this.store.layerDiffDir(top.id), chain.reverse().map((l) => this.store.layerDiffDir(l.id)), { exclude: new Set(), hide: RUNTIME_INODES });
   }
 
   async tree(name: string): Promise<ImageTreeReport> {

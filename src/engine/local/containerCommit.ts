@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { applyChanges } from '../../image/changes.js';
+import { buildManifest } from '../../image/manifest.js';
+import type { ContainerConfig as ImageContainerConfig, HistoryEntry, ImageConfig } from '../../image/oci.js';
+import type { StagedLayer } from '../../storage/store.js';
+import { TspodError } from '../../util/errors.js';
+import type { ContainerCommitOptions } from '../types.js';
+import { excludedPaths } from './containerFileOps.js';
+import type { ContainerRuntime } from './containerRuntime.js';
+import { storageName } from './imageLookup.js';
+
+/**
+ * commit: a new image of the container's image layers plus one layer of its
+ * changes (its overlay upper dir), with the container's process settings as
+ * the config, then --change applied.
+ */
+export async function commitContainer(rt: ContainerRuntime, nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }> {
+  const store = rt.runtime.store;
+  const first = rt.db.require(nameOrId);
+  const id = first.config.id;
+  const pause = opts.pause === true && rt.observe(first).state.status === 'running';
+  if (pause) rt.pause(id);
+  try {
+    const { packLayer } = await import('../../storage/layerDiff.js');
+    return await rt.withLockAsync(id, async () => {
+      const record = rt.db.require(id);
+      const image = store.getImage(record.config.imageId);
+      if (!image) throw new TspodError(`image ${record.config.imageId} of container ${record.config.name} is gone from storage: remove the container`);
+      let base: ImageConfig;
+      try {
+        base = JSON.parse(image.config.toString('utf8')) as ImageConfig;
+      } catch {
+        throw new TspodError(`image ${image.id.slice(0, 12)} has a damaged config in storage: remove it and pull it again`);
+      }
+      const settings = containerSettings(base.config ?? {}, record);
+      if (opts.includeVolumes) {
+        const volumes = { ...(settings.Volumes ?? {}) };
+        for (const m of record.config.spec.mounts ?? []) if (m.type === 'volume') volumes[m.destination] = {};
+        settings.Volumes = volumes;
+      }
+      const changes = applyChanges(settings, opts.changes ?? []);
+      store.cleanLeftovers();
+      const layer = await store.extractLayer(packLayer(rt.layers.upperDir(id), { exclude: excludedPaths(record) }));
+      try {
+        const chain = store.layerChain(image.topLayer);
+        const baseLayers: StagedLayer[] = chain.map((l) => ({
+          dir: join(layer.dir, 'unused-base'),
+          diffId: l.diffId,
+          compressedDigest: l.compressedDigest,
+          tarSize: l.tarSize,
+          contentSize: l.contentSize,
+        }));
+        const created = new Date().toISOString();
+        const history: HistoryEntry[] = [
+          ...(base.history ?? []),
+          {
+            created,
+            created_by: '/bin/sh',
+            ...(opts.author ? { author: opts.author } : {}),
+            comment: `FROM ${record.config.imageName}`,
+          },
+        ];
+        const config: ImageConfig = {
+          ...base,
+          created,
+          ...(opts.author ? { author: opts.author } : { author: undefined }),
+          config: changes,
+          rootfs: { type: 'layers', diff_ids: [...chain.map((l) => l.diffId), layer.diffId] },
+          history,
+          ...(opts.message ? { comment: opts.message } : {}),
+        };
+        if (config.author === undefined) delete config.author;
+        const configBytes = Buffer.from(JSON.stringify(config));
+        const layers = [...baseLayers, layer];
+        const manifest = buildManifest(opts.format ?? 'oci', configBytes, layers);
+        const result = store.createImage({
+          config: configBytes,
+          manifest: manifest.bytes,
+          manifestDigest: manifest.digest,
+          created: Date.parse(created),
+          names: opts.reference ? [storageName(opts.reference)] : [],
+          layers,
+        });
+        return { id: result.id, layers: layers.map((l) => l.diffId) };
+      } finally {
+        rmSync(layer.dir, { recursive: true, force: true });
+      }
+    });
+  } finally {
+    if (pause) rt.unpause(id);
+  }
+}
+
+/** The image config with the container's own command, environment, user, workdir and labels. */
+function containerSettings(base: ImageContainerConfig, record: import('./containerRecord.js').ContainerRecord): ImageContainerConfig {
+  const p = record.config.process;
+  const env = p.env.filter((e) => !e.startsWith('HOSTNAME='));
+  const labels = { ...(base.Labels ?? {}), ...(record.config.spec.labels ?? {}) };
+  return {
+    ...base,
+    Env: env,
+    Entrypoint: p.entrypoint.length ? p.entrypoint : base.Entrypoint,
+    Cmd: p.command.length ? p.command : base.Cmd,
+    ...(p.cwd ? { WorkingDir: p.cwd } : {}),
+    ...(p.user ? { User: p.user } : {}),
+    ...(Object.keys(labels).length ? { Labels: labels } : {}),
+  };
+}
