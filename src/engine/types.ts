@@ -247,6 +247,8 @@ export interface SystemInfo {
 
 export interface SystemEngine {
   info(): Promise<SystemInfo>;
+  /** Stored and (when query.stream) new events, oldest first; see engine/local/events.ts. */
+  events(query: import('./local/events.js').EventsQuery, onEvent: (e: import('./local/events.js').EventRecord) => void, signal?: AbortSignal): Promise<void>;
 }
 
 // -------------------------------------------------------------- containers

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { containerEvent } from './events.js';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -206,6 +207,7 @@ export class ContainerRuntime {
       this.layers.remove(id);
       throw e;
     }
+    containerEvent(this.runtime, record, 'create');
     return record;
   }
 
@@ -272,6 +274,7 @@ export class ContainerRuntime {
         this.db.updateState(id, (s) => ({ ...s, status: 'created', pid: 0, conmonPid: 0, error: (e as Error).message, netns: undefined, networkStatus: undefined }));
         throw e;
       }
+      containerEvent(this.runtime, record, 'start');
       return this.db.updateState(id, (s) => ({ ...s, status: 'running', startedAt: nowRfc3339Nano(), error: '', stoppedByUser: false })) ?? record;
     });
   }
@@ -361,6 +364,7 @@ export class ContainerRuntime {
         trace('network set up');
       }
       const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
+      containerEvent(this.runtime, record, 'init');
       return (
         this.db.updateState(id, (s) => ({
           ...s,
@@ -537,6 +541,7 @@ export class ContainerRuntime {
         await this.waitForExit(record, 30_000);
       }
       record = this.syncLocked(id);
+      containerEvent(this.runtime, record, 'stop');
       return record;
     });
   }
@@ -548,6 +553,7 @@ export class ContainerRuntime {
         throw new ContainerStateError(`can only kill running containers. ${id} is in state ${record.state.status}: container state improper`);
       }
       this.ociFor(record.config).kill(id, signal);
+      containerEvent(this.runtime, record, 'kill', { signal: String(signal) });
       if (signal === osConstants.signals.SIGKILL || signal === osConstants.signals.SIGTERM) {
         this.db.updateState(id, (s) => ({ ...s, stoppedByUser: true }));
       }
@@ -562,6 +568,7 @@ export class ContainerRuntime {
         throw new ContainerStateError(`"${record.state.status}" is not running, can't pause: container state improper`);
       }
       this.ociFor(record.config).pause(id);
+      containerEvent(this.runtime, record, 'pause');
       return this.db.updateState(id, (s) => ({ ...s, status: 'paused' })) ?? record;
     });
   }
@@ -573,6 +580,7 @@ export class ContainerRuntime {
         throw new ContainerStateError(`"${record.state.status}" is not paused, can't unpause: container state improper`);
       }
       this.ociFor(record.config).resume(id);
+      containerEvent(this.runtime, record, 'unpause');
       return this.db.updateState(id, (s) => ({ ...s, status: 'running' })) ?? record;
     });
   }
@@ -607,6 +615,7 @@ export class ContainerRuntime {
     const id = record.config.id;
     const updated = this.db.updateState(id, () => ({ ...exited, conmonPid: 0, mountPoint: '', netns: undefined, networkStatus: undefined })) ?? record;
     rmSync(this.exitFile(id), { force: true });
+    containerEvent(this.runtime, record, 'died', { containerExitCode: String(exited.exitCode) });
     return updated;
   }
 
@@ -636,6 +645,7 @@ export class ContainerRuntime {
     const record = await this.withLockAsync(id, async () => (this.db.get(id) ? this.syncLockedAsync(id) : undefined));
     if (!record) return 'gone';
     if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
+    containerEvent(this.runtime, record, 'cleanup');
     if (forceRemove || record.config.spec.remove) {
       await this.remove(id, { force: true });
       return 'removed';
@@ -740,6 +750,7 @@ export class ContainerRuntime {
       this.teardownLocked(current, false);
       await network;
       this.db.delete(id);
+      containerEvent(this.runtime, current, 'remove');
       this.layers.remove(id);
       rmSync(this.bundleDir(id), { recursive: true, force: true });
       rmSync(this.exitFile(id), { force: true });

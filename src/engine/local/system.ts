@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Runtime } from '../runtime.js';
 import type { SystemEngine, SystemInfo } from '../types.js';
+import type { EventsQuery, EventRecord } from './events.js';
 import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
 
@@ -13,6 +14,11 @@ export class LocalSystem implements SystemEngine {
     private readonly runtime: Runtime,
     private readonly containerCounts: () => Promise<ContainerCounts> = async () => ({ number: 0, paused: 0, running: 0, stopped: 0 }),
   ) {}
+
+  async events(query: EventsQuery, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void> {
+    const { streamEvents } = await import('./events.js');
+    return streamEvents(this.runtime, query, onEvent, signal);
+  }
 
   async info(): Promise<SystemInfo> {
     const store = this.runtime.store;
