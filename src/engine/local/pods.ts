@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recordEvent } from './events.js';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Runtime } from '../runtime.js';
@@ -110,6 +111,7 @@ export class LocalPods implements PodsEngine {
       this.rt.pods.delete(id);
       throw e;
     }
+    recordEvent(this.runtime, { type: 'pod', action: 'create', id, name });
     return { id, name };
   }
 
@@ -262,6 +264,7 @@ export class LocalPods implements PodsEngine {
     }
     for (const r of members) await this.rt.remove(r.config.id, { force: true, timeout: timeout ?? (force ? undefined : 0) });
     this.rt.pods.delete(pod.id);
+    recordEvent(this.runtime, { type: 'pod', action: 'remove', id: pod.id, name: pod.name });
   }
 
   async prune(): Promise<PodActionReport[]> {
