@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../../util/errors.js';
 import type { EventRecord } from '../../../engine/local/events.js';
 
 interface Options {
-  filter?: (string | true)[];
+  filter?: (string | true)[] | true;
   format?: string;
   since?: string;
   until?: string;
@@ -29,7 +29,7 @@ export default defineCommand<Options>({
     if (args.length > 0) throw new InvalidArgumentError('`tspod events` takes no arguments');
     const { parseUntilTimestamp } = await import('../../../util/untilTimestamp.js');
     const now = new Date();
-    const filters = (opts.filter ?? []).filter((f): f is string => typeof f === 'string');
+    const filters = (Array.isArray(opts.filter) ? opts.filter : []).filter((f): f is string => typeof f === 'string');
     const stream = !(opts.stream === false || opts.stream === 'false');
     const sinceNano = opts.since !== undefined ? parseUntilTimestamp(opts.since, now) : undefined;
     const untilNano = opts.until !== undefined ? parseUntilTimestamp(opts.until, now) : undefined;
