@@ -20,6 +20,7 @@ export const GROUPS: Record<string, string> = {
 export const COMMANDS: CommandEntry[] = [
   { paths: ['version'], summary: 'Display the tspod version information', load: () => import('./commands/system/version.js') },
   { paths: ['events', 'system events'], summary: 'Show tspod events', load: () => import('./commands/system/events.js') },
+  { paths: ['container stats', 'stats'], summary: 'Display a live stream of container resource usage statistics', load: () => import('./commands/container/stats.js') },
   { paths: ['info', 'system info'], summary: 'Display tspod system information', load: () => import('./commands/system/info.js') },
   { paths: ['image ls', 'image list', 'images'], summary: 'List images in local storage', load: () => import('./commands/image/list.js') },
   { paths: ['image load', 'load'], summary: 'Load image(s) from a tar archive', load: () => import('./commands/image/load.js') },

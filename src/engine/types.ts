@@ -379,6 +379,8 @@ export interface ContainersEngine {
   wait(names: string[], opts?: { conditions?: string[]; ignore?: boolean }): Promise<Array<ContainerActionReport & { exitCode?: number }>>;
   exec(nameOrId: string, opts: ExecOptions, streams: AttachStreams): Promise<number>;
   top(nameOrId: string, descriptors: string[]): Promise<string[][]>;
+  /** A counter sample of each running container named (or all with `all`, the newest with `latest`); not running: an error unless `all`. */
+  stats(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<import('./local/containerStats.js').ContainerStatsReport[]>;
   rename(nameOrId: string, newName: string): Promise<void>;
   exists(nameOrId: string): Promise<boolean>;
   prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { ContainerRecord } from './containerRecord.js';
+import { ContainerStateError, NoSuchContainerError } from '../../util/errors.js';
 
 /** One reading of a container's counters: cumulative CPU and I/O, current memory and PIDs. */
 export interface ContainerSample {
@@ -122,4 +124,54 @@ function blockCounters(blkio: string | undefined): { read: number; write: number
     // no blkio accounting here
   }
   return { read, write };
+}
+
+export interface ContainerStatsReport {
+  id: string;
+  name: string;
+  /** Absent for a container that is not running (listed with --all). */
+  sample?: ContainerSample;
+  /** When it last started, RFC 3339, for the CPU % of a first sample. */
+  startedAt: string;
+}
+
+interface StatsRuntime {
+  observe(record: ContainerRecord): { state: { status: string; pid: number; startedAt: string } };
+}
+
+export function collectStats(
+  rt: StatsRuntime,
+  records: ContainerRecord[],
+  names: string[],
+  opts: { all?: boolean; latest?: boolean },
+): ContainerStatsReport[] {
+  let chosen: ContainerRecord[];
+  if (opts.latest) {
+    const newest = [...records].sort((a, b) => b.config.created.localeCompare(a.config.created))[0];
+    if (!newest) throw new NoSuchContainerError('no containers to get the latest of: create one first');
+    chosen = [newest];
+  } else if (names.length > 0) {
+    chosen = names.map((n) => {
+      const r = records.find((x) => x.config.name === n || x.config.id === n) ?? records.filter((x) => x.config.id.startsWith(n)).at(0);
+      if (!r) throw new NoSuchContainerError(`unable to look up container ${n}: no container with name or ID "${n}" found: no such container`);
+      return r;
+    });
+  } else {
+    chosen = records;
+  }
+  const reports: ContainerStatsReport[] = [];
+  for (const r of chosen) {
+    const state = rt.observe(r).state;
+    const running = state.status === 'running' || state.status === 'paused';
+    if (!running) {
+      if (names.length > 0 || opts.latest) {
+        throw new ContainerStateError(`container ${r.config.name} is not running: can only get stats of running containers, start it first: container state improper`);
+      }
+      if (!opts.all) continue;
+      reports.push({ id: r.config.id, name: r.config.name, startedAt: state.startedAt });
+      continue;
+    }
+    reports.push({ id: r.config.id, name: r.config.name, sample: readContainerSample(state.pid), startedAt: state.startedAt });
+  }
+  return reports;
 }
