@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ContainerRecord } from './containerRecord.js';
-import { ContainerStateError, NoSuchContainerError } from '../../util/errors.js';
+import { NoSuchContainerError } from '../../util/errors.js';
 
 /** One reading of a container's counters: cumulative CPU and I/O, current memory and PIDs. */
 export interface ContainerSample {
@@ -164,10 +164,8 @@ export function collectStats(
     const state = rt.observe(r).state;
     const running = state.status === 'running' || state.status === 'paused';
     if (!running) {
-      if (names.length > 0 || opts.latest) {
-        throw new ContainerStateError(`container ${r.config.name} is not running: can only get stats of running containers, start it first: container state improper`);
-      }
-      if (!opts.all) continue;
+      // As podman 4.3: a named container that is not running is a row of zeros, not an error.
+      if (names.length === 0 && !opts.latest && !opts.all) continue;
       reports.push({ id: r.config.id, name: r.config.name, startedAt: state.startedAt });
       continue;
     }

@@ -25,6 +25,8 @@ interface StatsRow {
   NetIO: string;
   BlockIO: string;
   PIDs: string;
+  CPU: string;
+  AVGCPU: string;
   json: Record<string, unknown>;
 }
 
@@ -63,8 +65,10 @@ export default defineCommand<Options>({
           { header: 'NET IO', field: 'NetIO' },
           { header: 'BLOCK IO', field: 'BlockIO' },
           { header: 'PIDS', field: 'PIDs' },
+          { header: 'CPU TIME', field: 'CPU' },
+          { header: 'AVG CPU %', field: 'AVGCPU' },
         ],
-        headers: { CPUPerc: 'cpu %', MemUsage: 'mem usage / limit', MemPerc: 'mem %', NetIO: 'net io', BlockIO: 'block io', PIDs: 'pids' },
+        headers: { CPUPerc: 'cpu %', MemUsage: 'mem usage / limit', MemPerc: 'mem %', NetIO: 'net io', BlockIO: 'block io', PIDs: 'pids', CPU: 'cpu time', AVGCPU: 'avg cpu %' },
         name: 'stats',
       });
     };
@@ -99,12 +103,14 @@ function row(r: ContainerStatsReport, prev: ContainerSample | undefined, noTrunc
   const id = noTrunc ? r.id : r.id.slice(0, 12);
   const s = r.sample;
   if (!s) {
-    return { ID: id, Name: r.name, CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '-- / --', BlockIO: '-- / --', PIDs: '--', json: { id, name: r.name } };
+    const zero = { cpu_time: '0s', cpu_percent: '0.00%', avg_cpu: '0.00%', mem_usage: '0B / 0B', mem_percent: '0.00%', net_io: '0B / 0B', block_io: '0B / 0B', pids: '0' };
+    return { ID: id, Name: r.name, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0', CPU: '0s', AVGCPU: '0.00%', json: { id, name: r.name, ...zero } };
   }
   // Between two samples: the CPU time used over the wall time passed; a first sample averages since the start.
   const cpuDelta = prev ? s.cpuNanos - prev.cpuNanos : s.cpuNanos;
   const wallDelta = prev ? s.timeNanos - prev.timeNanos : Math.max(1, s.timeNanos - Date.parse(r.startedAt) * 1e6);
   const cpu = wallDelta > 0 ? (cpuDelta / wallDelta) * 100 : 0;
+  const avg = (s.cpuNanos / Math.max(1, s.timeNanos - Date.parse(r.startedAt) * 1e6)) * 100;
   const mem = s.memLimit > 0 ? (s.memUsage / s.memLimit) * 100 : 0;
   return {
     ID: id,
@@ -115,12 +121,14 @@ function row(r: ContainerStatsReport, prev: ContainerSample | undefined, noTrunc
     NetIO: `${size(s.netRx)} / ${size(s.netTx)}`,
     BlockIO: `${size(s.blockRead)} / ${size(s.blockWrite)}`,
     PIDs: String(s.pids),
+    CPU: goDuration(s.cpuNanos),
+    AVGCPU: `${avg.toFixed(2)}%`,
     json: {
       id,
       name: r.name,
-      cpu_time: `${(s.cpuNanos / 1e9).toFixed(6)}s`,
+      cpu_time: goDuration(s.cpuNanos),
       cpu_percent: `${cpu.toFixed(2)}%`,
-      avg_cpu: `${cpu.toFixed(2)}%`,
+      avg_cpu: `${avg.toFixed(2)}%`,
       mem_usage: `${size(s.memUsage)} / ${size(s.memLimit)}`,
       mem_percent: `${mem.toFixed(2)}%`,
       net_io: `${size(s.netRx)} / ${size(s.netTx)}`,
@@ -128,4 +136,20 @@ function row(r: ContainerStatsReport, prev: ContainerSample | undefined, noTrunc
       pids: String(s.pids),
     },
   };
+}
+
+/** Go's time.Duration String() for CPU time, to the microsecond: 1.234567s, 12.5ms, 0s. */
+function goDuration(nanos: number): string {
+  const us = Math.round(nanos / 1e3);
+  if (us === 0) return '0s';
+  if (us < 1000) return `${us}µs`;
+  if (us < 1e6) return `${trim((us / 1e3).toFixed(3))}ms`;
+  const secs = us / 1e6;
+  if (secs < 60) return `${trim(secs.toFixed(6))}s`;
+  const m = Math.floor(secs / 60);
+  return `${m >= 60 ? `${Math.floor(m / 60)}h${m % 60}m` : `${m}m`}${trim((secs % 60).toFixed(6))}s`;
+}
+
+function trim(n: string): string {
+  return n.includes('.') ? n.replace(/0+$/, '').replace(/\.$/, '') : n;
 }
