@@ -54,5 +54,5 @@ test('a container that is not running is a row of zeros, as in podman 4.3; an un
   assert.doesNotMatch(box.ok(['stats', '--no-stream', '--format', '{{.Name}}']), /st-idle/);
   const missing = box.run(['stats', '--no-stream', 'nosuch']);
   assert.equal(missing.code, 125);
-  assert.match(missing.stderr, /^Error: unable to look up container nosuch: /);
+  assert.match(missing.stderr, /^Error: unable to get list of containers: unable to look up container nosuch: no container with name or ID "nosuch" found: no such container\n$/);
 });

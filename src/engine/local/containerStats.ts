@@ -153,7 +153,7 @@ export function collectStats(
   } else if (names.length > 0) {
     chosen = names.map((n) => {
       const r = records.find((x) => x.config.name === n || x.config.id === n) ?? records.filter((x) => x.config.id.startsWith(n)).at(0);
-      if (!r) throw new NoSuchContainerError(`unable to look up container ${n}: no container with name or ID "${n}" found: no such container`);
+      if (!r) throw new NoSuchContainerError(`unable to get list of containers: unable to look up container ${n}: no container with name or ID "${n}" found: no such container`);
       return r;
     });
   } else {
