@@ -21,6 +21,8 @@ export const GROUPS: Record<string, string> = {
 /** Every command; modules load only when their command runs. */
 export const COMMANDS: CommandEntry[] = [
   { paths: ['version'], summary: 'Display the tspod version information', load: () => import('./commands/system/version.js') },
+  { paths: ['events', 'system events'], summary: 'Show tspod events', load: () => import('./commands/system/events.js') },
+  { paths: ['container stats', 'stats'], summary: 'Display a live stream of container resource usage statistics', load: () => import('./commands/container/stats.js') },
   { paths: ['info', 'system info'], summary: 'Display tspod system information', load: () => import('./commands/system/info.js') },
   { paths: ['system df'], summary: 'Show tspod disk usage', load: () => import('./commands/system/df.js') },
   { paths: ['system prune'], summary: 'Remove unused data', load: () => import('./commands/system/prune.js') },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { containerEvent } from './events.js';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -234,6 +235,7 @@ export class ContainerRuntime {
       this.volumes.forget(volumes.created);
       throw e;
     }
+    containerEvent(this.runtime, record, 'create');
     return record;
   }
 
@@ -300,6 +302,7 @@ export class ContainerRuntime {
         this.db.updateState(id, (s) => ({ ...s, status: 'created', pid: 0, conmonPid: 0, error: (e as Error).message, netns: undefined, networkStatus: undefined }));
         throw e;
       }
+      containerEvent(this.runtime, record, 'start');
       return this.db.updateState(id, (s) => ({ ...s, status: 'running', startedAt: nowRfc3339Nano(), error: '', stoppedByUser: false })) ?? record;
     });
   }
@@ -404,6 +407,7 @@ export class ContainerRuntime {
         trace('network set up');
       }
       const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
+      containerEvent(this.runtime, record, 'init');
       return (
         this.db.updateState(id, (s) => ({
           ...s,
@@ -583,6 +587,7 @@ export class ContainerRuntime {
         await this.waitForExit(record, 30_000);
       }
       record = this.syncLocked(id);
+      containerEvent(this.runtime, record, 'stop');
       return record;
     });
   }
@@ -594,6 +599,7 @@ export class ContainerRuntime {
         throw new ContainerStateError(`can only kill running containers. ${id} is in state ${record.state.status}: container state improper`);
       }
       this.ociFor(record.config).kill(id, signal);
+      containerEvent(this.runtime, record, 'kill', { signal: String(signal) });
       if (signal === osConstants.signals.SIGKILL || signal === osConstants.signals.SIGTERM) {
         this.db.updateState(id, (s) => ({ ...s, stoppedByUser: true }));
       }
@@ -608,6 +614,7 @@ export class ContainerRuntime {
         throw new ContainerStateError(`"${record.state.status}" is not running, can't pause: container state improper`);
       }
       this.ociFor(record.config).pause(id);
+      containerEvent(this.runtime, record, 'pause');
       return this.db.updateState(id, (s) => ({ ...s, status: 'paused' })) ?? record;
     });
   }
@@ -619,6 +626,7 @@ export class ContainerRuntime {
         throw new ContainerStateError(`"${record.state.status}" is not paused, can't unpause: container state improper`);
       }
       this.ociFor(record.config).resume(id);
+      containerEvent(this.runtime, record, 'unpause');
       return this.db.updateState(id, (s) => ({ ...s, status: 'running' })) ?? record;
     });
   }
@@ -653,6 +661,7 @@ export class ContainerRuntime {
     const id = record.config.id;
     const updated = this.db.updateState(id, () => ({ ...exited, conmonPid: 0, mountPoint: '', netns: undefined, networkStatus: undefined })) ?? record;
     rmSync(this.exitFile(id), { force: true });
+    containerEvent(this.runtime, record, 'died', { containerExitCode: String(exited.exitCode) });
     return updated;
   }
 
@@ -684,6 +693,7 @@ export class ContainerRuntime {
     if (!record) return 'gone';
     if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
     if (record.state.checkpointed && !forceRemove) return 'cleaned';
+    containerEvent(this.runtime, record, 'cleanup');
     if (forceRemove || record.config.spec.remove) {
       await this.remove(id, { force: true, volumes: true });
       return 'removed';
@@ -789,6 +799,7 @@ export class ContainerRuntime {
       await network;
       this.db.delete(id);
       if (opts.volumes) this.volumes.removeAnonymous(current.config);
+      containerEvent(this.runtime, current, 'remove');
       this.layers.remove(id);
       rmSync(this.bundleDir(id), { recursive: true, force: true });
       rmSync(this.exitFile(id), { force: true });

@@ -552,6 +552,11 @@ export class LocalContainers implements ContainersEngine {
     return containerTop(state.pid, descriptors);
   }
 
+  async stats(names: string[], opts: { all?: boolean; latest?: boolean } = {}): Promise<import('./containerStats.js').ContainerStatsReport[]> {
+    const { collectStats } = await import('./containerStats.js');
+    return collectStats(this.rt, this.hasStore() ? this.rt.db.list() : [], names, opts);
+  }
+
   async rename(nameOrId: string, newName: string): Promise<void> {
     this.requireStore(nameOrId);
     const record = this.rt.db.require(nameOrId);

@@ -1,5 +1,6 @@
 import { checkTagAgainstLists, manifestListSummaries } from './manifestListImages.js';
 import { join } from 'node:path';
+import { recordEvent } from './events.js';
 import { rmSync } from 'node:fs';
 import type { Runtime } from '../runtime.js';
 import type {
@@ -176,12 +177,14 @@ export class LocalImages implements ImagesEngine {
     }
     checkTagAgainstLists(this.store, undefined, targets);
     for (const target of targets) this.store.addName(image.id, target);
+    for (const target of targets) recordEvent(this.runtime, { type: 'image', action: 'tag', id: image.id, name: target });
   }
 
   async untag(name: string, names: string[]): Promise<void> {
     const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
     if (names.length === 0) {
       for (const n of image.names) this.store.removeName(image.id, n);
+      for (const n of image.names) recordEvent(this.runtime, { type: 'image', action: 'untag', id: image.id, name: n });
       return;
     }
     for (const n of names) {
@@ -190,6 +193,7 @@ export class LocalImages implements ImagesEngine {
       if (!candidates.some((c) => this.store.removeName(image.id, c))) {
         throw new NoSuchImageError(`${n}: tag not known on image ${image.id.slice(0, 12)}: check the name`);
       }
+      recordEvent(this.runtime, { type: 'image', action: 'untag', id: image.id, name: storageName(n) });
     }
   }
 
@@ -226,12 +230,14 @@ export class LocalImages implements ImagesEngine {
     if (matchedName && image.names.length > 1) {
       this.store.removeName(image.id, matchedName);
       report.untagged.push(matchedName);
+      recordEvent(this.runtime, { type: 'image', action: 'untag', id: image.id, name: matchedName });
       return;
     }
     if (opts.force && this.store.containersUsingImage(image.id).length > 0) await this.removeContainersOf(image.id);
     // As Podman: an image mounted with `image mount` is unmounted, then removed.
     (await import('./imageMount.js')).unmountImage(this.store, image.id);
     this.store.deleteImage(image.id);
+    recordEvent(this.runtime, { type: 'image', action: 'remove', id: image.id, name: matchedName ?? image.names[0] ?? '' });
     report.untagged.push(...image.names);
     report.deleted.push(image.id);
   }
@@ -249,6 +255,7 @@ export class LocalImages implements ImagesEngine {
         try {
           this.store.deleteImage(c.Id);
           pruned.push({ id: c.Id, size: c.Size });
+          recordEvent(this.runtime, { type: 'image', action: 'prune', id: c.Id });
         } catch (e) {
           if (!(e instanceof NoSuchImageError)) throw e;
         }
@@ -264,6 +271,7 @@ export class LocalImages implements ImagesEngine {
     const loaded = opts.directory
       ? await loadDirectory(opts.directory, this.store, { progress: opts.progress })
       : await loadArchive(opts.input!, this.store, { progress: opts.progress });
+    recordEvent(this.runtime, { type: 'image', action: 'loadfromarchive', name: opts.directory ?? (typeof opts.input === 'string' ? opts.input : '') });
     return { names: loaded.flatMap((l) => (l.names.length > 0 ? l.names : [`sha256:${l.id}`])) };
   }
 
@@ -276,6 +284,7 @@ export class LocalImages implements ImagesEngine {
     });
     if (images[0]) images[0].names.push(...(opts.additionalTags ?? []).map(storageName));
     await saveImages(this.store, images, opts.format, { ...opts.output, progress: opts.progress });
+    for (const i of images) recordEvent(this.runtime, { type: 'image', action: 'save', id: i.image.id, name: i.names[0] ?? '' });
   }
 
   async import(opts: ImageImportOptions): Promise<{ id: string }> {
@@ -309,6 +318,7 @@ export class LocalImages implements ImagesEngine {
         names: name ? [name] : [],
         layers: [layer],
       });
+      recordEvent(this.runtime, { type: 'image', action: 'import', id: result.id, name: name ?? '' });
       return { id: result.id };
     } finally {
       rmSync(layer.dir, { recursive: true, force: true });
@@ -319,13 +329,17 @@ export class LocalImages implements ImagesEngine {
 
   async pull(reference: string, opts: ImagePullOptions): Promise<{ ids: string[] }> {
     const { pullImage } = await import('../../image/registry/pull.js');
-    return pullImage({ store: this.store, registries: this.runtime.registriesConf }, reference, opts);
+    const pulled = await pullImage({ store: this.store, registries: this.runtime.registriesConf }, reference, opts);
+    for (const id of pulled.ids) recordEvent(this.runtime, { type: 'image', action: 'pull', id, name: reference });
+    return pulled;
   }
 
   async push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }> {
     const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, source);
     const { pushImage } = await import('../../image/registry/push.js');
-    return pushImage({ store: this.store, registries: this.runtime.registriesConf }, { image, name: matchedName ?? image.names[0] ?? image.id }, destination, opts);
+    const pushed = await pushImage({ store: this.store, registries: this.runtime.registriesConf }, { image, name: matchedName ?? image.names[0] ?? image.id }, destination, opts);
+    recordEvent(this.runtime, { type: 'image', action: 'push', id: image.id, name: destination ?? source });
+    return pushed;
   }
 
   async search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]> {

@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime.js';
+import { recordEvent } from './events.js';
 import type { ContainerActionReport, NetworkConnectOptions, NetworkCreateOptions, NetworkRemoveReport, NetworksEngine } from '../types.js';
 import type { NetworkConfig } from '../network/types.js';
 import { NetworkStore } from '../network/networkStore.js';
@@ -44,7 +45,9 @@ export class LocalNetworks implements NetworksEngine {
     if (opts.name && RESERVED_NAMES.includes(opts.name)) {
       throw new InvalidArgumentError(`cannot create network with name "${opts.name}" because it conflicts with a valid network mode`);
     }
-    return this.store.create(opts);
+    const created = await this.store.create(opts);
+    recordEvent(this.runtime, { type: 'network', action: 'create', id: created.id, name: created.name });
+    return created;
   }
 
   async list(opts: { filters?: string[] } = {}): Promise<NetworkConfig[]> {
@@ -101,6 +104,7 @@ export class LocalNetworks implements NetworksEngine {
       try {
         const removed = this.store.remove(network.id);
         if (this.options.onRemoved) await this.options.onRemoved(removed);
+        recordEvent(this.runtime, { type: 'network', action: 'remove', id: removed.id, name: removed.name });
         reports.push({ name });
       } catch (e) {
         reports.push({ name, error: e as Error });
@@ -117,6 +121,7 @@ export class LocalNetworks implements NetworksEngine {
     for (const network of networks.filter((n) => keep(n) && !inUse.has(n.name))) {
       const gone = this.store.remove(network.id);
       if (this.options.onRemoved) await this.options.onRemoved(gone);
+      recordEvent(this.runtime, { type: 'network', action: 'remove', id: gone.id, name: gone.name });
       removed.push(network.name);
     }
     if (this.options.onIdle) {
@@ -128,10 +133,12 @@ export class LocalNetworks implements NetworksEngine {
 
   async connect(network: string, container: string, opts: NetworkConnectOptions = {}): Promise<void> {
     await this.users.connect(this.store.get(network), container, opts);
+    recordEvent(this.runtime, { type: 'network', action: 'connect', name: network, attributes: { container } });
   }
 
   async disconnect(network: string, container: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.users.disconnect(this.store.get(network), container, opts);
+    recordEvent(this.runtime, { type: 'network', action: 'disconnect', name: network, attributes: { container } });
   }
 
   async reload(containers: string[], opts: { all?: boolean } = {}): Promise<ContainerActionReport[]> {

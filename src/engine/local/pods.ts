@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readContainerSample } from './containerStats.js';
+import { recordEvent } from './events.js';
 import type { Writable } from 'node:stream';
 import type { Runtime } from '../runtime.js';
 import type {
@@ -110,6 +111,7 @@ export class LocalPods implements PodsEngine {
       this.rt.pods.delete(id);
       throw e;
     }
+    recordEvent(this.runtime, { type: 'pod', action: 'create', id, name });
     return { id, name };
   }
 
@@ -262,6 +264,7 @@ export class LocalPods implements PodsEngine {
     }
     for (const r of members) await this.rt.remove(r.config.id, { force: true, timeout: timeout ?? (force ? undefined : 0) });
     this.rt.pods.delete(pod.id);
+    recordEvent(this.runtime, { type: 'pod', action: 'remove', id: pod.id, name: pod.name });
   }
 
   async prune(): Promise<PodActionReport[]> {
@@ -460,114 +463,24 @@ async function collectParallel(records: ContainerRecord[], action: (r: Container
   return results.flatMap((res, i) => (res.status === 'rejected' ? [{ id: records[i]!.config.id, error: res.reason as Error }] : []));
 }
 
-function readNumber(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** One container's line of `pod stats`, from its cgroup (v1 or v2) and its network namespace's counters. */
 function containerStats(podId: string, record: ContainerRecord, pid: number, startedAt: string): PodStatsEntry {
-  const id = record.config.id;
-  const cgroup = cgroupPathOf(pid);
-  const v2 = cgroup.unified !== undefined;
-  const memPath = v2 ? `/sys/fs/cgroup${cgroup.unified}` : `/sys/fs/cgroup/memory${cgroup.memory ?? ''}`;
-  const usage = readNumber(v2 ? `${memPath}/memory.current` : `${memPath}/memory.usage_in_bytes`) ?? 0;
-  let limit = readNumber(v2 ? `${memPath}/memory.max` : `${memPath}/memory.limit_in_bytes`) ?? Number.NaN;
-  const hostMemory = hostMemoryBytes();
-  if (!Number.isFinite(limit) || limit > hostMemory) limit = hostMemory;
-  const cpuNanos = v2
-    ? (readCpuStatUsec(`/sys/fs/cgroup${cgroup.unified}/cpu.stat`) ?? 0) * 1000
-    : (readNumber(`/sys/fs/cgroup/cpu,cpuacct${cgroup.cpuacct ?? ''}/cpuacct.usage`) ?? readNumber(`/sys/fs/cgroup/cpuacct${cgroup.cpuacct ?? ''}/cpuacct.usage`) ?? 0);
+  const sample = readContainerSample(pid);
   const elapsedNanos = Math.max(1, (Date.now() - Date.parse(startedAt)) * 1e6);
-  const pids = readNumber(v2 ? `/sys/fs/cgroup${cgroup.unified}/pids.current` : `/sys/fs/cgroup/pids${cgroup.pids ?? ''}/pids.current`) ?? 0;
-  const net = networkCounters(pid);
-  const block = blockCounters(v2 ? undefined : `/sys/fs/cgroup/blkio${cgroup.blkio ?? ''}`);
+  const { memUsage: usage, memLimit: limit } = sample;
   return {
     Pod: podId.slice(0, 12),
-    CID: id.slice(0, 12),
+    CID: record.config.id.slice(0, 12),
     Name: record.config.name,
-    CPU: `${((cpuNanos / elapsedNanos) * 100).toFixed(2)}%`,
+    CPU: `${((sample.cpuNanos / elapsedNanos) * 100).toFixed(2)}%`,
     MemUsage: `${size(usage)} / ${size(limit)}`,
     MemUsageBytes: `${size(usage)} / ${size(limit)}`,
     Mem: `${((usage / limit) * 100).toFixed(2)}%`,
-    NetIO: `${size(net.rx)} / ${size(net.tx)}`,
-    BlockIO: `${size(block.read)} / ${size(block.write)}`,
-    PIDS: String(pids),
+    NetIO: `${size(sample.netRx)} / ${size(sample.netTx)}`,
+    BlockIO: `${size(sample.blockRead)} / ${size(sample.blockWrite)}`,
+    PIDS: String(sample.pids),
   };
 }
-
-function cgroupPathOf(pid: number): { unified?: string; memory?: string; cpuacct?: string; pids?: string; blkio?: string } {
-  const out: Record<string, string> = {};
-  try {
-    for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
-      const [, controllers = '', path = ''] = line.split(':');
-      if (line.startsWith('0::')) out.unified = path;
-      for (const c of controllers.split(',')) if (c) out[c] = path;
-    }
-  } catch {
-    // gone meanwhile
-  }
-  // A hybrid host has both; the v1 controllers are the ones that account.
-  if (out.memory !== undefined) delete out.unified;
-  return out;
-}
-
-function readCpuStatUsec(path: string): number | undefined {
-  try {
-    const m = /^usage_usec (\d+)$/m.exec(readFileSync(path, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function hostMemoryBytes(): number {
-  try {
-    const m = /^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-    return m ? Number(m[1]) * 1024 : Number.MAX_SAFE_INTEGER;
-  } catch {
-    return Number.MAX_SAFE_INTEGER;
-  }
-}
-
-function networkCounters(pid: number): { rx: number; tx: number } {
-  let rx = 0;
-  let tx = 0;
-  try {
-    for (const line of readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2)) {
-      const [iface, rest] = line.split(':');
-      if (!rest || iface!.trim() === 'lo') continue;
-      const fields = rest.trim().split(/\s+/).map(Number);
-      rx += fields[0] ?? 0;
-      tx += fields[8] ?? 0;
-    }
-  } catch {
-    // gone meanwhile
-  }
-  return { rx, tx };
-}
-
-function blockCounters(blkio: string | undefined): { read: number; write: number } {
-  let read = 0;
-  let write = 0;
-  if (!blkio) return { read, write };
-  try {
-    for (const line of readFileSync(`${blkio}/blkio.throttle.io_service_bytes`, 'utf8').split('\n')) {
-      const [, op, value] = line.split(' ');
-      if (op === 'Read') read += Number(value);
-      if (op === 'Write') write += Number(value);
-    }
-  } catch {
-    // no blkio accounting here
-  }
-  return { read, write };
-}
-
-
 
 /** Podman's stats sizes: go-units with 3 significant digits ("1.23MB"). */
 function size(bytes: number): string {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { Runtime } from '../runtime.js';
 import type { SystemCheckOptions, SystemCheckReport, SystemDfReport, SystemEngine, SystemInfo, SystemPruneOptions, SystemPruneReport } from '../types.js';
 import type { SystemMaintenance, SystemPeers } from './systemMaintenance.js';
+import type { EventsQuery, EventRecord } from './events.js';
 import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
 
@@ -41,6 +42,11 @@ export class LocalSystem implements SystemEngine {
 
   async check(opts: SystemCheckOptions): Promise<SystemCheckReport> {
     return (await this.maintenance()).check(opts);
+  }
+
+  async events(query: EventsQuery, onEvent: (e: EventRecord) => void, signal?: AbortSignal): Promise<void> {
+    const { streamEvents } = await import('./events.js');
+    return streamEvents(this.runtime, query, onEvent, signal);
   }
 
   async info(): Promise<SystemInfo> {
