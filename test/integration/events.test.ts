@@ -118,3 +118,26 @@ test('events_logger none writes nothing', () => {
   box.ok(['--events-backend', 'none', 'rm', 'ev-quiet']);
   assert.equal(readFileSync(box.path('run', 'tspod', 'events', 'events.log'), 'utf8'), before);
 });
+
+test('volumes and secrets record their create, mount, unmount and remove', () => {
+  box.ok(['volume', 'create', 'ev-plain']);
+  box.ok(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'ev-tmp']);
+  box.ok(['run', '--rm', '--network', 'none', '-v', 'ev-tmp:/t', IMG, 'true']);
+  box.ok(['volume', 'rm', 'ev-plain', 'ev-tmp']);
+  box.ok(['secret', 'create', 'ev-secret', '-'], { input: 'hush' });
+  box.ok(['secret', 'rm', 'ev-secret']);
+  const lines = box
+    .ok(['events', '--stream=false', '--filter', 'type=volume', '--filter', 'type=secret', '--format', '{{.Type}} {{.Status}} {{.Name}}'])
+    .trim()
+    .split('\n');
+  assert.deepEqual(lines, [
+    'volume create ev-plain',
+    'volume create ev-tmp',
+    'volume mount ev-tmp',
+    'volume unmount ev-tmp',
+    'volume remove ev-plain',
+    'volume remove ev-tmp',
+    'secret create ev-secret',
+    'secret remove ev-secret',
+  ]);
+});

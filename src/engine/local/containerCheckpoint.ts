@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { CheckpointOptions, RestoreOptions } from '../types.js';
 import { ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
 import { nowRfc3339Nano } from '../../util/time.js';
+import { containerEvent } from './events.js';
 
 const CONFIG_DUMP = 'config.dump';
 const IMAGE_DIR = 'checkpoint';
@@ -53,6 +54,7 @@ export class ContainerCheckpoints {
         await lc.waitForExit(lc.db.get(id) ?? record, 10_000);
         lc.syncLocked(id);
       }
+      containerEvent(lc.runtime, record, 'checkpoint');
       return record.config;
     });
     if (opts.export) this.exportArchive(config, opts.export);
@@ -89,6 +91,7 @@ export class ContainerCheckpoints {
     } catch (e) {
       throw new TspodError(`restore of container ${record.config.name} failed: ${(e as Error).message}: its checkpoint is kept, try again once CRIU works (see \`criu check\`)`);
     }
+    containerEvent(lc.runtime, record, 'restore');
     if (!opts.keep) rmSync(this.imageDir(record.config.id), { recursive: true, force: true });
   }
 

@@ -9,6 +9,7 @@ import type { ContainerCommitOptions } from '../types.js';
 import { excludedPaths } from './containerFileOps.js';
 import type { ContainerRuntime } from './containerRuntime.js';
 import { storageName } from './imageLookup.js';
+import { containerEvent } from './events.js';
 
 /**
  * commit: a new image of the container's image layers plus one layer of its
@@ -82,6 +83,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
           names: opts.reference ? [storageName(opts.reference)] : [],
           layers,
         });
+        containerEvent(rt.runtime, record, 'commit');
         return { id: result.id, layers: layers.map((l) => l.diffId) };
       } finally {
         rmSync(layer.dir, { recursive: true, force: true });

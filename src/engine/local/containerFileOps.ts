@@ -9,6 +9,7 @@ import { containerTree, mountDestinations, mountRootfs, withRootfs } from './con
 import type { ContainerRuntime } from './containerRuntime.js';
 import { RootedTree } from './containerRootfs.js';
 import { resolveUser } from './containerFiles.js';
+import { containerEvent } from './events.js';
 
 const rootful = () => process.getuid?.() === 0;
 
@@ -102,6 +103,7 @@ export async function mountContainers(rt: ContainerRuntime, names: string[], opt
     try {
       const id = rt.db.require(name).config.id;
       const path = await rt.withLockAsync(id, async () => mountRootfs(rt, rt.db.require(id)));
+      containerEvent(rt.runtime, rt.db.require(id), 'mount');
       reports.push({ name, id, path });
     } catch (e) {
       reports.push({ name, error: e as Error });
@@ -125,6 +127,7 @@ export async function unmountContainers(rt: ContainerRuntime, names: string[], o
           return;
         }
         rt.layers.unmount(id);
+        containerEvent(rt.runtime, record, 'unmount');
       });
       reports.push({ name, id });
     } catch (e) {

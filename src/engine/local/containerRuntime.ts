@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { containerEvent } from './events.js';
+import { containerEvent, volumeEvents } from './events.js';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -68,7 +68,7 @@ export class ContainerRuntime {
 
   /** Volumes and secrets of containers: resolved at create, mounted at start, released at stop. */
   get volumes(): ContainerVolumes {
-    this.volumesInstance ??= new ContainerVolumes(new VolumeStore(this.runtime.store), new SecretStore(this.runtime.store), {
+    this.volumesInstance ??= new ContainerVolumes(new VolumeStore(this.runtime.store, volumeEvents(this.runtime)), new SecretStore(this.runtime.store), {
       lookup: (nameOrId) => this.db.lookup(nameOrId),
       list: () => this.db.list(),
       isActive: (r) => ['running', 'paused', 'initialized'].includes(this.observe(r).state.status),

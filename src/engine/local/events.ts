@@ -284,3 +284,8 @@ export function containerEvent(runtime: Runtime, record: ContainerLike, action: 
   if (c.spec.pod) attributes.podId = c.spec.pod;
   recordEvent(runtime, { type: 'container', action, id: c.id, name: c.name, image: c.imageName, attributes });
 }
+
+/** The event sink a VolumeStore reports to. */
+export function volumeEvents(runtime: Runtime): (action: string, name: string) => void {
+  return (action, name) => recordEvent(runtime, { type: 'volume', action, name });
+}

@@ -179,6 +179,8 @@ export class LocalPods implements PodsEngine {
     names: string[],
     opts: { all?: boolean; latest?: boolean },
     action: (pod: PodConfig, members: ContainerRecord[]) => Promise<Array<{ id: string; error: Error }>>,
+    /** The pod event a success records (start, stop, kill, pause, unpause). */
+    event?: string,
   ): Promise<PodActionReport[]> {
     const reports: PodActionReport[] = [];
     for (const t of this.targets(names, opts.all, opts.latest)) {
@@ -187,6 +189,7 @@ export class LocalPods implements PodsEngine {
         continue;
       }
       const errors = await action(t.pod, this.members(t.pod));
+      if (event && errors.length === 0) recordEvent(this.runtime, { type: 'pod', action: event, id: t.pod.id, name: t.pod.name });
       reports.push({ name: t.name, id: t.pod.id, ...(errors.length ? { containerErrors: errors } : {}) });
     }
     return reports;
@@ -197,7 +200,7 @@ export class LocalPods implements PodsEngine {
       // The infra container first: the others join its namespaces.
       const ordered = [...members.filter((r) => r.config.spec.infra), ...members.filter((r) => !r.config.spec.infra)];
       return collect(ordered, (r) => this.rt.start(r.config.id));
-    });
+    }, 'start');
   }
 
   async stop(names: string[], opts: { all?: boolean; latest?: boolean; timeout?: number; ignore?: boolean } = {}): Promise<PodActionReport[]> {
@@ -205,7 +208,7 @@ export class LocalPods implements PodsEngine {
       const workers = members.filter((r) => !r.config.spec.infra);
       const errors = await collectParallel(workers, (r) => this.rt.stop(r.config.id, opts.timeout));
       return [...errors, ...(await collect(members.filter((r) => r.config.spec.infra), (r) => this.rt.stop(r.config.id, opts.timeout)))];
-    });
+    }, 'stop');
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchPodError)) : reports;
   }
 
@@ -220,19 +223,19 @@ export class LocalPods implements PodsEngine {
       const running = members.filter((r) => isActive(this.rt.observe(r).state.status));
       if (running.length === 0) throw new ContainerStateError(`no containers in pod ${pod.name} are running: nothing to kill`);
       return collect(running, (r) => this.rt.kill(r.config.id, signal));
-    });
+    }, 'kill');
   }
 
   async pause(names: string[], opts: { all?: boolean; latest?: boolean } = {}): Promise<PodActionReport[]> {
     return this.each(names, opts, async (_pod, members) =>
       collect(members.filter((r) => this.rt.observe(r).state.status === 'running'), (r) => this.rt.pause(r.config.id)),
-    );
+    'pause');
   }
 
   async unpause(names: string[], opts: { all?: boolean; latest?: boolean } = {}): Promise<PodActionReport[]> {
     return this.each(names, opts, async (_pod, members) =>
       collect(members.filter((r) => this.rt.observe(r).state.status === 'paused'), (r) => this.rt.unpause(r.config.id)),
-    );
+    'unpause');
   }
 
   async remove(names: string[], opts: { all?: boolean; latest?: boolean; force?: boolean; ignore?: boolean; timeout?: number } = {}): Promise<PodActionReport[]> {

@@ -4,6 +4,7 @@ import { SecretStore, type SecretRecord } from './secretStore.js';
 import { groupFilters } from '../../util/filterArgs.js';
 import { goRegexpMatch } from '../../util/goRegexp.js';
 import { InvalidArgumentError, NoSuchSecretError } from '../../util/errors.js';
+import { recordEvent } from './events.js';
 
 /** The secrets group of the local engine (the file driver only). */
 export class LocalSecrets implements SecretsEngine {
@@ -17,7 +18,9 @@ export class LocalSecrets implements SecretsEngine {
   }
 
   async create(name: string, data: Buffer, opts: SecretCreateOptions = {}): Promise<string> {
-    return this.store.create(name, data, opts).id;
+    const id = this.store.create(name, data, opts).id;
+    recordEvent(this.runtime, { type: 'secret', action: 'create', id, name });
+    return id;
   }
 
   async list(opts: { filters?: string[] } = {}): Promise<SecretInfoReport[]> {
@@ -56,6 +59,7 @@ export class LocalSecrets implements SecretsEngine {
       try {
         const s = this.store.require(name);
         this.store.delete(s.id);
+        recordEvent(this.runtime, { type: 'secret', action: 'remove', id: s.id, name: s.name });
         reports.push({ name, id: s.id });
       } catch (e) {
         if (opts.ignore && e instanceof NoSuchSecretError) continue;

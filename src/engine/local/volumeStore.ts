@@ -47,7 +47,11 @@ const IGNORED_WORDS = new Set(['rw', 'suid', 'dev', 'exec', 'async', 'defaults']
  * type=/device= options is a mount made on its _data while a container uses it.
  */
 export class VolumeStore {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Told of each volume really created, removed, mounted or unmounted (the event journal). */
+    private readonly onEvent: (action: 'create' | 'remove' | 'mount' | 'unmount', name: string) => void = () => {},
+  ) {}
 
   get root(): string {
     return join(this.store.options.graphRoot, 'volumes');
@@ -128,6 +132,7 @@ export class VolumeStore {
       this.store.write(() => this.store.db.prepare('DELETE FROM volumes WHERE name = ?').run(name));
       throw e;
     }
+    this.onEvent('create', name);
     return { volume: record, created: true };
   }
 
@@ -156,6 +161,7 @@ export class VolumeStore {
       this.store.write(() => this.store.db.prepare('DELETE FROM volumes WHERE name = ?').run(name));
       rmSync(join(this.root, name), { recursive: true, force: true });
     });
+    this.onEvent('remove', name);
     rmSync(this.lockFile(name), { force: true });
   }
 
@@ -190,6 +196,7 @@ export class VolumeStore {
       } catch (e) {
         throw new InvalidArgumentError(`mounting volume ${volume.name} (${type || 'auto'} ${device}): ${(e as Error).message}: check the volume's -o options`);
       }
+      this.onEvent('mount', volume.name);
     });
   }
 
@@ -203,6 +210,7 @@ export class VolumeStore {
 
   private unmountLocked(name: string): void {
     const target = this.dataDir(name);
+    if (isMountPoint(target)) this.onEvent('unmount', name);
     for (let i = 0; i < 10 && isMountPoint(target); i++) {
       try {
         syscalls().umount2(target, 0);

@@ -9,6 +9,7 @@ import { VolumeStore, type VolumeRecord } from './volumeStore.js';
 import { volumeFilter } from './volumeFilters.js';
 import { volumeNamesOf } from './containerVolumes.js';
 import { ConflictError, NoSuchVolumeError, TspodError } from '../../util/errors.js';
+import { volumeEvents } from './events.js';
 
 /** What the volume commands need from the containers side. */
 export interface VolumeUsers {
@@ -28,7 +29,7 @@ export class LocalVolumes implements VolumesEngine {
   ) {}
 
   get store(): VolumeStore {
-    this.storeInstance ??= new VolumeStore(this.runtime.store);
+    this.storeInstance ??= new VolumeStore(this.runtime.store, volumeEvents(this.runtime));
     return this.storeInstance;
   }
 
