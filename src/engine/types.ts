@@ -309,7 +309,7 @@ export interface SystemEngine {
   migrate(opts: { newRuntime?: string }): Promise<void>;
   check(opts: SystemCheckOptions): Promise<SystemCheckReport>;
   /** Stored and (when query.stream) new events, oldest first; see engine/local/events.ts. */
-  events(query: import('./local/events.js').EventsQuery, onEvent: (e: import('./local/events.js').EventRecord) => void, signal?: AbortSignal): Promise<void>;
+  events(query: import('./eventTypes.js').EventsQuery, onEvent: (e: import('./eventTypes.js').EventRecord) => void, signal?: AbortSignal): Promise<void>;
 }
 
 // -------------------------------------------------------------- containers
@@ -481,7 +481,7 @@ export interface ContainersEngine {
   exec(nameOrId: string, opts: ExecOptions, streams: AttachStreams): Promise<number>;
   top(nameOrId: string, descriptors: string[]): Promise<string[][]>;
   /** A counter sample of each running container named (or all with `all`, the newest with `latest`); not running: an error unless `all`. */
-  stats(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<import('./local/containerStats.js').ContainerStatsReport[]>;
+  stats(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<import('./statsTypes.js').ContainerStatsReport[]>;
   rename(nameOrId: string, newName: string): Promise<void>;
   exists(nameOrId: string): Promise<boolean>;
   prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;

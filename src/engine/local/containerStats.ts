@@ -1,22 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ContainerRecord } from './containerRecord.js';
 import { NoSuchContainerError } from '../../util/errors.js';
+import type { ContainerSample, ContainerStatsReport } from '../statsTypes.js';
 
-/** One reading of a container's counters: cumulative CPU and I/O, current memory and PIDs. */
-export interface ContainerSample {
-  /** Cumulative CPU time of the cgroup, in nanoseconds. */
-  cpuNanos: number;
-  memUsage: number;
-  /** The cgroup's memory limit, or the host's memory when unlimited. */
-  memLimit: number;
-  pids: number;
-  netRx: number;
-  netTx: number;
-  blockRead: number;
-  blockWrite: number;
-  /** Wall-clock time of the reading, in nanoseconds (for CPU % between two samples). */
-  timeNanos: number;
-}
+export type { ContainerSample, ContainerStatsReport };
 
 /** Reads the counters of the container whose init process is `pid`, from its cgroup (v1 or v2) and its network namespace. */
 export function readContainerSample(pid: number): ContainerSample {
@@ -124,15 +111,6 @@ function blockCounters(blkio: string | undefined): { read: number; write: number
     // no blkio accounting here
   }
   return { read, write };
-}
-
-export interface ContainerStatsReport {
-  id: string;
-  name: string;
-  /** Absent for a container that is not running (listed with --all). */
-  sample?: ContainerSample;
-  /** When it last started, RFC 3339, for the CPU % of a first sample. */
-  startedAt: string;
 }
 
 interface StatsRuntime {

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 
-export type EventType = 'container' | 'image' | 'pod' | 'volume' | 'network' | 'system' | 'secret';
+import type { EventRecord, EventType, EventsQuery } from '../eventTypes.js';
+
+export type { EventRecord, EventType, EventsQuery };
 
 export interface EventInput {
   type: EventType;
@@ -12,19 +14,6 @@ export interface EventInput {
   name?: string;
   image?: string;
   attributes?: Record<string, string>;
-}
-
-/** One journal line; field names follow podman's file logger. */
-export interface EventRecord {
-  ID: string;
-  Name: string;
-  Image: string;
-  Type: EventType;
-  Status: string;
-  /** Nanoseconds since the epoch, as a decimal string (beyond Number's precision). */
-  TimeNano: string;
-  Attributes?: Record<string, string>;
-  ContainerExitCode?: number;
 }
 
 /** Past this size the journal is renamed to events.log.1 (one generation kept), bounding disk use. */
@@ -119,17 +108,6 @@ export function parseEventLine(line: string): EventRecord | undefined {
   }
 }
 
-export interface EventsQuery {
-  /** Keep following the journal after the stored events (default true). */
-  stream?: boolean;
-  /** Nanoseconds since the epoch; events before are skipped. */
-  sinceNano?: bigint;
-  /** Nanoseconds since the epoch; events after are skipped and streaming stops then. */
-  untilNano?: bigint;
-  /** `key=value` strings; the same key ORed, different keys ANDed. */
-  filters?: string[];
-}
-
 const FILTER_KEYS = new Set(['container', 'event', 'image', 'label', 'pod', 'type', 'volume', 'network']);
 
 export function compileEventFilters(filters: string[] = []): (e: EventRecord) => boolean {
@@ -137,7 +115,7 @@ export function compileEventFilters(filters: string[] = []): (e: EventRecord) =>
   for (const f of filters) {
     const eq = f.indexOf('=');
     const key = eq < 0 ? f : f.slice(0, eq);
-    if (eq < 0 || !FILTER_KEYS.has(key)) throw new InvalidArgumentError(`invalid filter "${f}"`);
+    if (eq < 0 || !FILTER_KEYS.has(key)) throw new InvalidArgumentError(`invalid filter "${f}": use container=, event=, image=, label=, pod=, type=, volume= or network=`);
     const values = byKey.get(key) ?? [];
     values.push(f.slice(eq + 1));
     byKey.set(key, values);

@@ -3,7 +3,7 @@ import { defineCommand } from '../../command.js';
 import { formatReport, isJsonFormat, printJson } from '../../format/report.js';
 import { humanSizeWithPrecision } from '../../../util/units.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
-import type { ContainerStatsReport, ContainerSample } from '../../../engine/local/containerStats.js';
+import type { ContainerStatsReport, ContainerSample } from '../../../engine/statsTypes.js';
 
 interface Options {
   all?: boolean;

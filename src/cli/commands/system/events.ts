@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
-import type { EventRecord } from '../../../engine/local/events.js';
+import type { EventRecord } from '../../../engine/eventTypes.js';
 
 interface Options {
   filter?: (string | true)[] | true;
@@ -50,12 +50,6 @@ export default defineCommand<Options>({
       render = (e) => `${defaultLine(e)}\n`;
     }
     const engine = await ctx.engine();
-    try {
-      const { compileEventFilters } = await import('../../../engine/local/events.js');
-      compileEventFilters(filters);
-    } catch (e) {
-      throw new InvalidArgumentError(`${(e as Error).message}: use container=, event=, image=, label=, pod=, type=, volume= or network=`);
-    }
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
