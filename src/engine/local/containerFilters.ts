@@ -85,8 +85,8 @@ function predicateFor(key: string, values: string[], list: ContainerSummary[], n
       }
       return (c) => values.some((v) => c.Mounts.includes(v.includes(':') ? v.slice(v.indexOf(':') + 1) : v));
     case 'health':
-      // podman matches only containers that have a healthcheck; there are none yet.
-      return () => false;
+      // The health is the suffix of a running container's Status: `Up 5 seconds (healthy)`.
+      return (c) => values.some((v) => c.Status.endsWith(`(${v})`));
     case 'restart-policy': {
       const invalid = values.filter((v) => !RESTART_POLICIES.includes(v));
       if (invalid.length > 0) throw new InvalidArgumentError(`${invalid.join(', ')} invalid restart ${invalid.length > 1 ? 'policies' : 'policy'}`);

@@ -27,6 +27,7 @@ import { containerInspect } from './containerInspect.js';
 import { filterContainers } from './containerFilters.js';
 import { goTimeString, unixSeconds } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
+import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
@@ -369,7 +370,7 @@ export class LocalContainers implements ContainersEngine {
       Size: withSize ? this.sizes(record) : null,
       StartedAt: state.startedAt ? unixSeconds(state.startedAt) : -62135596800,
       State: state.status,
-      Status: humanStatus(state.status, state.exitCode, state.startedAt, state.finishedAt),
+      Status: humanStatus(state.status, state.exitCode, state.startedAt, state.finishedAt) + healthSuffix(this.rt, record, state.status),
     };
   }
 
@@ -410,11 +411,19 @@ export class LocalContainers implements ContainersEngine {
           pidsLimit: this.runtime.containersConf.containers.pidsLimit,
           imageExposed: exposedFromImage(image ? imageExposedPorts(image.config) : undefined),
           defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
+          health: inspectHealth(this.rt, record),
         });
       } catch (e) {
         return e as Error;
       }
     });
+  }
+
+  /** `healthcheck run`: one check now, recorded like the timer's. */
+  async healthcheck(nameOrId: string): Promise<HealthStatus> {
+    this.requireStore(nameOrId);
+    const record = this.rt.db.require(nameOrId);
+    return runHealthcheck(this.rt, (n, o, s) => this.exec(n, o, s), record);
   }
 
   async exists(nameOrId: string): Promise<boolean> {
