@@ -150,6 +150,13 @@ export class LocalContainers implements ContainersEngine {
   }
 
   async start(names: string[], opts: { all?: boolean; filters?: string[] } = {}): Promise<ContainerActionReport[]> {
+    if (opts.filters?.length) {
+      // podman's `start --filter` (boot-time `start --all --filter restart-policy=always`): the matching ones among all or the named.
+      const matching = (await this.list({ all: true, filters: opts.filters })).map((c) => c.Id);
+      if (names.length === 0 || opts.all) names = matching;
+      else names = names.filter((n) => matching.includes(this.rt.db.lookup(n)?.config.id ?? ''));
+      opts = { all: false };
+    }
     return this.each(names, opts.all, async (record) => {
       await this.rt.start(record.config.id);
     });
@@ -330,7 +337,10 @@ export class LocalContainers implements ContainersEngine {
     const records = this.rt.db.list();
     // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
     let summaries = records.map((r) => this.summary(r, opts.size === true));
-    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records));
+    if (opts.filters?.length) {
+      const policies = new Map(records.map((r) => [r.config.id, r.config.spec.restartPolicy ?? 'no']));
+      summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records), (id) => policies.get(id) ?? 'no');
+    }
     if (!opts.all && !opts.last) summaries = summaries.filter((s) => s.State === 'running');
     if (opts.last !== undefined && opts.last > 0) summaries = summaries.slice(-opts.last);
     return summaries;
