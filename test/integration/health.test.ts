@@ -123,6 +123,18 @@ describe('healthchecks', { timeout: 180_000 }, () => {
     box.ok(['rm', '-f', '-t', '0', 'hc4']);
   });
 
+  test('a check past --health-timeout fails at once with exit code -1', () => {
+    box.ok(['run', '-d', '--name', 'hc7', '--network', 'none', '--health-cmd', 'sleep 30', '--health-timeout', '1s', '--health-interval', 'disable', IMG, 'sleep', '1000']);
+    const started = Date.now();
+    const r = box.run(['healthcheck', 'run', 'hc7']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(Date.now() - started < 15_000, 'did not wait for the check to end');
+    const h = health('hc7');
+    assert.equal(h.Log?.at(-1)?.ExitCode, -1);
+    assert.equal(h.FailingStreak, 1);
+    box.ok(['rm', '-f', '-t', '0', 'hc7']);
+  });
+
   test('--health-on-failure=kill kills the container once unhealthy', async () => {
     box.ok(['run', '-d', '--name', 'hc5', '--network', 'none', '--health-cmd', 'false', '--health-interval', '1s', '--health-retries', '1', '--health-on-failure', 'kill', IMG, 'sleep', '1000']);
     assert.equal(box.ok(['inspect', 'hc5', '--format', '{{.Config.HealthcheckOnFailureAction}}']).trim(), 'kill');

@@ -82,7 +82,6 @@ export async function runHealthcheck(rt: ContainerRuntime, exec: ExecFn, record:
     },
   });
   const start = nowRfc3339Nano();
-  const startMs = Date.now();
   const timeoutNs = hc.Timeout ?? 30e9;
   let exitCode: number;
   let timer: NodeJS.Timeout | undefined;
@@ -124,7 +123,6 @@ export async function runHealthcheck(rt: ContainerRuntime, exec: ExecFn, record:
     writeFileSync(`${path}.tmp`, JSON.stringify(next));
     renameSync(`${path}.tmp`, path);
   });
-  void startMs;
   // health_status events belong here (status after this check: healthy/unhealthy/starting).
   if (turnedUnhealthy) await applyOnFailure(rt, record);
   return exitCode === 0 ? 'healthy' : 'unhealthy';

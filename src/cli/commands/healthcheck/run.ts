@@ -12,10 +12,11 @@ export default defineCommand<Record<string, never>>({
   async run(ctx, args) {
     if (args.length !== 1) throw new InvalidArgumentError('requires exactly 1 argument: tspod healthcheck run CONTAINER');
     const status = await (await ctx.engine()).containers.healthcheck(args[0]!);
-    if (status === 'unhealthy') {
-      ctx.out('unhealthy\n');
-      return 1;
-    }
-    return 0;
+    const code = status === 'unhealthy' ? 1 : 0;
+    if (code) ctx.out('unhealthy\n');
+    // A check past its --health-timeout is recorded as failed, but its exec is still
+    // running: the result is written, so end without waiting for it.
+    setTimeout(() => process.exit(code), 50).unref();
+    return code;
   },
 });
