@@ -1,16 +1,53 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, readFileSync, readdirSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
 import { Sandbox, fixturesDir } from './harness.js';
 import { buildFixtures } from '../fixtures/images.js';
 
 const box = new Sandbox('health');
 const IMG = 'localhost/tspod-test/busybox';
 
+let dockerArchive = '';
+
 before(async () => {
   const fx = await buildFixtures(fixturesDir());
   box.ok(['load', '-i', fx.busybox.ociArchive]);
+  dockerArchive = fx.busybox.dockerArchive;
 });
+
+/** The busybox docker-archive again, as IMAGE_NAME, its config given a HEALTHCHECK (config renamed to its new digest). */
+async function imageWithHealthcheck(name: string, healthcheck: unknown): Promise<string> {
+  const out = box.path(`${name.replace(/\W/g, '_')}.tar`);
+  const entries: Array<{ header: tar.Header; body: Buffer }> = [];
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      entries.push({ header, body: Buffer.concat(chunks) });
+      next();
+    });
+  });
+  await pipeline(createReadStream(dockerArchive), extract);
+  const manifest = JSON.parse(entries.find((e) => e.header.name === 'manifest.json')!.body.toString());
+  const configEntry = entries.find((e) => e.header.name === manifest[0].Config)!;
+  const config = JSON.parse(configEntry.body.toString());
+  config.config.Healthcheck = healthcheck;
+  configEntry.body = Buffer.from(JSON.stringify(config));
+  configEntry.header.name = `${createHash('sha256').update(configEntry.body).digest('hex')}.json`;
+  manifest[0].Config = configEntry.header.name;
+  manifest[0].RepoTags = [`${name}:latest`];
+  entries.find((e) => e.header.name === 'manifest.json')!.body = Buffer.from(JSON.stringify(manifest));
+  const pack = tar.pack();
+  const written = pipeline(pack, createWriteStream(out));
+  for (const e of entries.filter((x) => x.header.name !== 'repositories')) pack.entry({ ...e.header, size: e.body.length }, e.body);
+  pack.finalize();
+  await written;
+  return out;
+}
 after(() => {
   box.run(['rm', '-fa', '-t', '0']);
   box.cleanup();
@@ -141,6 +178,23 @@ describe('healthchecks', { timeout: 180_000 }, () => {
     await until('killed', () => status('hc5').startsWith('Exited'));
     assert.match(status('hc5'), /^Exited \(137\)/);
     box.ok(['rm', '-f', '-t', '0', 'hc5']);
+  });
+
+  test("the image's HEALTHCHECK is used unless a flag overrides it", async () => {
+    const archive = await imageWithHealthcheck('localhost/tspod-test/hc', { Test: ['CMD-SHELL', 'echo from-image'], Interval: 60e9, Retries: 5 });
+    box.ok(['load', '-i', archive]);
+    box.ok(['run', '-d', '--name', 'hc8', '--network', 'none', 'localhost/tspod-test/hc', 'sleep', '1000']);
+    const cfg = JSON.parse(box.ok(['inspect', 'hc8', '--format', '{{json .Config.Healthcheck}}']));
+    assert.deepEqual(cfg, { Test: ['CMD-SHELL', 'echo from-image'], Interval: 60e9, Timeout: 30e9, Retries: 5 });
+    assert.equal(box.run(['healthcheck', 'run', 'hc8']).code, 0);
+    assert.equal(health('hc8').Log?.at(-1)?.Output, 'from-image\n');
+    box.ok(['run', '-d', '--name', 'hc9', '--network', 'none', '--health-cmd', 'echo from-flag', '--health-retries', '2', 'localhost/tspod-test/hc', 'sleep', '1000']);
+    const over = JSON.parse(box.ok(['inspect', 'hc9', '--format', '{{json .Config.Healthcheck}}']));
+    assert.deepEqual(over.Test, ['CMD-SHELL', 'echo from-flag']);
+    assert.equal(over.Retries, 2);
+    box.ok(['create', '--name', 'hc10', '--no-healthcheck', 'localhost/tspod-test/hc', 'true']);
+    assert.equal(box.ok(['inspect', 'hc10', '--format', '{{json .Config.Healthcheck}}']).trim(), 'null');
+    box.ok(['rm', '-f', '-t', '0', 'hc8', 'hc9', 'hc10']);
   });
 
   test('bad flags are refused; --no-healthcheck drops it', () => {

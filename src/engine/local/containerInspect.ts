@@ -63,7 +63,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       StartedAt: state.startedAt || ZERO_TIME,
       FinishedAt: state.finishedAt || ZERO_TIME,
       Health: input.health ?? { Status: '', FailingStreak: 0, Log: null },
-      ...(input.health?.Status ? { Healthcheck: input.health } : {}),
+      Healthcheck: input.health ?? { Status: '', FailingStreak: 0, Log: null },
       CgroupPath: running ? (oci?.linux?.cgroupsPath ?? '') : '',
       CheckpointedAt: ZERO_TIME,
       RestoredAt: ZERO_TIME,
@@ -126,7 +126,8 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       Labels: spec.labels && Object.keys(spec.labels).length ? spec.labels : null,
       Annotations: (input.ociSpec?.annotations as Record<string, string> | undefined) ?? spec.annotations ?? {},
       StopSignal: config.stopSignal,
-      ...(spec.healthcheck ? { Healthcheck: spec.healthcheck } : {}),
+      // Go's omitempty: a zero StartPeriod is left out.
+      ...(spec.healthcheck ? { Healthcheck: Object.fromEntries(Object.entries(spec.healthcheck).filter(([k, v]) => !(k === 'StartPeriod' && !v))) } : {}),
       HealthcheckOnFailureAction: spec.healthOnFailure ?? 'none',
       CreateCommand: spec.createCommand ?? [],
       Umask: '0022',
