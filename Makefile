@@ -8,6 +8,7 @@ DEB_PACKAGES := runc conmon netavark aardvark-dns iptables catatonit uidmap slir
 	docker-registry skopeo zstd attr golang-github-containers-common iproute2 \
 	python3 openssl podman curl
 BIN_DIR ?= /usr/local/bin
+SYSTEMD_DIR ?= /etc/systemd/system
 
 .PHONY: all setup deps system-deps build native install demo test bench clean
 
@@ -33,6 +34,11 @@ build: deps native
 install: build
 	@if [ -w "$(BIN_DIR)" ]; then ln -sf "$(CURDIR)/bin/tspod" "$(BIN_DIR)/tspod"; \
 	else echo "note: $(BIN_DIR) is not writable; add $(CURDIR)/bin to PATH"; fi
+	@# The boot-time restart of restart=always containers, only where systemd runs the machine.
+	@if [ -d /run/systemd/system ] && [ -w "$(SYSTEMD_DIR)" ]; then \
+		sed 's|/usr/local/bin/tspod|$(BIN_DIR)/tspod|g' contrib/systemd/tspod-restart.service > "$(SYSTEMD_DIR)/tspod-restart.service" && \
+		{ systemctl daemon-reload && systemctl enable tspod-restart.service || true; }; \
+	else echo "note: systemd is not running; contrib/systemd/tspod-restart.service not installed"; fi
 
 demo: setup
 	@./scripts/demo.sh

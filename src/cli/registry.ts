@@ -9,6 +9,7 @@ export interface CommandEntry {
 
 export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
+  healthcheck: 'Manage health checks on containers',
   image: 'Manage images',
   manifest: 'Manipulate manifest lists and image indexes',
   network: 'Manage networks',
@@ -126,6 +127,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['pod exists'], summary: 'Check if a pod exists in local storage', load: () => import('./commands/pod/exists.js') },
   { paths: ['pod prune'], summary: 'Remove all stopped pods and their containers', load: () => import('./commands/pod/prune.js') },
   { paths: ['container cleanup'], summary: 'Clean up network and mountpoints of one or more containers', load: () => import('./commands/container/cleanup.js') },
+  { paths: ['healthcheck run'], summary: 'Run the health check of a container', load: () => import('./commands/healthcheck/run.js') },
 ];
 
 export function findCommand(words: string[]): { entry: CommandEntry; consumed: number } | undefined {

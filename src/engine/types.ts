@@ -484,6 +484,8 @@ export interface ContainersEngine {
   stats(names: string[], opts?: { all?: boolean; latest?: boolean }): Promise<import('./statsTypes.js').ContainerStatsReport[]>;
   rename(nameOrId: string, newName: string): Promise<void>;
   exists(nameOrId: string): Promise<boolean>;
+  /** `healthcheck run`: runs the container's healthcheck once; 'unhealthy' when this check failed. */
+  healthcheck(nameOrId: string): Promise<'starting' | 'healthy' | 'unhealthy'>;
   prune(opts?: { filters?: string[] }): Promise<Array<{ id: string; size: number; error?: Error }>>;
   /** conmon's exit command: record the exit, unmount, and honour --rm and restart policies. */
   cleanup(names: string[], opts?: { remove?: boolean }): Promise<ContainerActionReport[]>;

@@ -18,7 +18,13 @@ const RESTART_POLICIES = ['none', 'no', 'always', 'on-failure', 'unless-stopped'
 /** Where a container's mounts come from (volume names, host paths), for `volume=`. */
 export type MountSources = (id: string) => Array<{ type: string; source?: string; destination: string }>;
 
-export function filterContainers(list: ContainerSummary[], filters: string[], now: Date = new Date(), mountSources?: MountSources): ContainerSummary[] {
+export function filterContainers(
+  list: ContainerSummary[],
+  filters: string[],
+  now: Date = new Date(),
+  mountSources?: MountSources,
+  restartPolicyOf?: (id: string) => string,
+): ContainerSummary[] {
   const byKey = new Map<string, string[]>();
   for (const f of filters) {
     const eq = f.indexOf('=');
@@ -26,12 +32,19 @@ export function filterContainers(list: ContainerSummary[], filters: string[], no
     const key = f.slice(0, eq);
     byKey.set(key, [...(byKey.get(key) ?? []), f.slice(eq + 1)]);
   }
-  const predicates = [...byKey].map(([key, values]) => predicateFor(key, values, list, now, mountSources)).filter((p) => p !== null);
+  const predicates = [...byKey].map(([key, values]) => predicateFor(key, values, list, now, mountSources, restartPolicyOf)).filter((p) => p !== null);
   return list.filter((c) => predicates.every((p) => p(c)));
 }
 
 /** A key's predicate, or null when it cannot be evaluated from a summary (restart-policy). */
-function predicateFor(key: string, values: string[], list: ContainerSummary[], now: Date, mountSources?: MountSources): Predicate | null {
+function predicateFor(
+  key: string,
+  values: string[],
+  list: ContainerSummary[],
+  now: Date,
+  mountSources?: MountSources,
+  restartPolicyOf?: (id: string) => string,
+): Predicate | null {
   switch (key) {
     case 'id':
       return (c) => values.some((v) => goRegexpMatch(v, c.Id));
@@ -85,12 +98,14 @@ function predicateFor(key: string, values: string[], list: ContainerSummary[], n
       }
       return (c) => values.some((v) => c.Mounts.includes(v.includes(':') ? v.slice(v.indexOf(':') + 1) : v));
     case 'health':
-      // podman matches only containers that have a healthcheck; there are none yet.
-      return () => false;
+      // The health is the suffix of a running container's Status: `Up 5 seconds (healthy)`.
+      return (c) => values.some((v) => c.Status.endsWith(`(${v})`));
     case 'restart-policy': {
       const invalid = values.filter((v) => !RESTART_POLICIES.includes(v));
       if (invalid.length > 0) throw new InvalidArgumentError(`${invalid.join(', ')} invalid restart ${invalid.length > 1 ? 'policies' : 'policy'}`);
-      return null;
+      if (!restartPolicyOf) return null;
+      const wanted = values.map((v) => (v === 'none' ? 'no' : v));
+      return (c) => wanted.includes(restartPolicyOf(c.Id) || 'no');
     }
     default:
       throw new InvalidArgumentError(`${key} is an invalid filter`);

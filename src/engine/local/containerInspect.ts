@@ -26,6 +26,8 @@ export interface InspectInput {
   /** The image's exposed ports, which inspect lists (unpublished ones as null). */
   imageExposed: ExposedPort[];
   defaultNetwork: string;
+  /** State.Health (podman 4.3 shows it also as State.Healthcheck). */
+  health?: { Status: string; FailingStreak: number; Log: unknown[] | null };
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -60,7 +62,8 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       Error: state.error,
       StartedAt: state.startedAt || ZERO_TIME,
       FinishedAt: state.finishedAt || ZERO_TIME,
-      Health: { Status: '', FailingStreak: 0, Log: null },
+      Health: input.health ?? { Status: '', FailingStreak: 0, Log: null },
+      Healthcheck: input.health ?? { Status: '', FailingStreak: 0, Log: null },
       CgroupPath: running ? (oci?.linux?.cgroupsPath ?? '') : '',
       CheckpointedAt: ZERO_TIME,
       RestoredAt: ZERO_TIME,
@@ -123,7 +126,9 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       Labels: spec.labels && Object.keys(spec.labels).length ? spec.labels : null,
       Annotations: (input.ociSpec?.annotations as Record<string, string> | undefined) ?? spec.annotations ?? {},
       StopSignal: config.stopSignal,
-      HealthcheckOnFailureAction: 'none',
+      // Go's omitempty: a zero StartPeriod is left out.
+      ...(spec.healthcheck ? { Healthcheck: Object.fromEntries(Object.entries(spec.healthcheck).filter(([k, v]) => !(k === 'StartPeriod' && !v))) } : {}),
+      HealthcheckOnFailureAction: spec.healthOnFailure ?? 'none',
       CreateCommand: spec.createCommand ?? [],
       Umask: '0022',
       Timeout: 0,

@@ -25,6 +25,8 @@ import { LOCK, syscalls } from '../../os/syscalls.js';
 import { selfExecutable } from '../../util/self.js';
 import { nowRfc3339Nano } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
+import { resolveHealthConfig } from '../spec/healthSpec.js';
+import { startHealthTimer, stopHealthTimer } from './health.js';
 import { isProcessAlive } from '../../util/process.js';
 import type { ImageConfig } from '../../image/oci.js';
 import type { NetworkConfig, PortMapping } from '../network/types.js';
@@ -159,7 +161,8 @@ export class ContainerRuntime {
       portTaken: (hostIp, port, protocol) => this.hostPortTaken(hostIp, port, protocol),
       containerId: (nameOrId) => this.db.lookup(nameOrId)?.config.id,
     });
-    const spec = resolved.spec;
+    const healthcheck = resolveHealthConfig(resolved.spec, ic.Healthcheck);
+    const spec = { ...resolved.spec, healthcheck };
     warnings.push(...resolved.warnings);
     const id = randomBytes(32).toString('hex');
     const name = spec.name ?? this.freeName();
@@ -292,6 +295,7 @@ export class ContainerRuntime {
       if (status === 'running') return record;
       if (status === 'paused') throw new ContainerStateError(`container ${id} is paused: unpause it instead: container state improper`);
       if (status === 'removing') throw new ContainerStateError(`container ${id} is being removed: container state improper`);
+      stopHealthTimer(this, record);
       if (status !== 'initialized') record = await this.initLocked(record, consoleSize);
       try {
         if (beforeStart) await beforeStart(record);
@@ -303,7 +307,9 @@ export class ContainerRuntime {
         throw e;
       }
       containerEvent(this.runtime, record, 'start');
-      return this.db.updateState(id, (s) => ({ ...s, status: 'running', startedAt: nowRfc3339Nano(), error: '', stoppedByUser: false })) ?? record;
+      const started = this.db.updateState(id, (s) => ({ ...s, status: 'running', startedAt: nowRfc3339Nano(), error: '', stoppedByUser: false })) ?? record;
+      startHealthTimer(this, started, this.exitCommandGlobals());
+      return started;
     });
   }
 
@@ -503,7 +509,7 @@ export class ContainerRuntime {
   }
 
   /** The global flags the exit command needs to find this same storage. */
-  private exitCommandGlobals(): string[] {
+  exitCommandGlobals(): string[] {
     const g = this.runtime.globals;
     const store = this.runtime.store.options;
     const args = ['--root', store.graphRoot, '--runroot', store.runRoot, '--storage-driver', store.driver];
@@ -587,6 +593,7 @@ export class ContainerRuntime {
         await this.waitForExit(record, 30_000);
       }
       record = this.syncLocked(id);
+      stopHealthTimer(this, record);
       containerEvent(this.runtime, record, 'stop');
       return record;
     });
@@ -692,6 +699,7 @@ export class ContainerRuntime {
     const record = await this.withLockAsync(id, async () => (this.db.get(id) ? this.syncLockedAsync(id) : undefined));
     if (!record) return 'gone';
     if (record.state.status === 'running' || record.state.status === 'paused') return 'cleaned';
+    stopHealthTimer(this, record);
     if (record.state.checkpointed && !forceRemove) return 'cleaned';
     containerEvent(this.runtime, record, 'cleanup');
     if (forceRemove || record.config.spec.remove) {
@@ -797,6 +805,7 @@ export class ContainerRuntime {
       const network = this.net.teardown(current);
       this.teardownLocked(current, false);
       await network;
+      stopHealthTimer(this, current);
       this.db.delete(id);
       if (opts.volumes) this.volumes.removeAnonymous(current.config);
       containerEvent(this.runtime, current, 'remove');

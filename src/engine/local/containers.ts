@@ -32,6 +32,7 @@ import { containerInspect } from './containerInspect.js';
 import { filterContainers } from './containerFilters.js';
 import { goTimeString, unixSeconds } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
+import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
@@ -154,6 +155,13 @@ export class LocalContainers implements ContainersEngine {
   }
 
   async start(names: string[], opts: { all?: boolean; filters?: string[] } = {}): Promise<ContainerActionReport[]> {
+    if (opts.filters?.length) {
+      // podman's `start --filter` (boot-time `start --all --filter restart-policy=always`): the matching ones among all or the named.
+      const matching = (await this.list({ all: true, filters: opts.filters })).map((c) => c.Id);
+      if (names.length === 0 || opts.all) names = matching;
+      else names = names.filter((n) => matching.includes(this.rt.db.lookup(n)?.config.id ?? ''));
+      opts = { all: false };
+    }
     return this.each(names, opts.all, async (record) => {
       await this.rt.start(record.config.id);
     });
@@ -353,7 +361,10 @@ export class LocalContainers implements ContainersEngine {
     const records = this.rt.db.list();
     // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
     let summaries = records.map((r) => this.summary(r, opts.size === true));
-    if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records));
+    if (opts.filters?.length) {
+      const policies = new Map(records.map((r) => [r.config.id, r.config.spec.restartPolicy ?? 'no']));
+      summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records), (id) => policies.get(id) ?? 'no');
+    }
     if (!opts.all && !opts.last) summaries = summaries.filter((s) => s.State === 'running');
     if (opts.last !== undefined && opts.last > 0) summaries = summaries.slice(-opts.last);
     return summaries;
@@ -393,7 +404,7 @@ export class LocalContainers implements ContainersEngine {
       Size: withSize ? this.sizes(record) : null,
       StartedAt: state.startedAt ? unixSeconds(state.startedAt) : -62135596800,
       State: state.status,
-      Status: humanStatus(state.status, state.exitCode, state.startedAt, state.finishedAt),
+      Status: humanStatus(state.status, state.exitCode, state.startedAt, state.finishedAt) + healthSuffix(this.rt, record, state.status),
     };
   }
 
@@ -434,11 +445,19 @@ export class LocalContainers implements ContainersEngine {
           pidsLimit: this.runtime.containersConf.containers.pidsLimit,
           imageExposed: exposedFromImage(image ? imageExposedPorts(image.config) : undefined),
           defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
+          health: inspectHealth(this.rt, record),
         });
       } catch (e) {
         return e as Error;
       }
     });
+  }
+
+  /** `healthcheck run`: one check now, recorded like the timer's. */
+  async healthcheck(nameOrId: string): Promise<HealthStatus> {
+    this.requireStore(nameOrId);
+    const record = this.rt.db.require(nameOrId);
+    return runHealthcheck(this.rt, (n, o, s) => this.exec(n, o, s), record);
   }
 
   async exists(nameOrId: string): Promise<boolean> {

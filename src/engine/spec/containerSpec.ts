@@ -55,6 +55,17 @@ export interface ResourceSpec {
   pidsLimit?: number;
 }
 
+/** Docker/OCI image config's Healthcheck (durations in nanoseconds); Test ['NONE'] disables it. */
+export interface HealthConfig {
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
+export type HealthOnFailure = 'none' | 'kill' | 'restart' | 'stop';
+
 export type RestartPolicyName = 'no' | 'on-failure' | 'always' | 'unless-stopped';
 
 export interface ContainerSpec {
@@ -82,6 +93,11 @@ export interface ContainerSpec {
   remove?: boolean;
   restartPolicy?: RestartPolicyName;
   restartRetries?: number;
+  /** --health-*: the flags' healthcheck, merged at create with the image's (absent: the image's). */
+  healthcheck?: HealthConfig;
+  /** --no-healthcheck: none at all, not even the image's. */
+  noHealthcheck?: boolean;
+  healthOnFailure?: HealthOnFailure;
   logDriver?: 'k8s-file' | 'none' | 'passthrough';
   logPath?: string;
   mounts?: MountSpec[];

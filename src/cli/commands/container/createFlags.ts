@@ -6,6 +6,7 @@ import { collect } from '../../output.js';
 import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
 import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { healthSpecFromFlags, type HealthFlags } from '../../../engine/spec/healthSpec.js';
 import { isVolumeSpec, parseSecretFlag, parseVolumeFlag, parseVolumeMount, parseVolumesFrom } from './volumeFlags.js';
 
 /** The networking flags of `create`/`run` and `pod create` (without -P and --expose, which only containers take). */
@@ -49,7 +50,7 @@ export interface NetworkFlags {
 }
 
 /** The flags `create` and `run` share, as podman names them. */
-export interface CreateFlags extends NetworkFlags {
+export interface CreateFlags extends NetworkFlags, HealthFlags {
   interactive?: boolean;
   tty?: boolean;
   rm?: boolean;
@@ -142,6 +143,13 @@ export function addCreateFlags(cmd: Command): void {
     .option('--stop-signal <signal>', 'signal to stop the container')
     .option('--stop-timeout <seconds>', 'timeout (in seconds) to stop the container')
     .option('--restart <policy>', 'restart policy: no, on-failure[:max], always, unless-stopped')
+    .option('--health-cmd <command>', 'set a healthcheck command for the container ("none" disables the existing healthcheck)')
+    .option('--health-interval <interval>', 'set an interval for the healthcheck ("disable" for no automatic timer)')
+    .option('--health-retries <retries>', 'the number of retries allowed before a healthcheck is considered to be unhealthy')
+    .option('--health-start-period <period>', 'the initialization time needed for a container to bootstrap')
+    .option('--health-timeout <timeout>', 'the maximum time allowed to complete the healthcheck before an interval is considered failed')
+    .option('--health-on-failure <action>', 'action to take once the container turns unhealthy: none, kill, restart, stop')
+    .option('--no-healthcheck', 'disable healthchecks on container')
     .option('--pull <policy>', 'pull image policy: always, missing, never, newer', 'missing')
     .option('--pod <name>', 'run container in an existing pod, or new:NAME to create it')
     .option('--pod-id-file <file>', 'read the pod ID from the file')
@@ -345,6 +353,7 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
   if (flags.stopSignal !== undefined) spec.stopSignal = flags.stopSignal;
   if (flags.stopTimeout !== undefined) spec.stopTimeout = parseUnsigned(flags.stopTimeout, '--stop-timeout');
   if (flags.restart !== undefined) Object.assign(spec, parseRestart(flags.restart));
+  Object.assign(spec, healthSpecFromFlags(flags));
   if (spec.remove && spec.restartPolicy && spec.restartPolicy !== 'no') {
     throw new InvalidArgumentError('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
   }

@@ -29,7 +29,7 @@ export default defineCommand<Options>({
       .option('-f, --filter <filter>', 'filter the containers to start', (v: string, p: string[] | undefined) => [...(p ?? []), v]);
   },
   async run(ctx, args, opts) {
-    checkTargets(args, opts);
+    if (!opts.filter?.length || args.length > 0 || opts.latest) checkTargets(args, opts);
     const engine = await ctx.engine();
     const names = await targetNames(engine, args, opts.latest);
     if (opts.attach || opts.interactive) {
@@ -50,6 +50,6 @@ export default defineCommand<Options>({
         restore();
       }
     }
-    return printActionReports(ctx, await engine.containers.start(names, { all: opts.all, filters: opts.filter }), { printIds: opts.all });
+    return printActionReports(ctx, await engine.containers.start(names, { all: opts.all, filters: opts.filter }), { printIds: opts.all || (opts.filter?.length ?? 0) > 0 });
   },
 });
