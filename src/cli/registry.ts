@@ -116,6 +116,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['pod exists'], summary: 'Check if a pod exists in local storage', load: () => import('./commands/pod/exists.js') },
   { paths: ['pod prune'], summary: 'Remove all stopped pods and their containers', load: () => import('./commands/pod/prune.js') },
   { paths: ['generate systemd'], summary: 'Generate systemd units', load: () => import('./commands/generate/systemd.js') },
+  { paths: ['quadlet'], summary: 'Generate systemd services from Quadlet files (systemd generator)', load: () => import('./commands/generate/quadlet.js') },
   { paths: ['container cleanup'], summary: 'Clean up network and mountpoints of one or more containers', load: () => import('./commands/container/cleanup.js') },
 ];
 

@@ -157,7 +157,7 @@ function describe(doc: Record<string, unknown>): ContainerDesc {
 }
 
 /** The installed /usr/local/bin/tspod when it is this tspod, else this checkout's launcher. */
-function tspodExecutable(): string {
+export function tspodExecutable(): string {
   const launcher = resolve(dirname(process.argv[1] ?? ''), 'tspod');
   const own = existsSync(launcher) ? launcher : resolve(process.argv[1] ?? 'tspod');
   try {
@@ -169,7 +169,7 @@ function tspodExecutable(): string {
 }
 
 /** The storage-selecting global flags this invocation was given, for units that act on existing containers. */
-function globalArgs(g: GlobalOptions): string[] {
+export function globalArgs(g: GlobalOptions): string[] {
   const out: string[] = [];
   const add = (flag: string, v: string | undefined) => {
     if (v !== undefined) out.push(flag, v);
