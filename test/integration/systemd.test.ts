@@ -137,7 +137,7 @@ describe('generate systemd for a container', () => {
 
   test('running a --new unit\'s commands by hand starts the container and removes it', () => {
     box.ok(['create', '--name', 'svc', IMG, 'sleep', '1000']);
-    const unit = box.ok(['generate', 'systemd', '--new', '--name', 'svc']);
+    const unit = box.ok(['generate', 'systemd', '--new', '--name', '-t', '0', 'svc']);
     const runtimeDir = mkdtempSync(join(work, 'run-'));
     const expand = (line: string) => line.replace(/%t/g, runtimeDir).replace(/%n/g, 'container-svc.service');
     const sh = (line: string) => {
@@ -190,6 +190,35 @@ describe('generate systemd for a pod', () => {
       for (const k of Object.keys(oursNew)) assert.deepEqual(shape(oursNew[k]!), shape(theirsNew[k]!), k);
       assert.match(values(oursNew['container-pc1']!, 'ExecStart')[0]!, / --rm --pod-id-file %t\/pod-p1\.pod-id --sdnotify=conmon -d --replace --name pc1 /);
     }
+  });
+});
+
+describe('generate systemd --new for a pod, run by hand', () => {
+  test('the pod unit creates the pod (PIDFile = infra conmon), the member joins it, stop and rm remove both', () => {
+    box.ok(['pod', 'create', '--name', 'p2']);
+    box.ok(['create', '--pod', 'p2', '--name', 'pc2', IMG, 'sleep', '1000']);
+    const units = JSON.parse(box.ok(['generate', 'systemd', '--new', '--name', '-t', '0', '--format', 'json', 'p2'])) as Record<string, string>;
+    assert.deepEqual(Object.keys(units), ['pod-p2', 'container-pc2']);
+    const rt = mkdtempSync(join(work, 'podrun-'));
+    const run = (name: string, keys: string[]) => {
+      for (const key of keys) {
+        for (const line of values(units[name]!, key)) {
+          const r = spawnSync('sh', ['-c', line.replace(/%t/g, rt).replace(/%n/g, `${name}.service`)], { env: box.env, encoding: 'utf8', timeout: 120_000 });
+          assert.equal(r.status, 0, `${line}: ${r.stderr}`);
+        }
+      }
+    };
+    run('pod-p2', ['ExecStartPre', 'ExecStart']);
+    run('container-pc2', ['ExecStartPre', 'ExecStart']);
+    const podId = readFileSync(join(rt, 'pod-p2.pod-id'), 'utf8').trim();
+    assert.equal(box.ok(['pod', 'inspect', '--format', '{{.State}}', podId]).trim(), 'Running');
+    const infraConmon = box.ok(['inspect', '--format', '{{.State.ConmonPid}}', box.ok(['pod', 'inspect', '--format', '{{.InfraContainerID}}', podId]).trim()]).trim();
+    assert.equal(readFileSync(join(rt, 'pod-p2.pid'), 'utf8').trim(), infraConmon);
+    assert.equal(box.ok(['inspect', '--format', '{{.State.Status}} {{.Pod}}', 'pc2']).trim(), `running ${podId}`);
+    run('container-pc2', ['ExecStop', 'ExecStopPost']);
+    run('pod-p2', ['ExecStop', 'ExecStopPost']);
+    assert.equal(box.run(['pod', 'exists', podId]).code, 1);
+    assert.equal(box.run(['container', 'exists', 'pc2']).code, 1);
   });
 });
 

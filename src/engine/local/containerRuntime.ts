@@ -404,6 +404,7 @@ export class ContainerRuntime {
         trace('network set up');
       }
       const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
+      if (config.spec.conmonPidFile && conmonPid) writeFileSync(config.spec.conmonPidFile, `${conmonPid}\n`);
       return (
         this.db.updateState(id, (s) => ({
           ...s,
