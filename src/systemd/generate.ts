@@ -156,15 +156,16 @@ export function containerUnit(ctr: ContainerDesc, opts: GenerateOptions, pod?: {
     if (!ctr.createCommand.length) throw new Error(`container ${ctr.name} has no create command recorded: generate without --new`);
     const { globals, flags, rest } = splitCreateCommand(ctr.createCommand, ['run', 'create'], opts.takesValue);
     const kept = flags.filter((g) => !CONTAINER_DROPPED.has(flagName(g))).map((g) => {
-      if (opts.template && flagName(g) === '--name') return g.length === 2 ? [g[0]!, `${g[1]}-%i`] : [`${g[0]}-%i`];
-      return g;
+      const escaped = g.map(escapeArg);
+      if (opts.template && flagName(g) === '--name') escaped[escaped.length - 1] += '-%i';
+      return escaped;
     });
     const words = [
       exe, ...globals.map(escapeArg), 'run',
       '--cidfile=%t/%n.ctr-id', '--cgroups=no-conmon', '--rm',
       ...(pod ? ['--pod-id-file', `%t/${pod.serviceName}.pod-id`] : []),
       '--sdnotify=conmon', '-d', '--replace',
-      ...kept.flat().map(escapeArg), ...rest.map(escapeArg),
+      ...kept.flat(), ...rest.map(escapeArg),
     ];
     lines.push('ExecStartPre=/bin/rm \\\n\t-f %t/%n.ctr-id');
     lines.push(`ExecStart=${formatCommand(words)}`);

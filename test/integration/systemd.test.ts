@@ -127,6 +127,10 @@ describe('generate systemd for a container', () => {
     const json = JSON.parse(box.ok(['generate', 'systemd', '--name', '--format', 'json', 'c1']));
     assert.deepEqual(Object.keys(json), ['container-c1']);
     assert.match(json['container-c1'], /\[Install\]\nWantedBy=default.target\n$/);
+    const template = box.ok(['generate', 'systemd', '--new', '--template', '--name', 'c1']);
+    assert.match(template, /^# container-c1@\.service\n/);
+    assert.match(values(template, 'ExecStart')[0]!, / --name c1-%i -e A=b /);
+    assert.ok(template.split('\n').includes('Environment=PODMAN_SYSTEMD_UNIT=%n-%i'));
     const bad = box.run(['generate', 'systemd', '--restart-policy', 'sometimes', 'c1']);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /^Error: sometimes is not a valid restart policy: .*\n$/);
