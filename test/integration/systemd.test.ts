@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, TSPOD, fixturesDir, tmpdir } from './harness.js';
@@ -158,6 +158,28 @@ describe('generate systemd for a container', () => {
     assert.equal(box.run(['container', 'exists', 'svc']).code, 1);
     // ExecStop after the container is gone (systemd runs ExecStopPost again on failure): --ignore keeps it quiet.
     for (const line of values(unit, 'ExecStopPost')) sh(line);
+  });
+});
+
+describe('run --sdnotify=conmon', () => {
+  test('tells NOTIFY_SOCKET that conmon is the main process and the service is ready', async () => {
+    const sock = join(work, 'notify.sock');
+    // Node has no unix datagram sockets: a python listener plays systemd's side.
+    const listener = spawn('python3', ['-c', `import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\ns.settimeout(60)\nprint(s.recv(4096).decode(),flush=True)`, sock]);
+    let got = '';
+    listener.stdout.on('data', (d: Buffer) => (got += d.toString()));
+    const done = new Promise((res) => listener.on('close', res));
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(sock) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    const r = spawnSync(TSPOD, [...box.globalArgs, 'run', '-d', '--rm', '--sdnotify=conmon', '--name', 'notified', IMG, 'sleep', '1000'], { env: { ...box.env, NOTIFY_SOCKET: sock }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    await done;
+    const conmonPid = box.ok(['inspect', '--format', '{{.State.ConmonPid}}', 'notified']).trim();
+    assert.equal(got.trim(), `MAINPID=${conmonPid}\nREADY=1`);
+    box.ok(['rm', '-f', '-t', '0', 'notified']);
+    const bad = box.run(['run', '-d', '--sdnotify=sometimes', IMG, 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: invalid --sdnotify mode "sometimes": .*\n$/);
   });
 });
 
