@@ -296,6 +296,32 @@ describe('quadlet', () => {
     assert.match(dry.stdout, /\n---web\.service---\n/);
   });
 
+  test('a generated .container service\'s commands, run by hand, start the container with its volume and remove it', () => {
+    const src2 = join(work, 'quadlet2');
+    const out2 = join(work, 'quadlet2-out');
+    mkdirSync(src2);
+    writeFileSync(join(src2, 'app.container'), `[Container]\nImage=${IMG}\nExec=sleep 1000\nVolume=store.volume:/store\nEnvironment=GREETING=hi\n`);
+    writeFileSync(join(src2, 'store.volume'), '[Volume]\n');
+    const r = tspodIn(work, ['quadlet', out2], { QUADLET_UNIT_DIRS: src2 });
+    assert.equal(r.code, 0, r.stderr);
+    const rt = mkdtempSync(join(work, 'qrun-'));
+    const sh = (file: string, key: string) => {
+      for (const line of values(readFileSync(join(out2, file), 'utf8'), key)) {
+        const cmd = line.replace(/^-/, '').replace(/%t/g, rt).replace(/%N/g, file.replace(/\.service$/, '')).replace(/%n/g, file);
+        const res = spawnSync('sh', ['-c', cmd], { env: box.env, encoding: 'utf8', timeout: 120_000 });
+        assert.equal(res.status, 0, `${cmd}: ${res.stderr}`);
+      }
+    };
+    sh('store-volume.service', 'ExecStart');
+    sh('app.service', 'ExecStart');
+    assert.equal(box.ok(['exec', 'systemd-app', 'sh', '-c', 'echo $GREETING > /store/f && cat /store/f']), 'hi\n');
+    assert.match(box.ok(['inspect', '--format', '{{range .Mounts}}{{.Name}}{{end}}', 'systemd-app']), /^systemd-store/);
+    sh('app.service', 'ExecStop');
+    sh('app.service', 'ExecStopPost');
+    assert.equal(box.run(['container', 'exists', 'systemd-app']).code, 1);
+    assert.ok(!existsSync(join(rt, 'app.cid')));
+  });
+
   test('bin/tspod-quadlet runs as a systemd generator with three output dirs', () => {
     const gen = join(work, 'gen');
     const r = spawnSync(join(TSPOD, '..', 'tspod-quadlet'), [gen, join(work, 'early'), join(work, 'late')], { env: { ...box.env, QUADLET_UNIT_DIRS: src } });
