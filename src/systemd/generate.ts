@@ -139,7 +139,7 @@ const flagName = (group: string[]) => {
 };
 
 /** Flags the unit sets itself, so the recorded ones go. */
-const CONTAINER_DROPPED = new Set(['-d', '--detach', '--rm', '--cidfile', '--replace', '--sdnotify', '--cgroups', '--pod', '--pod-id-file', '-i', '--interactive', '-t', '--tty']);
+const CONTAINER_DROPPED = new Set(['-d', '--detach', '--rm', '--cidfile', '--replace', '--sdnotify', '--cgroups', '--pod', '--pod-id-file']);
 const POD_DROPPED = new Set(['--replace', '--pod-id-file', '--infra-conmon-pidfile', '--exit-policy']);
 
 export function containerUnit(ctr: ContainerDesc, opts: GenerateOptions, pod?: { serviceName: string; name: string }): Unit {
@@ -155,7 +155,9 @@ export function containerUnit(ctr: ContainerDesc, opts: GenerateOptions, pod?: {
   if (opts.new) {
     if (!ctr.createCommand.length) throw new Error(`container ${ctr.name} has no create command recorded: generate without --new`);
     const { globals, flags, rest } = splitCreateCommand(ctr.createCommand, ['run', 'create'], opts.takesValue);
-    const kept = flags.filter((g) => !CONTAINER_DROPPED.has(flagName(g))).map((g) => {
+    // Combined short flags (`-dit`): the unit adds -d itself.
+    const undetached = flags.map((g) => (/^-[a-zA-Z]{2,}$/.test(g[0]!) && g[0]!.includes('d') ? [g[0]!.replace('d', ''), ...g.slice(1)] : g));
+    const kept = undetached.filter((g) => !CONTAINER_DROPPED.has(flagName(g))).map((g) => {
       const escaped = g.map(escapeArg);
       if (opts.template && flagName(g) === '--name') escaped[escaped.length - 1] += '-%i';
       return escaped;
