@@ -11,6 +11,7 @@ export const GROUPS: Record<string, string> = {
   container: 'Manage containers',
   healthcheck: 'Manage health checks on containers',
   image: 'Manage images',
+  generate: 'Generate structured data based on containers, pods or volumes',
   manifest: 'Manipulate manifest lists and image indexes',
   network: 'Manage networks',
   pod: 'Manage pods',
@@ -126,6 +127,8 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['pod logs'], summary: 'Fetch logs for pod with one or more containers', load: () => import('./commands/pod/logs.js') },
   { paths: ['pod exists'], summary: 'Check if a pod exists in local storage', load: () => import('./commands/pod/exists.js') },
   { paths: ['pod prune'], summary: 'Remove all stopped pods and their containers', load: () => import('./commands/pod/prune.js') },
+  { paths: ['generate systemd'], summary: 'Generate systemd units', load: () => import('./commands/generate/systemd.js') },
+  { paths: ['quadlet'], summary: 'Generate systemd services from Quadlet files (systemd generator)', load: () => import('./commands/generate/quadlet.js') },
   { paths: ['container cleanup'], summary: 'Clean up network and mountpoints of one or more containers', load: () => import('./commands/container/cleanup.js') },
   { paths: ['healthcheck run'], summary: 'Run the health check of a container', load: () => import('./commands/healthcheck/run.js') },
 ];

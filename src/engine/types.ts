@@ -582,6 +582,8 @@ export interface PodCreateOptions {
   >;
   exitPolicy?: 'continue' | 'stop';
   createCommand?: string[];
+  /** --infra-conmon-pidfile: where the infra's conmon PID is written when it starts. */
+  infraConmonPidFile?: string;
 }
 
 /** One row of `pod ps --format json`, in Podman 4.3's shape. */

@@ -414,6 +414,7 @@ export class ContainerRuntime {
       }
       const conmonPid = readPidFile(join(bundle, 'conmon.pid'));
       containerEvent(this.runtime, record, 'init');
+      if (config.spec.conmonPidFile && conmonPid) writeFileSync(config.spec.conmonPidFile, `${conmonPid}\n`);
       return (
         this.db.updateState(id, (s) => ({
           ...s,

@@ -103,6 +103,7 @@ export class LocalPods implements PodsEngine {
           ...(opts.infraCommand?.length ? { entrypoint: opts.infraCommand, command: [] } : {}),
           ...(share.includes('net') ? network : { network: 'none' }),
           createCommand: opts.createCommand,
+          ...(opts.infraConmonPidFile ? { conmonPidFile: opts.infraConmonPidFile } : {}),
         };
         const created = await this.containers.create(spec);
         this.rt.pods.update(id, (p) => ({ ...p, infraId: created.id }));

@@ -154,4 +154,6 @@ export interface ContainerSpec {
   infra?: boolean;
   /** The command line that created it, as podman records for inspect's Config.CreateCommand. */
   createCommand?: string[];
+  /** --conmon-pidfile: an extra copy of conmon's PID (systemd units' PIDFile=). */
+  conmonPidFile?: string;
 }

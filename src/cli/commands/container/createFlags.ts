@@ -99,6 +99,7 @@ export interface CreateFlags extends NetworkFlags, HealthFlags {
   shmSize?: string;
   replace?: boolean;
   cidfile?: string;
+  conmonPidfile?: string;
   quiet?: boolean;
   detachKeys?: string;
   platform?: string;
@@ -169,6 +170,7 @@ export function addCreateFlags(cmd: Command): void {
     .option('--shm-size <size>', 'size of /dev/shm (format: <number>[<unit>])')
     .option('--replace', 'if a container with the same name exists, replace it')
     .option('--cidfile <file>', 'write the container ID to the file')
+    .option('--conmon-pidfile <file>', 'write the conmon PID to the file')
     .option('-q, --quiet', 'suppress output information when pulling images')
     .option('--detach-keys <keys>', 'override the key sequence for detaching a container', undefined)
     .option('--platform <platform>', 'specify the platform for selecting the image')
@@ -351,6 +353,7 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
   const annotations = parseKeyValues(flags.annotation ?? [], '--annotation');
   if (Object.keys(annotations).length) spec.annotations = annotations;
   if (flags.stopSignal !== undefined) spec.stopSignal = flags.stopSignal;
+  if (flags.conmonPidfile) spec.conmonPidFile = resolve(flags.conmonPidfile);
   if (flags.stopTimeout !== undefined) spec.stopTimeout = parseUnsigned(flags.stopTimeout, '--stop-timeout');
   if (flags.restart !== undefined) Object.assign(spec, parseRestart(flags.restart));
   Object.assign(spec, healthSpecFromFlags(flags));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { checkTargets, printActionReports, targetNames } from './reports.js';
 import { parseTimeout } from './stop.js';
+import { collectCidFile, idsFromCidFiles } from './cidfile.js';
 
 interface Options {
   all?: boolean;
@@ -11,6 +12,7 @@ interface Options {
   volumes?: boolean;
   depend?: boolean;
   time?: string;
+  cidfile?: string[];
 }
 
 export default defineCommand<Options>({
@@ -25,9 +27,14 @@ export default defineCommand<Options>({
       .option('-l, --latest', 'act on the latest container tspod is aware of')
       .option('-v, --volumes', 'remove anonymous volumes associated with the container')
       .option('--depend', 'remove the container and all containers that depend on it')
-      .option('-t, --time <seconds>', 'seconds to wait for stop before killing the container');
+      .option('-t, --time <seconds>', 'seconds to wait for stop before killing the container')
+      .option('--cidfile <file>', 'read the container ID from the file', collectCidFile);
   },
   async run(ctx, args, opts) {
+    if (opts.cidfile) {
+      args = [...args, ...idsFromCidFiles(opts.cidfile, opts.ignore)];
+      if (args.length === 0) return 0;
+    }
     checkTargets(args, opts);
     const engine = await ctx.engine();
     const names = await targetNames(engine, args, opts.latest);

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../../util/errors.js';
 interface Options extends CreateFlags {
   detach?: boolean;
   sigProxy?: boolean;
+  sdnotify?: string;
 }
 
 export default defineCommand<Options>({
@@ -18,9 +19,13 @@ export default defineCommand<Options>({
     cmd.argument('[image]').argument('[command...]');
     cmd.option('-d, --detach', 'run the container in the background and print its ID');
     cmd.option('--sig-proxy [bool]', 'proxy received signals to the process', (v: string) => v !== 'false', true);
+    cmd.option('--sdnotify <mode>', 'how to tell systemd the container is ready: container, conmon, ignore', 'container');
     addCreateFlags(cmd);
   },
   async run(ctx, args, opts) {
+    if (!['container', 'conmon', 'ignore'].includes(opts.sdnotify ?? 'container')) {
+      throw new InvalidArgumentError(`invalid --sdnotify mode "${opts.sdnotify}": use container, conmon or ignore`);
+    }
     if (opts.detach && opts.logDriver === 'passthrough') {
       throw new InvalidArgumentError('the passthrough log driver hands this terminal to the container: it cannot be used with --detach');
     }
@@ -33,6 +38,7 @@ export default defineCommand<Options>({
         throw report.error;
       }
       ctx.out(`${id}\n`);
+      if (opts.sdnotify === 'conmon' && process.env.NOTIFY_SOCKET) await (await import('../../../systemd/notify.js')).notifyReady(engine, id);
       return 0;
     }
     const { streams, restore } = terminalStreams({

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { checkTargets, printActionReports, targetNames } from './reports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { collectCidFile, idsFromCidFiles } from './cidfile.js';
 
 interface Options {
   all?: boolean;
@@ -20,9 +21,14 @@ export default defineCommand<Options>({
       .option('-a, --all', 'stop all running containers')
       .option('-i, --ignore', 'ignore errors when a specified container is missing')
       .option('-l, --latest', 'act on the latest container tspod is aware of')
-      .option('-t, --time <seconds>', 'seconds to wait for stop before killing the container');
+      .option('-t, --time <seconds>', 'seconds to wait for stop before killing the container')
+      .option('--cidfile <file>', 'read the container ID from the file', collectCidFile);
   },
   async run(ctx, args, opts) {
+    if (opts.cidfile) {
+      args = [...args, ...idsFromCidFiles(opts.cidfile, opts.ignore)];
+      if (args.length === 0) return 0;
+    }
     checkTargets(args, opts);
     const timeout = parseTimeout(opts.time);
     const engine = await ctx.engine();

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { collect } from '../../output.js';
@@ -23,6 +24,7 @@ export interface PodCreateFlags extends NetworkFlags {
   exitPolicy: string;
   podIdFile?: string;
   replace?: boolean;
+  infraConmonPidfile?: string;
 }
 
 const DEFAULT_SHARE = 'ipc,net,uts';
@@ -50,7 +52,8 @@ export default defineCommand<PodCreateFlags>({
       .option('--cgroup-parent <path>', 'Optional parent cgroup for the container')
       .option('--exit-policy <policy>', 'Behaviour when the last container exits', 'continue')
       .option('--pod-id-file <file>', 'Write the pod ID to the file')
-      .option('--replace', 'If a pod with the same name exists, replace it');
+      .option('--replace', 'If a pod with the same name exists, replace it')
+      .option('--infra-conmon-pidfile <file>', 'Write the infra container\'s conmon PID to the file');
   },
   async run(ctx, args, flags) {
     const opts = podCreateOptions(flags, args, ['tspod', ...process.argv.slice(2)]);
@@ -118,6 +121,7 @@ export function podCreateOptions(flags: PodCreateFlags, args: string[], createCo
   if (flags.infraCommand !== undefined) opts.infraCommand = specFromFlags({ entrypoint: flags.infraCommand }, ['infra'], []).entrypoint ?? [];
   if (flags.infraImage !== undefined) opts.infraImage = flags.infraImage;
   if (flags.infraName) opts.infraName = flags.infraName;
+  if (flags.infraConmonPidfile) opts.infraConmonPidFile = resolve(flags.infraConmonPidfile);
   if (flags.hostname !== undefined) opts.hostname = flags.hostname;
   if (flags.cgroupParent !== undefined) opts.cgroupParent = flags.cgroupParent;
   return opts;
