@@ -59,9 +59,9 @@ test('a streaming events shows the lifecycle of a run --rm done by another proce
     await f.until((lines) => lines.some((l) => / container remove .* name=ev-rm/.test(l)));
     const mine = f.lines.filter((l) => l.includes('name=ev-rm'));
     const actions = mine.map((l) => / container (\S+) /.exec(l)![1]);
-    assert.deepEqual(actions, ['create', 'init', 'start', 'died', 'cleanup', 'remove']);
+    assert.deepEqual(actions, ['create', 'init', 'attach', 'start', 'died', 'cleanup', 'remove']);
     assert.match(mine[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC container create [0-9a-f]{64} \(image=localhost\/tspod-test\/busybox:latest, name=ev-rm\)$/);
-    assert.match(mine[3]!, /containerExitCode=3\)$/);
+    assert.match(mine[4]!, /containerExitCode=3\)$/);
   } finally {
     await f.stop();
   }
@@ -140,4 +140,17 @@ test('volumes and secrets record their create, mount, unmount and remove', () =>
     'secret create ev-secret',
     'secret remove ev-secret',
   ]);
+});
+
+test('exec, exec_died, rename and restart are recorded', () => {
+  box.ok(['run', '-d', '--name', 'ev-life', '--network', 'none', '--stop-signal', 'KILL', IMG, 'sleep', '300']);
+  assert.equal(box.run(['exec', 'ev-life', 'sh', '-c', 'exit 4']).code, 4);
+  box.ok(['rename', 'ev-life', 'ev-life2']);
+  box.ok(['restart', 'ev-life2']);
+  box.ok(['rm', '-f', '-t', '0', 'ev-life2']);
+  const lines = box
+    .ok(['events', '--stream=false', '--filter', 'event=exec', '--filter', 'event=exec_died', '--filter', 'event=rename', '--filter', 'event=restart', '--format', '{{.Status}} {{.Name}}'])
+    .trim()
+    .split('\n');
+  assert.deepEqual(lines, ['exec ev-life', 'exec_died ev-life', 'rename ev-life2', 'restart ev-life2']);
 });

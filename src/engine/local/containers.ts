@@ -34,6 +34,7 @@ import { goTimeString, unixSeconds } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
 import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
+import { containerEvent } from './events.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
 export class LocalContainers implements ContainersEngine {
@@ -189,6 +190,7 @@ export class LocalContainers implements ContainersEngine {
       (created) => {
         writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
         session = this.openAttach(created, streams);
+        containerEvent(this.runtime, created, 'attach');
       },
       streams.terminal?.size(),
     );
@@ -201,6 +203,7 @@ export class LocalContainers implements ContainersEngine {
     const record = this.rt.observe(found).state.status === 'running' ? found : undefined;
     if (!record) throw new ContainerStateError(`you can only attach to running containers: container state improper`);
     const session = this.openAttach(record, streams);
+    containerEvent(this.runtime, record, 'attach');
     return this.finishAttach(record.config.id, session, streams);
   }
 
@@ -264,6 +267,7 @@ export class LocalContainers implements ContainersEngine {
       async (record) => {
         await this.rt.stop(record.config.id, opts.timeout);
         await this.rt.start(record.config.id);
+        containerEvent(this.runtime, record, 'restart');
       },
       (r) => !opts.running || isActive(this.rt.observe(r).state.status),
     );
@@ -554,7 +558,10 @@ export class LocalContainers implements ContainersEngine {
     try {
       const oci = this.rt.ociFor(config);
       const { execInContainer } = await import('../oci/exec.js');
-      return await execInContainer(oci, config.id, processPath, { tty: opts.tty === true, detach: opts.detach === true, interactive: opts.interactive === true }, streams);
+      containerEvent(this.runtime, record, 'exec');
+      const code = await execInContainer(oci, config.id, processPath, { tty: opts.tty === true, detach: opts.detach === true, interactive: opts.interactive === true }, streams);
+      if (!opts.detach) containerEvent(this.runtime, record, 'exec_died', { execExitCode: String(code) });
+      return code;
     } finally {
       rmSync(processPath, { force: true });
     }
@@ -583,6 +590,7 @@ export class LocalContainers implements ContainersEngine {
       throw new TspodError(`invalid container name "${newName}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
     }
     this.rt.db.rename(record.config.id, newName);
+    containerEvent(this.runtime, { config: { ...record.config, name: newName } }, 'rename');
   }
 
   async prune(opts: { filters?: string[] } = {}): Promise<Array<{ id: string; size: number; error?: Error }>> {
