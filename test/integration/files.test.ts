@@ -277,6 +277,25 @@ test('mount shows a stopped container files, lists mounted ones, unmount release
   box.ok(['rm', 'mt1']);
 });
 
+test('mounts are counted: a container run and stopped keeps a mount, and unmount releases it after the last mount', () => {
+  box.ok(['create', '--name', 'mt2', '--network', 'none', IMG, 'sh', '-c', 'echo ran > /ran']);
+  const path = box.ok(['mount', 'mt2']).trim();
+  assert.equal(box.ok(['mount', 'mt2']).trim(), path);
+  box.ok(['start', '-a', 'mt2']);
+  // The run ended, but two mounts still hold the root filesystem.
+  assert.equal(readFileSync(join(path, 'ran'), 'utf8'), 'ran\n');
+  box.ok(['umount', 'mt2']);
+  assert.equal(readFileSync(join(path, 'ran'), 'utf8'), 'ran\n', 'one mount still holds it');
+  box.ok(['umount', 'mt2']);
+  assert.equal(existsSync(join(path, 'ran')), false);
+  // -f releases every mount at once.
+  box.ok(['mount', 'mt2']);
+  box.ok(['mount', 'mt2']);
+  box.ok(['umount', '-f', 'mt2']);
+  assert.equal(box.ok(['mount']), '');
+  box.ok(['rm', 'mt2']);
+});
+
 test('cp keeps hard links', () => {
   const src = box.path('hl');
   mkdirSync(src);

@@ -102,7 +102,11 @@ export async function mountContainers(rt: ContainerRuntime, names: string[], opt
   for (const name of targets) {
     try {
       const id = rt.db.require(name).config.id;
-      const path = await rt.withLockAsync(id, async () => mountRootfs(rt, rt.db.require(id)));
+      const path = await rt.withLockAsync(id, async () => {
+        const mounted = mountRootfs(rt, rt.db.require(id));
+        rt.db.updateState(id, (s) => ({ ...s, userMounts: (s.userMounts ?? 0) + 1 }));
+        return mounted;
+      });
       containerEvent(rt.runtime, rt.db.require(id), 'mount');
       reports.push({ name, id, path });
     } catch (e) {
@@ -121,11 +125,12 @@ export async function unmountContainers(rt: ContainerRuntime, names: string[], o
       const id = rt.db.require(name).config.id;
       await rt.withLockAsync(id, async () => {
         const record = rt.db.require(id);
+        const left = opts.force ? 0 : Math.max(0, (record.state.userMounts ?? 0) - 1);
+        rt.db.updateState(id, (s) => ({ ...s, userMounts: left }));
         const status = rt.observe(record).state.status;
-        if (status === 'running' || status === 'paused') {
-          // A running container's root filesystem stays mounted while it runs.
-          return;
-        }
+        // A running container's root filesystem stays mounted while it runs, and
+        // a stopped one's while other `mount` calls still hold it.
+        if (status === 'running' || status === 'paused' || left > 0) return;
         rt.layers.unmount(id);
         containerEvent(rt.runtime, record, 'unmount');
       });

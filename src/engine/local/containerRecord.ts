@@ -60,6 +60,8 @@ export interface ContainerState {
   netns?: string;
   /** What netavark reported per network at setup. */
   networkStatus?: Record<string, NetworkStatus>;
+  /** Outstanding `mount` calls (Podman's mount counter): while above 0 the root filesystem stays mounted when the container stops. */
+  userMounts?: number;
   /** Set by checkpoint (the process ended in a CRIU image, not by itself): cleanup neither removes nor restarts it. */
   checkpointed?: boolean;
   checkpointedAt?: string;

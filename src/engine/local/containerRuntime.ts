@@ -686,7 +686,7 @@ export class ContainerRuntime {
         // a runtime that no longer knows it is what we want
       }
     }
-    this.layers.unmount(id);
+    if (!this.db.get(id)?.state.userMounts) this.layers.unmount(id);
     this.volumes.release(record.config);
   }
 
