@@ -42,4 +42,9 @@ run logs web
 run stop -t 1 web 2>/dev/null
 run ps -a
 run rm web
+run volume rm -f demo-data >/dev/null 2>&1 || true
+run run --rm -v demo-data:/data localhost/busybox sh -c 'echo kept in a volume > /data/note'
+run run --rm -v demo-data:/data localhost/busybox cat /data/note
+run volume rm demo-data
+run system df
 echo "Demo done. Storage is in $work (tspod --root $work/root --runroot $work/run ...)."

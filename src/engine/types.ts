@@ -266,6 +266,8 @@ export interface SystemDfReport {
   images: Array<{ id: string; repository: string; tag: string; created: number; size: number; sharedSize: number; uniqueSize: number; containers: number }>;
   /** Bytes of all image layers, each counted once. */
   imagesSize: number;
+  /** Bytes of the layers that no image used by a container needs. */
+  imagesReclaimable: number;
   containers: Array<{ id: string; image: string; command: string; localVolumes: number; size: number; created: number; status: string; names: string; running: boolean }>;
   volumes: Array<{ name: string; links: number; size: number }>;
 }

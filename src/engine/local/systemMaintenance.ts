@@ -53,8 +53,16 @@ export class SystemMaintenance {
     const volumeUsage = store.exists() ? await volumes.usage() : [];
     const layersSize = store.exists() ? ((store.db.prepare('SELECT COALESCE(SUM(tar_size), 0) AS n FROM layers').get() as { n: number }).n) : 0;
     const volumesOf = new Map(store.exists() ? this.peers.containerRecords().map((r) => [r.config.id, (r.config.spec.mounts ?? []).filter((m) => m.type === 'volume').length]) : []);
+    // Reclaimable: the layers no image in use by a container needs (shared layers counted once).
+    const usedLayers = new Set<string>();
+    for (const image of imageList.filter((i) => i.Containers > 0)) {
+      const top = store.getImage(image.Id)?.topLayer;
+      if (top) for (const layer of store.layerChain(top)) usedLayers.add(layer.id);
+    }
+    const usedSize = store.exists() ? [...usedLayers].reduce((n, id) => n + (store.getLayer(id)?.tarSize ?? 0), 0) : 0;
     return {
       imagesSize: layersSize,
+      imagesReclaimable: Math.max(0, layersSize - usedSize),
       images: imageList.map((i) => {
         const [repository, tag] = splitRepoTag(i.RepoTags[0]);
         return {

@@ -43,13 +43,12 @@ function reclaimable(bytes: number, total: number): string {
 }
 
 function summaryRows(r: SystemDfReport): Array<Record<string, string | number>> {
-  const unusedImages = r.images.filter((i) => i.containers === 0).reduce((n, i) => n + i.uniqueSize, 0);
   const containersSize = r.containers.reduce((n, c) => n + c.size, 0);
   const stoppedSize = r.containers.filter((c) => !c.running).reduce((n, c) => n + c.size, 0);
   const volumesSize = r.volumes.reduce((n, v) => n + v.size, 0);
   const unusedVolumes = r.volumes.filter((v) => v.links === 0).reduce((n, v) => n + v.size, 0);
   return [
-    { Type: 'Images', Total: r.images.length, Active: r.images.filter((i) => i.containers > 0).length, Size: humanSize(r.imagesSize), Reclaimable: reclaimable(unusedImages, r.imagesSize) },
+    { Type: 'Images', Total: r.images.length, Active: r.images.filter((i) => i.containers > 0).length, Size: humanSize(r.imagesSize), Reclaimable: reclaimable(r.imagesReclaimable, r.imagesSize) },
     { Type: 'Containers', Total: r.containers.length, Active: r.containers.filter((c) => c.running).length, Size: humanSize(containersSize), Reclaimable: reclaimable(stoppedSize, containersSize) },
     { Type: 'Local Volumes', Total: r.volumes.length, Active: r.volumes.filter((v) => v.links > 0).length, Size: humanSize(volumesSize), Reclaimable: reclaimable(unusedVolumes, volumesSize) },
   ];
