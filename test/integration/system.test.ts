@@ -28,11 +28,13 @@ test('system df counts images, containers and volumes, and what is reclaimable',
   assert.equal(before.Images!.Total, 1);
   assert.equal(before.Images!.Active, 0);
   assert.equal(before.Containers!.Total, 0);
+  assert.equal(before.Images!.Reclaimable, `${before.Images!.Size} (100%)`, 'an image no container uses is all reclaimable');
 
   box.ok(['run', '--name', 'df-writer', '--network', 'none', '-v', 'dfvol:/data', IMG, 'sh', '-c', 'head -c 200000 /dev/zero > /big; head -c 5000 /dev/zero > /data/f']);
   box.ok(['run', '-d', '--name', 'df-runner', '--network', 'none', '--stop-signal', 'KILL', IMG, 'sleep', '300']);
   const after = dfRows();
   assert.equal(after.Images!.Active, 1);
+  assert.equal(after.Images!.Reclaimable, '0B (0%)');
   assert.equal(after.Containers!.Total, 2);
   assert.equal(after.Containers!.Active, 1);
   // The stopped writer's 200 kB layer is all of what containers hold, and all reclaimable.
