@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from './harness.js';
@@ -317,4 +317,22 @@ test('a volume directory tspod did not make (Podman keeps its volumes there too)
   assert.equal(readFileSync(join(foreign, '_data', 'theirs'), 'utf8'), 'keep me\n');
   box.ok(['volume', 'rm', '-af']);
   assert.equal(readFileSync(join(foreign, '_data', 'theirs'), 'utf8'), 'keep me\n');
+});
+
+test('export -o into a fifo (or a device such as /dev/null) writes through it instead of replacing it', async () => {
+  box.ok(['volume', 'create', 'to-fifo']);
+  const mountpoint = JSON.parse(box.ok(['volume', 'inspect', 'to-fifo']))[0].Mountpoint as string;
+  writeFileSync(join(mountpoint, 'f'), 'through the fifo\n');
+  const fifo = box.path('export.fifo');
+  spawnSync('mkfifo', [fifo]);
+  const reader = spawn('sh', ['-c', `cat "${fifo}" | tar -tf -`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let listed = '';
+  reader.stdout.on('data', (d: Buffer) => (listed += d.toString()));
+  const done = new Promise<number>((resolve) => reader.on('close', (code) => resolve(code ?? -1)));
+  const r = await box.runAsync(['volume', 'export', '-o', fifo, 'to-fifo']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await done, 0);
+  assert.match(listed, /^\.\/f$/m);
+  assert.ok(statSync(fifo).isFIFO(), 'still a fifo');
+  box.ok(['volume', 'rm', 'to-fifo']);
 });

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { networkMode } from './containerNetwork.js';
 import type { NetworkUsers } from './networks.js';
 import type { NetworkConfig } from '../network/types.js';
@@ -35,6 +35,7 @@ import { trace } from '../../util/trace.js';
 import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 import { containerEvent } from './events.js';
+import { treeBytes } from '../../util/diskUsage.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
 export class LocalContainers implements ContainersEngine {
@@ -413,7 +414,7 @@ export class LocalContainers implements ContainersEngine {
   }
 
   private sizes(record: ContainerRecord): { rootFsSize: number; rwSize: number } {
-    const rw = duBytes(this.rt.layers.upperDir(record.config.id));
+    const rw = treeBytes(this.rt.layers.upperDir(record.config.id));
     const image = this.runtime.store.getImage(record.config.imageId);
     return { rootFsSize: (image?.size ?? 0) + rw, rwSize: rw };
   }
@@ -601,7 +602,7 @@ export class LocalContainers implements ContainersEngine {
     if (opts.filters?.length) summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records));
     const results: Array<{ id: string; size: number; error?: Error }> = [];
     for (const s of summaries) {
-      const size = duBytes(this.rt.layers.upperDir(s.Id));
+      const size = treeBytes(this.rt.layers.upperDir(s.Id));
       try {
         await this.rt.remove(s.Id, {});
         results.push({ id: s.Id, size });
@@ -822,30 +823,6 @@ function humanDurationSince(rfc3339: string, now: number): string {
   return `${Math.floor(hours / 24 / 365)} years`;
 }
 
-function duBytes(dir: string): number {
-  let total = 0;
-  const walk = (d: string) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) {
-        try {
-          total += lstatSync(p).size;
-        } catch {
-          // vanished
-        }
-      }
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return total;
-}
 
 function imageExposedPorts(config: Buffer): Record<string, unknown> | undefined {
   try {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Store } from '../../storage/store.js';
 import { isMountPoint } from '../../storage/containerLayer.js';
 import { LOCK, MNT, MS, syscalls } from '../../os/syscalls.js';
 import { nowRfc3339Nano } from '../../util/time.js';
 import { ConflictError, InvalidArgumentError, NoSuchVolumeError } from '../../util/errors.js';
+import { treeBytes } from '../../util/diskUsage.js';
 
 /** One row of the volumes table. */
 export interface VolumeRecord {
@@ -225,7 +226,7 @@ export class VolumeStore {
 
   /** Apparent bytes of the regular files under the volume's data (not following links, not crossing into nothing). */
   size(name: string): number {
-    return treeSize(this.dataDir(name));
+    return treeBytes(this.dataDir(name));
   }
 
   private withLock<T>(name: string, fn: () => T): T {
@@ -291,27 +292,3 @@ function mountFlags(o: string): { flags: number; data: string } {
   return { flags, data: data.join(',') };
 }
 
-function treeSize(path: string): number {
-  let total = 0;
-  const stack = [path];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      try {
-        const st = lstatSync(p);
-        if (st.isDirectory()) stack.push(p);
-        else if (st.isFile()) total += st.size;
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  return total;
-}

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { pipeline } from 'node:stream/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -115,17 +115,9 @@ export class LocalVolumes implements VolumesEngine {
     if (this.store.needsMount(volume) && !this.store.isMounted(volume.name)) {
       throw new TspodError(`volume ${name} is not mounted (no running container uses it): start a container using it to export it`);
     }
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn('tar', ['--numeric-owner', '--xattrs', '-C', dir, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdout.pipe(out, { end: false });
-      child.on('error', (e) => reject(new TspodError(`exporting volume ${name}: ${e.message}: install the Debian package "tar"`)));
-      child.on('close', (code) => {
-        if (code === 0) resolve();
-        else reject(new TspodError(`exporting volume ${name}: ${stderr.trim() || `tar exited ${code}`}`));
-      });
-    });
+    const { packTree } = await import('./containerCopy.js');
+    // Members named ./…, as Podman's `tar -C dir .` names them.
+    await pipeline(packTree(dir, { rootName: '.' }), out, { end: false });
   }
 
   async import(name: string, input: Readable): Promise<void> {

@@ -9,6 +9,7 @@ import { undoOnInterrupt } from '../../util/interrupt.js';
 import { MEDIA, REF_NAME_ANNOTATION, digestHex } from '../oci.js';
 import type { Descriptor, ImageManifest } from '../oci.js';
 import { buildManifest, describe, type BuiltManifest } from '../manifest.js';
+import { atomicFile } from '../../util/atomicFile.js';
 
 export const SAVE_FORMATS = ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'] as const;
 export type SaveFormat = (typeof SAVE_FORMATS)[number];
@@ -40,7 +41,7 @@ export async function saveImages(store: Store, images: ImageToSave[], format: Sa
   }
   const tar = (await import('tar-stream')).default;
   const pack = tar.pack();
-  const sink = target.path ? atomicFile(target.path) : { stream: target.stream!, commit: () => {}, abort: () => {} };
+  const sink = target.path ? atomicFile(target.path) : { stream: target.stream!, commit: async () => {}, abort: () => {} };
   const writing = pipeline(pack as unknown as Readable, sink.stream);
   try {
     if (format === 'docker-archive') await writeDockerArchive(store, images, pack, target.progress);
@@ -48,7 +49,7 @@ export async function saveImages(store: Store, images: ImageToSave[], format: Sa
     target.progress?.('Writing manifest to image destination');
     pack.finalize();
     await writing;
-    sink.commit();
+    await sink.commit();
   } catch (e) {
     pack.destroy(e as Error);
     await writing.catch(() => undefined);
@@ -188,20 +189,3 @@ export function layerStream(store: Store, layer: LayerRecord, progress: Progress
   return replayTarSplit(store.layerDiffDir(layer.id), path);
 }
 
-/** Writes beside the destination and renames at the end: a failed save leaves no half file. */
-function atomicFile(path: string): { stream: Writable; commit: () => void; abort: () => void } {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  const stream = createWriteStream(tmp, { mode: 0o644 });
-  const forget = undoOnInterrupt(() => rmSync(tmp, { force: true }));
-  return {
-    stream,
-    commit: () => {
-      renameSync(tmp, path);
-      forget();
-    },
-    abort: () => {
-      rmSync(tmp, { force: true });
-      forget();
-    },
-  };
-}

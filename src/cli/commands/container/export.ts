@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { atomicFile } from '../../../util/atomicFile.js';
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
@@ -20,12 +20,12 @@ export default defineCommand<Options>({
       await engine.containers.export(args[0]!, process.stdout);
       return;
     }
-    const tmp = `${opts.output}.tspod-partial`;
+    const sink = atomicFile(opts.output);
     try {
-      await engine.containers.export(args[0]!, createWriteStream(tmp, { mode: 0o644 }));
-      renameSync(tmp, opts.output);
+      await engine.containers.export(args[0]!, sink.stream);
+      await sink.commit();
     } catch (e) {
-      rmSync(tmp, { force: true });
+      sink.abort();
       throw e;
     }
   },

@@ -1,8 +1,7 @@
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { atomicFile } from '../../../util/atomicFile.js';
 import { requireArgs } from '../network/common.js';
 
 export default defineCommand<{ output?: string }>({
@@ -19,17 +18,12 @@ export default defineCommand<{ output?: string }>({
       await engine.volumes.export(args[0]!, process.stdout);
       return 0;
     }
-    // Written beside the target and renamed, so a failed export leaves no half file.
-    const partial = `${opts.output}.tspod-partial-${process.pid}`;
-    const file = createWriteStream(partial, { mode: 0o644 });
+    const sink = atomicFile(opts.output);
     try {
-      await engine.volumes.export(args[0]!, file);
-      file.end();
-      await finished(file);
-      renameSync(partial, opts.output);
+      await engine.volumes.export(args[0]!, sink.stream);
+      await sink.commit();
     } catch (e) {
-      file.destroy();
-      rmSync(partial, { force: true });
+      sink.abort();
       throw e;
     }
     return 0;
