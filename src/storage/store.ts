@@ -169,7 +169,7 @@ export class Store {
       });
       return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, contentSize: result.contentSize };
     } catch (e) {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       throw e;
     }
   }
