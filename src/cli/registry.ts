@@ -8,6 +8,7 @@ export interface CommandEntry {
 }
 
 export const GROUPS: Record<string, string> = {
+  buildx: 'Build images (docker buildx compatibility)',
   container: 'Manage containers',
   healthcheck: 'Manage health checks on containers',
   image: 'Manage images',
@@ -35,6 +36,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['container checkpoint'], summary: 'Checkpoint one or more containers', load: () => import('./commands/container/checkpoint.js') },
   { paths: ['container restore'], summary: 'Restore one or more containers from a checkpoint', load: () => import('./commands/container/restore.js') },
   { paths: ['image ls', 'image list', 'images'], summary: 'List images in local storage', load: () => import('./commands/image/list.js') },
+  { paths: ['image build', 'build', 'buildx build'], summary: 'Build an image using instructions from Containerfiles', load: () => import('./commands/image/build.js') },
   { paths: ['image load', 'load'], summary: 'Load image(s) from a tar archive', load: () => import('./commands/image/load.js') },
   { paths: ['image save', 'save'], summary: 'Save image(s) to an archive', load: () => import('./commands/image/save.js') },
   { paths: ['image pull', 'pull'], summary: 'Pull an image from a registry', load: () => import('./commands/image/pull.js') },

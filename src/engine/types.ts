@@ -196,6 +196,13 @@ export interface ImagesEngine {
   unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<Array<{ name: string; id?: string; error?: Error }>>;
   /** image diff: what the image's top layer changes over the layers below it. */
   diff(name: string): Promise<FileChange[]>;
+  /** Build: the base's layers under a new config and one more (empty-layer) history entry. */
+  derive(base: string | null, opts: ImageDeriveOptions): Promise<{ id: string }>;
+  /**
+   * Build cache: an image made from `parent` (null: scratch) by one step whose
+   * history says `createdBy`, with the parent's whole history before it.
+   */
+  findBuildStep(parent: string | null, createdBy: string): Promise<string | undefined>;
 }
 
 // ------------------------------------------------------------------ manifest lists
@@ -454,6 +461,25 @@ export interface ContainerCommitOptions {
   format?: 'oci' | 'docker';
   squash?: boolean;
   includeVolumes?: boolean;
+  /** Build steps: the image's `config` exactly (not the container's settings; no changes applied). */
+  imageConfig?: import('../image/oci.js').ContainerConfig;
+  /** Build steps: the new history entry's created_by (the cache key of the step). */
+  createdBy?: string;
+}
+
+/** A build step that only changes the config: a new image of the base's layers (null: scratch). */
+export interface ImageDeriveOptions {
+  config: import('../image/oci.js').ContainerConfig;
+  /** The new history entry's created_by; absent: no entry (a build's empty scratch base). */
+  createdBy?: string;
+  /** The config's created time (default now); a fixed one gives the same image id every time. */
+  created?: string;
+  author?: string;
+  format?: 'oci' | 'docker';
+  /** For scratch: the platform of the new image (default: this host's). */
+  os?: string;
+  architecture?: string;
+  variant?: string;
 }
 
 /** A path the container changed: A added, C changed, D deleted. */

@@ -34,13 +34,13 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
       } catch {
         throw new TspodError(`image ${image.id.slice(0, 12)} has a damaged config in storage: remove it and pull it again`);
       }
-      const settings = containerSettings(base.config ?? {}, record);
+      const settings = opts.imageConfig ?? containerSettings(base.config ?? {}, record);
       if (opts.includeVolumes) {
         const volumes = { ...(settings.Volumes ?? {}) };
         for (const m of record.config.spec.mounts ?? []) if (m.type === 'volume') volumes[m.destination] = {};
         settings.Volumes = volumes;
       }
-      const changes = applyChanges(settings, opts.changes ?? []);
+      const changes = opts.imageConfig ? settings : applyChanges(settings, opts.changes ?? []);
       store.cleanLeftovers();
       const layer = await store.extractLayer(packLayer(rt.layers.upperDir(id), { exclude: excludedPaths(record) }));
       try {
@@ -57,9 +57,9 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
           ...(base.history ?? []),
           {
             created,
-            created_by: '/bin/sh',
+            created_by: opts.createdBy ?? '/bin/sh',
             ...(opts.author ? { author: opts.author } : {}),
-            comment: `FROM ${record.config.imageName}`,
+            ...(opts.createdBy ? {} : { comment: `FROM ${record.config.imageName}` }),
           },
         ];
         const config: ImageConfig = {
@@ -83,7 +83,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
           names: opts.reference ? [storageName(opts.reference)] : [],
           layers,
         });
-        containerEvent(rt.runtime, record, 'commit');
+        if (!opts.createdBy) containerEvent(rt.runtime, record, 'commit');
         return { id: result.id, layers: layers.map((l) => l.diffId) };
       } finally {
         rmSync(layer.dir, { recursive: true, force: true });

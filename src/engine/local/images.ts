@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import type { Runtime } from '../runtime.js';
 import type {
   FileChange,
+  ImageDeriveOptions,
   ImagesEngine,
   ImageSummary,
   ImageListOptions,
@@ -56,24 +57,34 @@ export class LocalImages implements ImagesEngine {
   /** One query for images, names and digests; parents from the layer graph. */
   private summaries(): ImageSummary[] {
     const images = this.store.listImages();
-    const byTopLayer = new Map<string, string>();
-    for (const image of images) if (image.topLayer) byTopLayer.set(image.topLayer, image.id);
+    const historyLength = new Map<string, number>();
+    for (const image of images) historyLength.set(image.id, parseConfig(image).history?.length ?? 0);
+    const byTopLayer = new Map<string, ImageRecord[]>();
+    for (const image of images) if (image.topLayer) byTopLayer.set(image.topLayer, [...(byTopLayer.get(image.topLayer) ?? []), image]);
     const layerParents = new Map<string, string | null>();
     for (const row of this.store.db.prepare('SELECT id, parent FROM layers').all() as Array<{ id: string; parent: string | null }>) {
       layerParents.set(row.id, row.parent);
     }
     const hasChildren = new Set<string>();
     const parentOf = new Map<string, string>();
+    // Among images on one top layer, a child's parent is the one with one history entry less
+    // (a build's config-only step), else the one with the longest shorter history.
+    const pick = (group: ImageRecord[], child: ImageRecord): ImageRecord | undefined => {
+      const n = historyLength.get(child.id)!;
+      const shorter = group.filter((p) => p !== child && historyLength.get(p.id)! < n);
+      return shorter.sort((a, b) => historyLength.get(b.id)! - historyLength.get(a.id)!)[0];
+    };
     for (const image of images) {
+      let parent = image.topLayer ? pick(byTopLayer.get(image.topLayer)!, image) : undefined;
       let layer = image.topLayer ? layerParents.get(image.topLayer) ?? null : null;
-      while (layer) {
-        const parentImage = byTopLayer.get(layer);
-        if (parentImage) {
-          parentOf.set(image.id, parentImage);
-          hasChildren.add(parentImage);
-          break;
-        }
+      while (!parent && layer) {
+        const group = byTopLayer.get(layer);
+        if (group) parent = pick(group, image);
         layer = layerParents.get(layer) ?? null;
+      }
+      if (parent) {
+        parentOf.set(image.id, parent.id);
+        hasChildren.add(parent.id);
       }
     }
     const containerCounts = new Map<string, number>();
@@ -132,6 +143,17 @@ export class LocalImages implements ImagesEngine {
       History: config.history ?? [],
       NamesHistory: image.namesHistory,
     };
+  }
+
+  async derive(base: string | null, opts: ImageDeriveOptions): Promise<{ id: string }> {
+    const { deriveImage } = await import('./buildSteps.js');
+    return deriveImage(this.store, base, opts);
+  }
+
+  async findBuildStep(parent: string | null, createdBy: string): Promise<string | undefined> {
+    if (!this.store.exists()) return undefined;
+    const { findBuildStep } = await import('./buildSteps.js');
+    return findBuildStep(this.store, parent, createdBy);
   }
 
   async history(name: string): Promise<ImageHistoryEntry[]> {
