@@ -67,9 +67,6 @@ interface StageState extends ConfigState {
   args: Map<string, string | undefined>;
   /** Working directories known to exist in `image`. */
   knownDirs: Set<string>;
-  /** --layers=false / --squash: one working container for the whole stage. */
-  working?: string;
-  workingDirty: boolean;
   lastCreatedBy?: string;
 }
 
@@ -82,6 +79,8 @@ export class BuildFailure extends TspodError {}
 
 export class Builder {
   private readonly stageImages = new Map<number, string | null>();
+  /** Images this build made, in order (removed at the end unless --layers keeps them). */
+  private readonly made: string[] = [];
   private readonly memo: DigestMemo;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private plan!: Plan;
@@ -123,6 +122,11 @@ export class Builder {
         }
       }
       void final;
+      if (!this.req.layers) {
+        const keep = new Set([id]);
+        const drop = this.made.filter((m) => !keep.has(m));
+        if (drop.length) await this.engine.images.remove([...new Set(drop)], { ignore: true });
+      }
       return { id, names };
     } finally {
       for (const c of this.cleanups.reverse()) {
@@ -193,7 +197,6 @@ export class Builder {
       cmdSet: false,
       args: new Map(),
       knownDirs: new Set(),
-      workingDirty: false,
     };
   }
 
@@ -267,11 +270,8 @@ export class Builder {
   // -------------------------------------------------------------- steps
 
   private async configStep(state: StageState, createdBy: string, last: boolean): Promise<void> {
-    if (!this.req.layers) {
-      state.lastCreatedBy = createdBy;
-      return;
-    }
-    if (!this.req.noCache) {
+    state.lastCreatedBy = createdBy;
+    if (this.useCache()) {
       const cached = await this.engine.images.findBuildStep(state.image, createdBy);
       if (cached) return this.usedCache(state, cached, last);
     }
@@ -295,6 +295,7 @@ export class Builder {
   }
 
   private committed(state: StageState, id: string, last: boolean): void {
+    this.made.push(id);
     state.image = id;
     if (last) this.commitLine();
     this.log(`--> ${shortId(id)}`);
@@ -336,7 +337,6 @@ export class Builder {
 
   /**
    * A filesystem step: from the cache, or `work` on a working container and a commit.
-   * With --layers=false the stage keeps one working container and commits once.
    */
   private async layerStep(
     state: StageState,
@@ -345,14 +345,8 @@ export class Builder {
     spec: Partial<ContainerSpec>,
     work: (containerId: string, created: boolean) => Promise<void>,
   ): Promise<void> {
-    if (!this.req.layers) {
-      if (!state.working) state.working = await this.workingContainer(state, spec);
-      await work(state.working, false);
-      state.workingDirty = true;
-      state.lastCreatedBy = createdBy;
-      return;
-    }
-    if (!this.req.noCache) {
+    state.lastCreatedBy = createdBy;
+    if (this.useCache()) {
       const cached = await this.engine.images.findBuildStep(state.image, createdBy);
       if (cached) return this.usedCache(state, cached, last);
     }
@@ -368,31 +362,24 @@ export class Builder {
     this.committed(state, image, last);
   }
 
+  /** --no-cache, and --layers=false (no intermediate images kept, so none to reuse). */
+  private useCache(): boolean {
+    return !this.req.noCache && this.req.layers;
+  }
+
   private async finishStage(state: StageState, last: boolean): Promise<void> {
-    if (this.req.layers) return;
-    if (state.working && state.workingDirty) {
-      const { id } = await this.engine.containers.commit(state.working, {
-        imageConfig: state.config,
-        createdBy: state.lastCreatedBy ?? '/bin/sh',
-        format: this.req.format,
-        author: state.author,
-      });
-      await this.removeContainer(state.working);
-      state.working = undefined;
-      this.committed(state, id, last);
-      return;
-    }
-    if (state.lastCreatedBy !== undefined || last) {
-      const { id } = await this.engine.images.derive(state.image, {
-        config: state.config,
-        createdBy: state.lastCreatedBy ?? '/bin/sh -c #(nop) FROM',
-        format: this.req.format,
-        author: state.author,
-        os: this.req.platform.os,
-        architecture: this.req.platform.arch,
-      });
-      this.committed(state, id, last);
-    }
+    if (!last || !this.req.squashAll || state.image === null) return;
+    const id = await this.workingContainer(state, {});
+    const { id: image } = await this.engine.containers.commit(id, {
+      imageConfig: state.config,
+      createdBy: state.lastCreatedBy ?? '/bin/sh',
+      format: this.req.format,
+      author: state.author,
+      squashAll: true,
+    });
+    await this.removeContainer(id);
+    this.log(`--> ${shortId(image)}`);
+    state.image = image;
   }
 
   // ---------------------------------------------------------------- RUN

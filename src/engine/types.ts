@@ -460,6 +460,8 @@ export interface ContainerCommitOptions {
   pause?: boolean;
   format?: 'oci' | 'docker';
   squash?: boolean;
+  /** Build --squash-all: the container's whole root filesystem as the image's only layer. */
+  squashAll?: boolean;
   includeVolumes?: boolean;
   /** Build steps: the image's `config` exactly (not the container's settings; no changes applied). */
   imageConfig?: import('../image/oci.js').ContainerConfig;

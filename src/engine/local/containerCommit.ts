@@ -42,9 +42,18 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
       }
       const changes = opts.imageConfig ? settings : applyChanges(settings, opts.changes ?? []);
       store.cleanLeftovers();
-      const layer = await store.extractLayer(packLayer(rt.layers.upperDir(id), { exclude: excludedPaths(record) }));
+      // --squash-all (build): the whole root filesystem as the only layer.
+      let source;
+      if (opts.squashAll) {
+        const { packTree } = await import('./containerCopy.js');
+        const { mountRootfs } = await import('./containerFs.js');
+        source = packTree(mountRootfs(rt, record), { rootName: '' });
+      } else {
+        source = packLayer(rt.layers.upperDir(id), { exclude: excludedPaths(record) });
+      }
+      const layer = await store.extractLayer(source);
       try {
-        const chain = store.layerChain(image.topLayer);
+        const chain = opts.squashAll ? [] : store.layerChain(image.topLayer);
         const baseLayers: StagedLayer[] = chain.map((l) => ({
           dir: join(layer.dir, 'unused-base'),
           diffId: l.diffId,
@@ -54,7 +63,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
         }));
         const created = new Date().toISOString();
         const history: HistoryEntry[] = [
-          ...(base.history ?? []),
+          ...(base.history ?? []).map((h) => (opts.squashAll ? { ...h, empty_layer: true } : h)),
           {
             created,
             created_by: opts.createdBy ?? '/bin/sh',
