@@ -52,6 +52,7 @@ bench: setup
 	@node --import tsx bench/containers.ts
 	@node --import tsx bench/network.ts
 	@node --import tsx bench/registry.ts
+	@node --import tsx bench/build.ts
 
 clean:
 	rm -rf dist native/build
