@@ -46,5 +46,10 @@ run volume rm -f demo-data >/dev/null 2>&1 || true
 run run --rm -v demo-data:/data localhost/busybox sh -c 'echo kept in a volume > /data/note'
 run run --rm -v demo-data:/data localhost/busybox cat /data/note
 run volume rm demo-data
+mkdir -p "$work/build-ctx"
+printf 'hello from a built image\n' > "$work/build-ctx/greeting.txt"
+printf 'FROM localhost/busybox\nCOPY greeting.txt /srv/\nRUN wc -c < /srv/greeting.txt > /srv/size\nCMD ["cat", "/srv/greeting.txt", "/srv/size"]\n' > "$work/build-ctx/Containerfile"
+run build -t localhost/demo-built "$work/build-ctx"
+run run --rm localhost/demo-built
 run system df
 echo "Demo done. Storage is in $work (tspod --root $work/root --runroot $work/run ...)."
