@@ -120,7 +120,7 @@ function comparable(config: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The corpus: Containerfiles shaped like real ones, each with the paths whose files are compared. */
-const CORPUS: Array<{ name: string; files: Record<string, string>; args?: string[]; paths: string[]; needs?: string }> = [
+const CORPUS: Array<{ name: string; files: Record<string, string>; args?: string[]; paths: string[]; prepare?: (dir: string) => void }> = [
   {
     name: 'multi-stage',
     files: {
@@ -185,6 +185,32 @@ COPY dir dest/
     paths: ['/home/tester'],
   },
   {
+    name: 'add-and-copy-from',
+    files: {
+      Containerfile: `FROM ${BASE} AS src
+RUN mkdir -p /data && echo x > /data/x && chown -R 1000:1000 /data && chmod 0700 /data
+FROM ${BASE}
+ADD pkg.tar.gz /unpacked/
+ADD plain.txt /added/
+COPY --from=src /data /fromsrc
+COPY --from=src /data/x /fromsrc-file
+COPY plain.txt /plain-copy
+COPY sub* /globbed/
+`,
+      'plain.txt': 'plain\n',
+      'pkg/sub/f': 'a\n',
+      'sub-1.txt': '1\n',
+      'sub-2.txt': '2\n',
+    },
+    prepare: (dir) => {
+      spawnSync('chmod', ['0750', join(dir, 'plain.txt')]);
+      const r = spawnSync('tar', ['-C', join(dir, 'pkg'), '--owner=1234', '--group=4321', '-czf', join(dir, 'pkg.tar.gz'), '.']);
+      assert.equal(r.status, 0);
+      rmSync(join(dir, 'pkg'), { recursive: true });
+    },
+    paths: ['/unpacked', '/added', '/fromsrc', '/fromsrc-file', '/plain-copy', '/globbed'],
+  },
+  {
     name: 'dockerignore',
     files: {
       Containerfile: `FROM ${BASE}
@@ -205,6 +231,7 @@ COPY . /ctx/
 for (const c of CORPUS) {
   test(`build corpus "${c.name}": the image matches what podman builds from the same file (config and files)`, { skip: !havePodman && 'podman is not installed' }, () => {
     const dir = context(c.name, c.files);
+    c.prepare?.(dir);
     const tag = `localhost/corpus-${c.name}:latest`;
     box.ok(['build', '-q', ...(c.args ?? []), '-t', tag, dir]);
     podman(['build', '-q', ...(c.args ?? []), '-t', tag, dir]);
