@@ -63,6 +63,8 @@ interface StageState extends ConfigState {
   stage: Stage;
   /** The current image (null: scratch with nothing committed yet). */
   image: string | null;
+  /** The image the stage started from (null: scratch). */
+  base: string | null;
   /** ARGs declared in this stage, with values. */
   args: Map<string, string | undefined>;
   /** Working directories known to exist in `image`. */
@@ -192,6 +194,7 @@ export class Builder {
     return {
       stage,
       image,
+      base: image,
       config: structuredClone(config),
       shell: Array.isArray(config.Shell) ? (config.Shell as string[]) : ['/bin/sh', '-c'],
       cmdSet: false,
@@ -368,14 +371,14 @@ export class Builder {
   }
 
   private async finishStage(state: StageState, last: boolean): Promise<void> {
-    if (!last || !this.req.squashAll || state.image === null) return;
+    if (!last || !(this.req.squashAll || this.req.squash) || state.image === null) return;
     const id = await this.workingContainer(state, {});
     const { id: image } = await this.engine.containers.commit(id, {
       imageConfig: state.config,
       createdBy: state.lastCreatedBy ?? '/bin/sh',
       format: this.req.format,
       author: state.author,
-      squashAll: true,
+      ...(this.req.squashAll ? { squashAll: true } : { squashSince: state.base ?? '' }),
     });
     await this.removeContainer(id);
     this.log(`--> ${shortId(image)}`);

@@ -462,6 +462,8 @@ export interface ContainerCommitOptions {
   squash?: boolean;
   /** Build --squash-all: the container's whole root filesystem as the image's only layer. */
   squashAll?: boolean;
+  /** Build --squash: the layers above this image (''  for scratch) and the changes, as one layer. */
+  squashSince?: string;
   includeVolumes?: boolean;
   /** Build steps: the image's `config` exactly (not the container's settings; no changes applied). */
   imageConfig?: import('../image/oci.js').ContainerConfig;

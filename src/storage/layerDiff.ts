@@ -97,11 +97,53 @@ export function layerChanges(upper: string, lowers: string[], opts: ChangeOption
 
 /** The upper dir as an OCI layer tar. */
 export function packLayer(upper: string, opts: ChangeOptions): Readable {
+  return packNodes(walk(upper, opts));
+}
+
+/**
+ * Several overlay-format diff dirs (bottom first) as one OCI layer tar: for
+ * each path the topmost layer's entry; a whiteout or an opaque dir hides what
+ * the layers below it had there (build --squash).
+ */
+export function packSquashed(dirs: Array<{ dir: string; exclude: Set<string> }>): Readable {
+  const merged = new Map<string, Node>();
+  const dropBelow = (path: string) => {
+    const prefix = path === '/' ? '/' : path + '/';
+    for (const key of [...merged.keys()]) if (key.startsWith(prefix)) merged.delete(key);
+  };
+  for (const { dir, exclude } of dirs) {
+    for (const node of walk(dir, { exclude })) {
+      const before = merged.get(node.path);
+      if (node.kind === 'whiteout') {
+        dropBelow(node.path);
+        merged.set(node.path, node);
+        continue;
+      }
+      if (!node.st.isDirectory() || node.opaque) dropBelow(node.path);
+      // A directory made again where a lower layer deleted the path hides what the base had there.
+      const opaque = node.opaque || (node.st.isDirectory() && (before?.kind === 'whiteout' || (before?.kind === 'entry' && before.opaque)));
+      merged.set(node.path, { ...node, opaque });
+    }
+  }
+  return packNodes([...merged.keys()].sort(pathOrder).map((k) => merged.get(k)!));
+}
+
+/** Parents before children: compare path components, not characters (`/a/b` before `/a-b`). */
+function pathOrder(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] !== pb[i]) return pa[i]! < pb[i]! ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+function packNodes(nodes: Iterable<Node>): Readable {
   const pack = tarStream.pack();
   const links = new Map<string, string>();
   const add = (header: TarHeader): Promise<void> => addEntry(pack, header);
   (async () => {
-    for (const node of walk(upper, opts)) {
+    for (const node of nodes) {
       const name = node.path.slice(1);
       if (node.kind === 'whiteout') {
         const wh = posix.join(posix.dirname(name), `.wh.${posix.basename(name)}`);

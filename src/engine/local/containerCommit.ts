@@ -44,7 +44,20 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
       store.cleanLeftovers();
       // --squash-all (build): the whole root filesystem as the only layer.
       let source;
-      if (opts.squashAll) {
+      let baseChain: import('../../storage/store.js').LayerRecord[] | undefined;
+      if (opts.squashSince !== undefined) {
+        // build --squash: the layers above the stage's base and the container's changes, as one.
+        const since = opts.squashSince ? store.getImage(opts.squashSince) : undefined;
+        if (opts.squashSince && !since) throw new TspodError(`image ${opts.squashSince.slice(0, 12)} was removed during the build: build again`);
+        const chain = store.layerChain(image.topLayer);
+        baseChain = since ? store.layerChain(since.topLayer) : [];
+        if (baseChain.some((l, i) => chain[i]?.id !== l.id)) throw new TspodError('the image to squash does not sit on its base image: build again without --squash');
+        const { packSquashed } = await import('../../storage/layerDiff.js');
+        source = packSquashed([
+          ...chain.slice(baseChain.length).map((l) => ({ dir: store.layerDiffDir(l.id), exclude: new Set<string>() })),
+          { dir: rt.layers.upperDir(id), exclude: excludedPaths(record) },
+        ]);
+      } else if (opts.squashAll) {
         const { packTree } = await import('./containerCopy.js');
         const { mountRootfs } = await import('./containerFs.js');
         source = packTree(mountRootfs(rt, record), { rootName: '' });
@@ -53,7 +66,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
       }
       const layer = await store.extractLayer(source);
       try {
-        const chain = opts.squashAll ? [] : store.layerChain(image.topLayer);
+        const chain = opts.squashAll ? [] : baseChain ?? store.layerChain(image.topLayer);
         const baseLayers: StagedLayer[] = chain.map((l) => ({
           dir: join(layer.dir, 'unused-base'),
           diffId: l.diffId,
@@ -63,7 +76,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
         }));
         const created = new Date().toISOString();
         const history: HistoryEntry[] = [
-          ...(base.history ?? []).map((h) => (opts.squashAll ? { ...h, empty_layer: true } : h)),
+          ...(base.history ?? []).map((h, i) => (opts.squashAll || (baseChain && i >= squashedFrom(base, baseChain.length)) ? { ...h, empty_layer: true } : h)),
           {
             created,
             created_by: opts.createdBy ?? '/bin/sh',
@@ -101,6 +114,17 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
   } finally {
     if (pause) rt.unpause(id);
   }
+}
+
+/** The index of the first history entry above the first `layers` non-empty ones. */
+function squashedFrom(config: ImageConfig, layers: number): number {
+  const history = config.history ?? [];
+  let seen = 0;
+  for (let i = 0; i < history.length; i++) {
+    if (seen === layers) return i;
+    if (!history[i]!.empty_layer) seen++;
+  }
+  return history.length;
 }
 
 /** The image config with the container's own command, environment, user, workdir and labels. */

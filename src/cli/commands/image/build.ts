@@ -87,7 +87,6 @@ export default defineCommand<Options>({
     const [{ Builder }, { BuildContext }] = await Promise.all([import('../../../build/builder.js'), import('../../../build/buildContext.js')]);
     const format = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
     if (!format) throw new InvalidArgumentError(`unrecognized image format "${opts.format}": use oci or docker`);
-    if (opts.squash && !opts.squashAll) throw new InvalidArgumentError('--squash (only the new layers as one) is not supported yet: use --squash-all for a one-layer image, or build without it');
     const platform = buildPlatform(opts);
     const pull = pullPolicy(opts);
     const buildArgs = new Map<string, string>();
@@ -205,7 +204,7 @@ export default defineCommand<Options>({
         target: opts.target,
         buildArgs,
         noCache: opts.cache === false,
-        layers: opts.layers !== false && !opts.squashAll,
+        layers: opts.layers !== false && !opts.squash && !opts.squashAll,
         squash: opts.squash === true,
         squashAll: opts.squashAll === true,
         pull,
