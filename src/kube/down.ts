@@ -40,7 +40,8 @@ export async function kubeDown(engine: Engine, text: string, source: string, opt
   const report: KubeDownReport = { stopped: [], removed: [], secrets: [], volumes: [], errors: [] };
   const present: string[] = [];
   for (const name of podNames) if (await engine.pods.exists(name)) present.push(name);
-  for (const r of await engine.pods.stop(present, { ignore: true, timeout: 10 })) {
+  // Each container's own stop timeout (terminationGracePeriodSeconds), as Podman.
+  for (const r of await engine.pods.stop(present, { ignore: true })) {
     if (r.error) report.errors.push(errorMessage(r.error));
     else if (r.id) report.stopped.push(r.id);
   }

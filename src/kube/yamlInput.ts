@@ -48,7 +48,7 @@ export function parseKubeDocuments(text: string, source = 'kube YAML'): KubeDocu
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return message.split('\n')[0]!.trim().replace(/:$/, '');
 }
 
 function describe(value: unknown): string {

@@ -79,6 +79,7 @@ export default defineCommand<Options>({
     const playOptions = playOptionsFromFlags(opts);
     if (opts.replace) {
       const report = await kubeDown(engine, text, source);
+      ctx.out(downReportText(report));
       if (report.errors.length) throw new InvalidArgumentError(`--replace could not remove the old pods: ${report.errors[0]}`);
     }
     const report = await playKube(engine, text, source, {
