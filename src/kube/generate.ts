@@ -5,6 +5,9 @@
  */
 import { statSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
+import type { Container, ContainerPort, EnvVar, PersistentVolumeClaim, Pod, PodSpec, ResourceRequirements, SecurityContext, Service, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
+import type { DaemonSet, Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Engine } from '../engine/types.js';
 import { DEFAULT_CAPABILITIES } from '../config/containersConf.js';
 import { InvalidArgumentError, TspodError } from '../util/errors.js';
@@ -24,8 +27,12 @@ export interface GenerateKubeOptions {
   now: Date;
 }
 
+/** An inspect document from the engine. */
 type Doc = Record<string, unknown>;
 type Obj = Record<string, unknown>;
+type Workload = Pod | Deployment | DaemonSet | Job;
+/** kubernetes-types marks every field readonly; these objects are built up here. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The env every container gets without asking, which the YAML leaves out. */
 const DEFAULT_ENV: Record<string, string> = {
@@ -69,8 +76,8 @@ export async function generateKube(engine: Engine, names: string[], opts: Genera
 
   const created = opts.now.toISOString().replace(/\.\d+Z$/, 'Z');
   const notes: string[] = [];
-  const head: Obj[] = [];
-  const body: Obj[] = [];
+  const head: Array<PersistentVolumeClaim | Service> = [];
+  const body: Workload[] = [];
   for (const vol of vols) head.push(pvcFromVolume(vol, created));
   const images = new ImageCache(engine);
   for (const podDoc of pods) {
@@ -81,12 +88,12 @@ export async function generateKube(engine: Engine, names: string[], opts: Genera
   }
   if (ctrs.length > 0) {
     const pod = await podFromContainers(images, ctrs, created, opts);
-    if (((pod.spec as Obj).volumes as unknown[] | undefined)?.length) notes.push(SELINUX_NOTE);
+    if (pod.spec?.volumes?.length) notes.push(SELINUX_NOTE);
     body.push(ofType(pod, type, opts));
     if (opts.service) head.push(serviceFor(pod, containerPortsOf(pod)));
   }
   const header = `# Save the output of this file and use kubectl create -f to import\n# it into Kubernetes.\n#\n# Created with tspod-${opts.version}\n`;
-  return header + [...new Set(notes)].join('') + [...head, ...body].map((o) => kubeYamlText(o)).join('---\n');
+  return header + [...new Set(notes)].join('') + [...head, ...body].map((o) => kubeYamlText(o as unknown as Obj)).join('---\n');
 }
 
 const SHARING_NOTE = `
@@ -116,7 +123,7 @@ class ImageCache {
 /** Kubernetes object names: no underscores. */
 const kubeName = (name: string) => name.replaceAll('_', '');
 
-function pvcFromVolume(vol: Doc, created: string): Obj {
+function pvcFromVolume(vol: Doc, created: string): PersistentVolumeClaim {
   const annotations: Record<string, string> = { 'volume.podman.io/driver': String(vol.Driver ?? 'local') };
   const options = (vol.Options ?? {}) as Record<string, string>;
   const keys: Record<string, string> = { o: 'mount-options', device: 'device', type: 'type', UID: 'uid', GID: 'gid', uid: 'uid', gid: 'gid' };
@@ -136,12 +143,12 @@ interface PortBinding {
 }
 
 /** `80/tcp: [{HostPort: "8080"}]` -> containerPort/hostPort entries (hostPort left out for --service, as Podman). */
-function containerPortsFromBindings(bindings: Record<string, PortBinding[] | null> | undefined, withHostPort: boolean): Obj[] {
-  const out: Obj[] = [];
+function containerPortsFromBindings(bindings: Record<string, PortBinding[] | null> | undefined, withHostPort: boolean): ContainerPort[] {
+  const out: ContainerPort[] = [];
   for (const [key, list] of Object.entries(bindings ?? {})) {
     const [port, proto = 'tcp'] = key.split('/');
     for (const b of list ?? [{}]) {
-      const entry: Obj = { containerPort: Number(port) };
+      const entry: Mutable<ContainerPort> = { containerPort: Number(port) };
       if (b.HostIp) entry.hostIP = b.HostIp;
       if (withHostPort && b.HostPort) entry.hostPort = Number(b.HostPort);
       if (proto !== 'tcp') entry.protocol = proto.toUpperCase();
@@ -151,7 +158,7 @@ function containerPortsFromBindings(bindings: Record<string, PortBinding[] | nul
   return out;
 }
 
-async function podFromPod(engine: Engine, images: ImageCache, podDoc: Doc, created: string, opts: GenerateKubeOptions): Promise<{ pod: Obj; ports: Obj[]; sharesDefault: boolean }> {
+async function podFromPod(engine: Engine, images: ImageCache, podDoc: Doc, created: string, opts: GenerateKubeOptions): Promise<{ pod: Pod; ports: ContainerPort[]; sharesDefault: boolean }> {
   const infraId = podDoc.InfraContainerID as string | undefined;
   const members = ((podDoc.Containers as Array<{ Id: string }> | undefined) ?? []).map((c) => c.Id);
   if (members.length === 0) throw new InvalidArgumentError(`pod ${String(podDoc.Name)} has no containers: add one before generating kube YAML`);
@@ -167,8 +174,8 @@ async function podFromPod(engine: Engine, images: ImageCache, podDoc: Doc, creat
   const ports = containerPortsFromBindings(infraConfig.PortBindings as Record<string, PortBinding[]>, !opts.service);
   const podName = kubeName(String(podDoc.Name));
   const annotations: Record<string, string> = {};
-  const containers: Obj[] = [];
-  const volumes = new Map<string, Obj>();
+  const containers: Container[] = [];
+  const volumes = new Map<string, Volume>();
   let restart: string | undefined;
   let stopTimeout: number | undefined;
   let hostname: string | undefined;
@@ -188,7 +195,7 @@ async function podFromPod(engine: Engine, images: ImageCache, podDoc: Doc, creat
         firstWithPorts = false;
       }
     }
-    for (const v of vols) volumes.set(String(v.name), v);
+    for (const v of vols) volumes.set(v.name, v);
     containers.push(container);
     restart ??= restartPolicyOf(doc);
     stopTimeout ??= nonDefaultStopTimeout(doc);
@@ -196,14 +203,14 @@ async function podFromPod(engine: Engine, images: ImageCache, podDoc: Doc, creat
     if (hostname === undefined && h && !String(doc.Id).startsWith(h) && h !== podDoc.Name) hostname = h;
   }
   const labels = { ...((podDoc.Labels ?? {}) as Record<string, string>), app: podName };
-  const spec: Obj = { containers };
+  const spec: Mutable<PodSpec> = { containers };
   if (hostname) spec.hostname = hostname;
   if (infraConfig.HostNetwork === true) spec.hostNetwork = true;
   if (restart) spec.restartPolicy = restart;
   if (shared.includes('pid')) spec.shareProcessNamespace = true;
   if (stopTimeout !== undefined) spec.terminationGracePeriodSeconds = stopTimeout;
   if (volumes.size > 0) spec.volumes = [...volumes.values()];
-  const pod: Obj = {
+  const pod: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { ...(Object.keys(annotations).length ? { annotations } : {}), creationTimestamp: created, labels, name: podName },
@@ -213,13 +220,13 @@ async function podFromPod(engine: Engine, images: ImageCache, podDoc: Doc, creat
   return { pod, ports, sharesDefault };
 }
 
-async function podFromContainers(images: ImageCache, docs: Doc[], created: string, opts: GenerateKubeOptions): Promise<Obj> {
+async function podFromContainers(images: ImageCache, docs: Doc[], created: string, opts: GenerateKubeOptions): Promise<Pod> {
   const names = docs.map((d) => kubeName(String(d.Name)));
   let podName = names[0]!;
   if (names.includes(podName)) podName += '-pod';
   const annotations: Record<string, string> = {};
-  const containers: Obj[] = [];
-  const volumes: Obj[] = [];
+  const containers: Container[] = [];
+  const volumes: Volume[] = [];
   let restart: string | undefined;
   let stopTimeout: number | undefined;
   let hostname: string | undefined;
@@ -235,7 +242,7 @@ async function podFromContainers(images: ImageCache, docs: Doc[], created: strin
     if (hostname === undefined && h && !String(doc.Id).startsWith(h)) hostname = h;
     if ((doc.HostConfig as Obj | undefined)?.NetworkMode !== 'host') hostNetwork = false;
   }
-  const spec: Obj = { containers };
+  const spec: Mutable<PodSpec> = { containers };
   if (hostname) spec.hostname = hostname;
   if (hostNetwork) spec.hostNetwork = true;
   if (restart) spec.restartPolicy = restart;
@@ -283,12 +290,12 @@ function hostPathType(path: string): string {
   }
 }
 
-async function containerFromDoc(images: ImageCache, doc: Doc, withHostPort: boolean): Promise<{ container: Obj; volumes: Obj[] }> {
+async function containerFromDoc(images: ImageCache, doc: Doc, withHostPort: boolean): Promise<{ container: Mutable<Container>; volumes: Volume[] }> {
   const config = (doc.Config ?? {}) as Obj;
   const host = (doc.HostConfig ?? {}) as Obj;
   const imageRef = String(doc.ImageName ?? config.Image ?? '');
   const image = await images.config(imageRef);
-  const container: Obj = {};
+  const container: Mutable<Container> = { name: kubeName(String(doc.Name)) };
 
   const argv = [String(doc.Path ?? ''), ...((doc.Args as string[] | null) ?? [])].filter((a, i) => i > 0 || a !== '');
   const cmd = (config.Cmd as string[] | null) ?? [];
@@ -306,7 +313,7 @@ async function containerFromDoc(images: ImageCache, doc: Doc, withHostPort: bool
   if (command?.length) container.command = command;
 
   const imageEnv = new Map(((image.Env as string[] | null) ?? []).map((e) => splitEnv(e)));
-  const env: Obj[] = [];
+  const env: EnvVar[] = [];
   for (const entry of (config.Env as string[] | null) ?? []) {
     const [k, v] = splitEnv(entry);
     if (k === 'HOSTNAME' || DEFAULT_ENV[k] === v || imageEnv.get(k) === v) continue;
@@ -314,7 +321,6 @@ async function containerFromDoc(images: ImageCache, doc: Doc, withHostPort: bool
   }
   if (env.length) container.env = env;
   container.image = imageRef;
-  container.name = kubeName(String(doc.Name));
 
   const ports = containerPortsFromBindings(host.PortBindings as Record<string, PortBinding[]>, withHostPort);
   if (ports.length) container.ports = ports;
@@ -326,24 +332,26 @@ async function containerFromDoc(images: ImageCache, doc: Doc, withHostPort: bool
   if (config.OpenStdin === true) container.stdin = true;
   if (config.Tty === true) container.tty = true;
 
-  const mounts: Obj[] = [];
-  const volumes: Obj[] = [];
+  const mounts: VolumeMount[] = [];
+  const volumes: Volume[] = [];
   let index = 0;
-  for (const m of (doc.Mounts as Obj[] | null) ?? []) {
+  // Host paths and tmpfs first, then named volumes, as Podman lists them.
+  const allMounts = (doc.Mounts as Obj[] | null) ?? [];
+  for (const m of [...allMounts.filter((x) => x.Type !== 'volume'), ...allMounts.filter((x) => x.Type === 'volume')]) {
     const readOnly = m.RW === false;
     if (m.Type === 'volume') {
       const name = String(m.Name);
       const volName = `${kubeVolumeName(name)}-pvc`;
-      mounts.push({ mountPath: m.Destination, name: volName, ...(readOnly ? { readOnly: true } : {}) });
+      mounts.push({ mountPath: String(m.Destination), name: volName, ...(readOnly ? { readOnly: true } : {}) });
       volumes.push({ name: volName, persistentVolumeClaim: { claimName: name, ...(readOnly ? { readOnly: true } : {}) } });
     } else if (m.Type === 'bind') {
       const source = String(m.Source);
       const volName = `${kubeVolumeName(source)}-host-${index++}`;
-      mounts.push({ mountPath: m.Destination, name: volName, ...(readOnly ? { readOnly: true } : {}) });
+      mounts.push({ mountPath: String(m.Destination), name: volName, ...(readOnly ? { readOnly: true } : {}) });
       volumes.push({ hostPath: { path: source, type: hostPathType(source) }, name: volName });
     } else if (m.Type === 'tmpfs') {
       const volName = `tmp-${index++}`;
-      mounts.push({ mountPath: m.Destination, name: volName });
+      mounts.push({ mountPath: String(m.Destination), name: volName });
       volumes.push({ emptyDir: { medium: 'Memory' }, name: volName });
     }
   }
@@ -378,9 +386,9 @@ export function bytesQuantity(bytes: number): string {
   return String(bytes);
 }
 
-function resourcesOf(host: Obj): Obj | undefined {
-  const limits: Obj = {};
-  const requests: Obj = {};
+function resourcesOf(host: Obj): ResourceRequirements | undefined {
+  const limits: Record<string, string> = {};
+  const requests: Record<string, string> = {};
   const memory = Number(host.Memory ?? 0);
   if (memory > 0) limits.memory = bytesQuantity(memory);
   const reservation = Number(host.MemoryReservation ?? 0);
@@ -389,7 +397,7 @@ function resourcesOf(host: Obj): Obj | undefined {
   const period = Number(host.CpuPeriod ?? 0);
   const milli = quota > 0 && period > 0 ? Math.floor((1000 * quota) / period) : Math.floor(Number(host.NanoCpus ?? 0) / 1e6);
   if (milli >= 1) limits.cpu = milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
-  const out: Obj = {};
+  const out: Mutable<ResourceRequirements> = {};
   if (Object.keys(limits).length) out.limits = limits;
   if (Object.keys(requests).length) out.requests = requests;
   return Object.keys(out).length ? out : undefined;
@@ -398,10 +406,10 @@ function resourcesOf(host: Obj): Obj | undefined {
 const DOCKER_DEFAULT_DROPPED = new Set(['CAP_AUDIT_WRITE', 'CAP_MKNOD', 'CAP_NET_RAW']);
 const withCapPrefix = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
 
-function securityContextOf(doc: Doc): Obj | undefined {
+function securityContextOf(doc: Doc): SecurityContext | undefined {
   const host = (doc.HostConfig ?? {}) as Obj;
   const config = (doc.Config ?? {}) as Obj;
-  const sc: Obj = {};
+  const sc: Mutable<SecurityContext> = {};
   const privileged = host.Privileged === true;
   if (privileged) {
     sc.privileged = true;
@@ -422,52 +430,52 @@ function securityContextOf(doc: Doc): Obj | undefined {
   return Object.keys(sc).length ? sc : undefined;
 }
 
-function containerPortsOf(pod: Obj): Obj[] {
-  return (((pod.spec as Obj).containers as Obj[]) ?? []).flatMap((c) => (c.ports as Obj[] | undefined) ?? []);
+function containerPortsOf(pod: Pod): ContainerPort[] {
+  return (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
 }
 
 /** A NodePort Service for the pod's ports, each on a random free node port (30000-32767), as Podman. */
-function serviceFor(pod: Obj, ports: Obj[]): Obj {
-  const meta = pod.metadata as Obj;
+function serviceFor(pod: Pod, ports: ContainerPort[]): Service {
+  const meta = pod.metadata ?? {};
   const used = new Set<number>();
   const servicePorts = ports.map((p) => {
     let nodePort: number;
     do nodePort = randomInt(30000, 32768);
     while (used.has(nodePort));
     used.add(nodePort);
-    const port = Number(p.containerPort);
+    const port = p.containerPort;
     return { name: String(port), nodePort, port, ...(p.protocol ? { protocol: p.protocol } : {}), targetPort: port };
   });
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { creationTimestamp: meta.creationTimestamp, labels: meta.labels, name: meta.name },
-    spec: { ports: servicePorts, selector: { app: (meta.labels as Obj).app }, type: 'NodePort' },
+    spec: { ports: servicePorts, selector: { app: meta.labels?.app ?? '' }, type: 'NodePort' },
   };
 }
 
 /** Wraps a Pod in the workload kind asked for, with Podman's names and checks. */
-function ofType(pod: Obj, type: KubeKind, opts: GenerateKubeOptions): Obj {
+function ofType(pod: Pod, type: KubeKind, opts: GenerateKubeOptions): Workload {
   if (type === 'pod') return pod;
-  const meta = pod.metadata as Obj;
-  const spec = { ...(pod.spec as Obj) };
-  const name = String(meta.name);
-  const labels = meta.labels as Obj;
+  const meta = pod.metadata ?? {};
+  const spec: Mutable<PodSpec> = { ...pod.spec!, containers: pod.spec?.containers ?? [] };
+  const name = meta.name ?? '';
+  const labels = meta.labels ?? {};
   const template = { metadata: meta, spec };
-  const restart = spec.restartPolicy as string | undefined;
+  const restart = spec.restartPolicy;
   const outerMeta = { creationTimestamp: meta.creationTimestamp, labels, name: '' };
   if (type === 'deployment' || type === 'daemonset') {
     if (restart && restart !== 'Always') {
       throw new InvalidArgumentError(`k8s ${type === 'deployment' ? 'Deployments' : 'DaemonSets'} can only have restartPolicy set to Always: the containers have ${restart}`);
     }
     if (type === 'daemonset' && (opts.replicas ?? 1) > 1) throw new InvalidArgumentError("k8s DaemonSets don't allow setting replicas");
-    const workloadSpec: Obj = { selector: { matchLabels: { app: labels.app } }, template };
-    if (type === 'deployment' && (opts.replicas ?? 1) > 1) workloadSpec.replicas = opts.replicas;
+    const selector = { matchLabels: { app: labels.app ?? name } };
+    if (type === 'daemonset') return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { ...outerMeta, name: `${name}-daemonset` }, spec: { selector, template } };
     return {
       apiVersion: 'apps/v1',
-      kind: type === 'deployment' ? 'Deployment' : 'DaemonSet',
-      metadata: { ...outerMeta, name: `${name}-${type}` },
-      spec: workloadSpec,
+      kind: 'Deployment',
+      metadata: { ...outerMeta, name: `${name}-deployment` },
+      spec: { ...((opts.replicas ?? 1) > 1 ? { replicas: opts.replicas } : {}), selector, template },
     };
   }
   if (restart === 'Always') {

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { parse as parseYaml } from 'yaml';
-import type { Engine, PodCreateOptions } from '../engine/types.js';
+import type { Engine, PodCreateOptions, RegistryAccessOptions } from '../engine/types.js';
 import type { PortMapping } from '../engine/network/types.js';
 import type { ContainerSpec, MountSpec, ResourceSpec } from '../engine/spec/containerSpec.js';
 import { ConflictError, TspodError, errorMessage } from '../util/errors.js';
@@ -46,6 +46,8 @@ export interface PlayKubeOptions {
   noHosts?: boolean;
   /** --no-pod-prefix: containers keep the YAML's names. */
   noPodPrefix?: boolean;
+  /** --tls-verify, --authfile, --cert-dir, --creds for pulls. */
+  registry?: RegistryAccessOptions;
   /** Where build folders are looked for (the current directory). */
   cwd: string;
   warn?: (message: string) => void;
@@ -408,6 +410,7 @@ function planPod(doc: KubeDocument, inputs: Inputs, opts: PlayKubeOptions): PodP
       // `key/ctrname` belongs to that container only (kube generate writes them so); other keys to all.
       const slash = k.lastIndexOf('/');
       const owner = slash > 0 ? k.slice(slash + 1) : undefined;
+      if (k === INFRA_NAME_ANNOTATION) continue;
       if (owner !== undefined && containerNames.has(owner)) {
         if (owner === ctrName) ctrAnnotations[k.slice(0, slash)] = v;
       } else {
@@ -638,7 +641,7 @@ async function ensureImage(engine: Engine, ctr: ContainerPlan, opts: PlayKubeOpt
     return;
   }
   if (ctr.pullPolicy === 'IfNotPresent' && exists) return;
-  await engine.images.pull(image, { policy: ctr.pullPolicy === 'Always' ? 'newer' : 'missing', progress: opts.progress });
+  await engine.images.pull(image, { ...opts.registry, policy: ctr.pullPolicy === 'Always' ? 'newer' : 'missing', progress: opts.progress });
 }
 
 export async function applyPlay(engine: Engine, plan: Plan, opts: PlayKubeOptions): Promise<PlayKubeReport> {
@@ -694,7 +697,9 @@ export async function applyPlay(engine: Engine, plan: Plan, opts: PlayKubeOption
           mountsOf.set(volName, (m) => ({ type: 'volume', source: name, destination: m.destination, options: m.readOnly ? ['ro'] : [] }));
         }
       }
-      const podOptions: PodCreateOptions = { ...pod.options, network: { ...pod.options.network, ...(pod.ports.length ? { portMappings: pod.ports } : {}) } };
+      // With the host's network every port is the host's already: nothing to publish.
+      const publish = pod.options.network?.network !== 'host' && pod.ports.length > 0;
+      const podOptions: PodCreateOptions = { ...pod.options, network: { ...pod.options.network, ...(publish ? { portMappings: pod.ports } : {}) } };
       const { id } = await engine.pods.create(podOptions);
       rollback.add(() => engine.pods.remove([id], { force: true, ignore: true, timeout: 0 }));
       const containerIds: string[] = [];

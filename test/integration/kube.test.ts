@@ -146,12 +146,15 @@ describe('generate kube', () => {
     assert.equal(ctr.workingDir, '/data');
     assert.deepEqual(ctr.resources, { limits: { cpu: '500m', memory: '64Mi' } });
     assert.deepEqual(ctr.securityContext, { capabilities: { add: ['CAP_NET_ADMIN'] } });
+    const hostVolume = `${hostDir.slice(1).replaceAll('/', '-').replaceAll('.', '-').replaceAll('_', '-').toLowerCase()}-host-0`;
     assert.deepEqual(ctr.volumeMounts, [
+      { mountPath: '/host', name: hostVolume, readOnly: true },
       { mountPath: '/data', name: 'gen-data-pvc' },
-      { mountPath: '/host', name: `${hostDir.slice(1).replaceAll('/', '-').replaceAll('.', '-').replaceAll('_', '-').toLowerCase()}-host-0`, readOnly: true },
     ]);
-    assert.deepEqual(pod!.spec.volumes[0], { name: 'gen-data-pvc', persistentVolumeClaim: { claimName: 'gen-data' } });
-    assert.deepEqual(pod!.spec.volumes[1].hostPath, { path: hostDir, type: 'Directory' });
+    assert.deepEqual(pod!.spec.volumes, [
+      { hostPath: { path: hostDir, type: 'Directory' }, name: hostVolume },
+      { name: 'gen-data-pvc', persistentVolumeClaim: { claimName: 'gen-data' } },
+    ]);
 
     // --service: a NodePort Service first, and the pod's ports without hostPort.
     const [svc, svcPod] = documents(box.ok(['kube', 'generate', '--service', 'gen-pod']));

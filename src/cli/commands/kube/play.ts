@@ -9,6 +9,7 @@ import type { ContainerSpec } from '../../../engine/spec/containerSpec.js';
 import { playKube, playReportText, type PlayKubeOptions } from '../../../kube/play.js';
 import { downReportText, kubeDown } from '../../../kube/down.js';
 import { readKubeInput } from './input.js';
+import { parseTlsVerify, registryAccess } from '../image/pullFlags.js';
 
 interface Options {
   start?: boolean;
@@ -29,7 +30,7 @@ interface Options {
   podPrefix?: boolean;
   quiet?: boolean;
   userns?: string;
-  tlsVerify?: boolean;
+  tlsVerify?: boolean | string;
   authfile?: string;
   certDir?: string;
   creds?: string;
@@ -59,7 +60,7 @@ export default defineCommand<Options>({
       .option('--no-pod-prefix', 'Do not prefix container names with the pod name')
       .option('-q, --quiet', 'Suppress output information when pulling images')
       .option('--userns <mode>', 'User namespace to use (host only)')
-      .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', (v) => parseGoBool(v, '--tls-verify'))
+      .option('--tls-verify [bool]', 'Require HTTPS and verify certificates when contacting registries', parseTlsVerify)
       .option('--authfile <path>', 'Path of the authentication file')
       .option('--cert-dir <dir>', 'Use certificates at the specified path to access the registry')
       .option('--creds <user:password>', 'Credentials to access the registry');
@@ -68,6 +69,7 @@ export default defineCommand<Options>({
     if (opts.force && !opts.down) throw new InvalidArgumentError('--force may be specified only with --down');
     if (opts.contextDir && opts.build !== true) throw new InvalidArgumentError('--build must be specified when using --context-dir option');
     if (opts.userns && opts.userns !== 'host') throw new InvalidArgumentError(`--userns ${opts.userns} is not supported by kube play yet: use host (the default)`);
+    const registry = registryAccess(opts, args);
     const { text, source } = await readKubeInput(args);
     const engine = await ctx.engine();
     if (opts.down) {
@@ -84,6 +86,7 @@ export default defineCommand<Options>({
     }
     const report = await playKube(engine, text, source, {
       ...playOptions,
+      registry,
       cwd: process.cwd(),
       warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
       progress: opts.quiet ? undefined : (line) => ctx.err(line.endsWith('\n') ? line : `${line}\n`),
