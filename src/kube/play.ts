@@ -18,6 +18,7 @@ import type { ContainerSpec, MountSpec, ResourceSpec } from '../engine/spec/cont
 import { ConflictError, TspodError, errorMessage } from '../util/errors.js';
 import { Field, KubeYamlError, parseKubeDocuments, type KubeDocument } from './yamlInput.js';
 import { buildContextFor, buildImageForKube } from './build.js';
+import { kubeYamlText } from './yamlOutput.js';
 
 export const SUPPORTED_KINDS = ['Pod', 'Deployment', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'ConfigMap', 'Secret', 'Service'] as const;
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Job']);
@@ -514,7 +515,8 @@ export async function planPlay(engine: Engine, docs: KubeDocument[], extraConfig
     if (doc.kind === 'Secret') {
       const name = doc.root.get('metadata').get('name').requiredString();
       inputs.secrets.set(name, secretData(doc.root));
-      plan.secrets.push({ name, raw: Buffer.from(JSON.stringify(doc.root.value)) });
+      // Stored whole, as Podman stores it: a later play's secretKeyRef reads it back.
+      plan.secrets.push({ name, raw: Buffer.from(kubeYamlText(doc.root.object())) });
     }
     if (doc.kind === 'PersistentVolumeClaim') plan.pvcs.push(planPvc(doc));
   }

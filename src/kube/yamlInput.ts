@@ -39,9 +39,10 @@ export function parseKubeDocuments(text: string, source = 'kube YAML'): KubeDocu
     const root = Field.root(where, value);
     root.object();
     const kind = root.get('kind').requiredString();
+    root.where = `${where} (${kind})`;
     root.get('apiVersion').requiredString();
     const name = root.get('metadata').get('name').string() ?? '';
-    root.where = name ? `${where} (${kind} "${name}")` : `${where} (${kind})`;
+    if (name) root.where = `${where} (${kind} "${name}")`;
     out.push({ index: position, kind, name, root });
   }
   return out;
