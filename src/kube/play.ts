@@ -394,62 +394,13 @@ function planPod(doc: KubeDocument, inputs: Inputs, opts: PlayKubeOptions): PodP
   const containers = podSpec.get('containers').list();
   if (containers.length === 0) podSpec.get('containers').invalid('is required: a pod needs at least one container');
   const containerNames = new Set(containers.map((c) => c.get('name').value).filter((n): n is string => typeof n === 'string'));
+  const pod: PodContext = { plan, meta, podSpec, labels, annotations, containerNames, restartPolicy, grace };
   const seen = new Set<string>();
   for (const c of containers) {
     const ctrName = c.get('name').requiredString();
     if (seen.has(ctrName)) c.get('name').invalid(`container name "${ctrName}" is used twice: give each container its own name`);
     seen.add(ctrName);
-    const image = c.get('image').requiredString();
-    const pullField = c.get('imagePullPolicy');
-    const pull = pullField.string();
-    if (pull !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pull)) pullField.invalid(`"${pull}" is not a pull policy: use Always, IfNotPresent or Never`);
-    const env = readEnv(c, meta, inputs);
-    const command = expand(c.get('command').stringList(), env);
-    const args = expand(c.get('args').stringList(), env);
-    const ctrAnnotations: Record<string, string> = {};
-    for (const [k, v] of Object.entries(annotations)) {
-      // `key/ctrname` belongs to that container only (kube generate writes them so); other keys to all.
-      const slash = k.lastIndexOf('/');
-      const owner = slash > 0 ? k.slice(slash + 1) : undefined;
-      if (k === INFRA_NAME_ANNOTATION) continue;
-      if (owner !== undefined && containerNames.has(owner)) {
-        if (owner === ctrName) ctrAnnotations[k.slice(0, slash)] = v;
-      } else {
-        ctrAnnotations[k] = v;
-      }
-    }
-    const spec: ContainerSpec = {
-      image,
-      name: opts.noPodPrefix ? ctrName : `${name}-${ctrName}`,
-      ...(command?.length ? { entrypoint: command } : {}),
-      ...(args?.length ? { command: args } : {}),
-      env,
-      labels,
-      annotations: ctrAnnotations,
-      restartPolicy,
-    };
-    const workingDir = c.get('workingDir').string();
-    if (workingDir) spec.workingDir = workingDir;
-    if (c.get('tty').bool()) spec.terminal = true;
-    if (c.get('stdin').bool()) spec.stdin = true;
-    if (grace !== undefined) spec.stopTimeout = grace;
-    if (opts.logDriver) spec.logDriver = opts.logDriver;
-    const resources = readResources(c);
-    if (resources) spec.resources = resources;
-    readSecurity(c, podSpec.get('securityContext'), spec);
-    readPorts(c, plan, opts);
-    const mounts: ContainerPlan['mounts'] = [];
-    for (const m of c.get('volumeMounts').list()) {
-      const volume = m.get('name').requiredString();
-      if (!plan.volumes.has(volume)) m.get('name').invalid(`no volume named "${volume}" in spec.volumes: add it there`);
-      const destination = m.get('mountPath').requiredString().replace(/:[zZ]$/, '');
-      if (!destination.startsWith('/')) m.get('mountPath').invalid(`"${destination}" is not an absolute path: start it with /`);
-      const subPath = m.get('subPath').string() || undefined;
-      const source = plan.volumes.get(volume)!;
-      if (subPath && source.kind !== 'hostPath') m.get('subPath').invalid('is only supported for hostPath volumes: mount the whole volume');
-      mounts.push({ volume, destination, readOnly: m.get('readOnly').bool() === true, subPath, field: m });
-    }
-    plan.containers.push({ name: ctrName, spec, pullPolicy: (pull as ContainerPlan['pullPolicy'] | undefined) ?? defaultPullPolicy(image), mounts });
+    plan.containers.push(planContainer(c, ctrName, pod, inputs, opts));
   }
   // --publish wins over the YAML for the same container port.
   for (const p of opts.publish ?? []) {
@@ -463,6 +414,74 @@ function planPod(doc: KubeDocument, inputs: Inputs, opts: PlayKubeOptions): PodP
     if (opts.noHosts) plan.options.network.noHosts = true;
   }
   return plan;
+}
+
+/** What every container of one pod shares while it is planned. */
+interface PodContext {
+  plan: PodPlan;
+  meta: Field;
+  podSpec: Field;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  containerNames: Set<string>;
+  restartPolicy: ContainerSpec['restartPolicy'];
+  grace: number | undefined;
+}
+
+/** One container of the YAML -> the spec `run --pod` would make, its image policy and its mounts. */
+function planContainer(c: Field, ctrName: string, pod: PodContext, inputs: Inputs, opts: PlayKubeOptions): ContainerPlan {
+  const { plan } = pod;
+  const image = c.get('image').requiredString();
+  const pullField = c.get('imagePullPolicy');
+  const pull = pullField.string();
+  if (pull !== undefined && !['Always', 'IfNotPresent', 'Never'].includes(pull)) pullField.invalid(`"${pull}" is not a pull policy: use Always, IfNotPresent or Never`);
+  const env = readEnv(c, pod.meta, inputs);
+  const command = expand(c.get('command').stringList(), env);
+  const args = expand(c.get('args').stringList(), env);
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(pod.annotations)) {
+    if (k === INFRA_NAME_ANNOTATION) continue;
+    // `key/ctrname` belongs to that container only (kube generate writes them so); other keys to all.
+    const slash = k.lastIndexOf('/');
+    const owner = slash > 0 ? k.slice(slash + 1) : undefined;
+    if (owner !== undefined && pod.containerNames.has(owner)) {
+      if (owner === ctrName) annotations[k.slice(0, slash)] = v;
+    } else {
+      annotations[k] = v;
+    }
+  }
+  const spec: ContainerSpec = {
+    image,
+    name: opts.noPodPrefix ? ctrName : `${plan.name}-${ctrName}`,
+    ...(command?.length ? { entrypoint: command } : {}),
+    ...(args?.length ? { command: args } : {}),
+    env,
+    labels: pod.labels,
+    annotations,
+    restartPolicy: pod.restartPolicy,
+  };
+  const workingDir = c.get('workingDir').string();
+  if (workingDir) spec.workingDir = workingDir;
+  if (c.get('tty').bool()) spec.terminal = true;
+  if (c.get('stdin').bool()) spec.stdin = true;
+  if (pod.grace !== undefined) spec.stopTimeout = pod.grace;
+  if (opts.logDriver) spec.logDriver = opts.logDriver;
+  const resources = readResources(c);
+  if (resources) spec.resources = resources;
+  readSecurity(c, pod.podSpec.get('securityContext'), spec);
+  readPorts(c, plan, opts);
+  const mounts: ContainerPlan['mounts'] = [];
+  for (const m of c.get('volumeMounts').list()) {
+    const volume = m.get('name').requiredString();
+    const source = plan.volumes.get(volume);
+    if (!source) throw m.get('name').error(`no volume named "${volume}" in spec.volumes: add it there`);
+    const destination = m.get('mountPath').requiredString().replace(/:[zZ]$/, '');
+    if (!destination.startsWith('/')) m.get('mountPath').invalid(`"${destination}" is not an absolute path: start it with /`);
+    const subPath = m.get('subPath').string() || undefined;
+    if (subPath && source.kind !== 'hostPath') m.get('subPath').invalid('is only supported for hostPath volumes: mount the whole volume');
+    mounts.push({ volume, destination, readOnly: m.get('readOnly').bool() === true, subPath, field: m });
+  }
+  return { name: ctrName, spec, pullPolicy: (pull as ContainerPlan['pullPolicy'] | undefined) ?? defaultPullPolicy(image), mounts };
 }
 
 /** Services publish their node ports for the pods they select, where the YAML does not publish that port already. */
