@@ -4,6 +4,10 @@ import type { Engine } from '../../src/engine/types.js';
 import { parseQuantity, planPlay, playReportText, readDocuments } from '../../src/kube/play.js';
 import { Field, KubeYamlError, parseKubeDocuments } from '../../src/kube/yamlInput.js';
 import { bytesQuantity, kubeVolumeName } from '../../src/kube/generate.js';
+import { buildContextFor } from '../../src/kube/build.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Planning only asks the engine for stored secrets; none are stored here. */
 const engine = { secrets: { inspect: async (names: string[]) => names.map(() => new Error('no such secret')) } } as unknown as Engine;
@@ -259,5 +263,19 @@ describe('kube helpers', () => {
       playReportText({ volumes: ['v'], secrets: [], pods: [{ id: 'p1', containers: ['c1'] }, { id: 'p2', containers: ['c2', 'c3'] }] }),
       'Volumes:\nv\nPod:\np1\nContainer:\nc1\n\nPod:\np2\nContainers:\nc2\nc3\n\n',
     );
+  });
+
+  it('finds the build folder of an image: its last name part, holding a Containerfile or Dockerfile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kube-build-'));
+    try {
+      mkdirSync(join(dir, 'foobar'));
+      assert.equal(buildContextFor('foobar', dir), undefined, 'a folder without a Containerfile is no build context');
+      writeFileSync(join(dir, 'foobar', 'Containerfile'), 'FROM scratch\n');
+      assert.equal(buildContextFor('localhost/foobar:1.0', dir), join(dir, 'foobar'));
+      assert.equal(buildContextFor('quay.io/x/foobar@sha256:abc', dir), join(dir, 'foobar'));
+      assert.equal(buildContextFor('other', dir), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
