@@ -4,7 +4,8 @@
  */
 import type { Engine } from '../engine/types.js';
 import { errorMessage } from '../util/errors.js';
-import { KUBE_POD_LABEL, podNameOf, readDocuments } from './play.js';
+import { podNameOf, readDocuments } from './play.js';
+import { KUBE_POD_LABEL } from './names.js';
 
 export interface KubeDownReport {
   stopped: string[];

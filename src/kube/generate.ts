@@ -12,6 +12,7 @@ import type { Engine } from '../engine/types.js';
 import { DEFAULT_CAPABILITIES } from '../config/containersConf.js';
 import { InvalidArgumentError, TspodError } from '../util/errors.js';
 import { kubeYamlText } from './yamlOutput.js';
+import { INFRA_NAME_ANNOTATION } from './names.js';
 
 export type KubeKind = 'pod' | 'deployment' | 'daemonset' | 'job';
 export const KUBE_KINDS: readonly KubeKind[] = ['pod', 'deployment', 'daemonset', 'job'];
@@ -43,7 +44,6 @@ const DEFAULT_ENV: Record<string, string> = {
 };
 
 const RESERVED_ANNOTATION_PREFIXES = ['io.podman.annotations.', 'io.kubernetes.cri-o.', 'io.container.manager', 'org.opencontainers.image.stopSignal'];
-const INFRA_NAME_ANNOTATION = 'io.podman.annotations.infra.name';
 
 export async function generateKube(engine: Engine, names: string[], opts: GenerateKubeOptions): Promise<string> {
   if (names.length === 0) throw new InvalidArgumentError('generate kube needs at least one container, pod or volume: give its name or ID');

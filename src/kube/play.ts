@@ -19,13 +19,11 @@ import { ConflictError, TspodError, errorMessage } from '../util/errors.js';
 import { Field, KubeYamlError, parseKubeDocuments, type KubeDocument } from './yamlInput.js';
 import { buildContextFor, buildImageForKube } from './build.js';
 import { kubeYamlText } from './yamlOutput.js';
+import { INFRA_NAME_ANNOTATION, KUBE_POD_LABEL } from './names.js';
 
 export const SUPPORTED_KINDS = ['Pod', 'Deployment', 'DaemonSet', 'Job', 'PersistentVolumeClaim', 'ConfigMap', 'Secret', 'Service'] as const;
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'DaemonSet', 'Job']);
 
-/** Labels the engine-side objects a play made for a pod (emptyDir volumes), so kube down finds them. */
-export const KUBE_POD_LABEL = 'io.tspod.kube.pod';
-const INFRA_NAME_ANNOTATION = 'io.podman.annotations.infra.name';
 
 export interface PlayKubeOptions {
   /** --start (default true): start the pods after creating them. */
