@@ -104,7 +104,7 @@ export interface ContainersConf {
   warnings: string[];
 }
 
-const DEFAULT_CAPABILITIES = [
+export const DEFAULT_CAPABILITIES = [
   'CHOWN',
   'DAC_OVERRIDE',
   'FOWNER',
