@@ -649,9 +649,10 @@ async function ensureImage(engine: Engine, ctr: ContainerPlan, opts: PlayKubeOpt
   const image = ctr.spec.image;
   const exists = await engine.images.exists(image);
   if (opts.build !== false) {
-    const dir = buildContextFor(image, opts.cwd);
+    // The folder named after the image, below --context-dir or the current directory (as Podman looks).
+    const dir = buildContextFor(image, opts.contextDir ?? opts.cwd);
     if (dir && (opts.build === true || !exists)) {
-      await buildImageForKube(engine, image, opts.contextDir ?? dir);
+      await buildImageForKube(engine, image, dir);
       return;
     }
   }

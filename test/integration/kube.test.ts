@@ -467,3 +467,29 @@ spec:
     assert.ok(!existsSync(box.path('no-such-dir')));
   });
 });
+
+test('play kube --build builds an image from its folder, then runs it', () => {
+  const dir = box.path('kubebuild');
+  mkdirSync(join(dir, 'kubebuilt'), { recursive: true });
+  writeFileSync(join(dir, 'kubebuilt', 'Containerfile'), `FROM ${IMG}\nRUN echo built by play > /built\nCMD ["cat", "/built"]\n`);
+  const yaml = writeYaml(
+    'kubebuilt.yaml',
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: builtpod
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: localhost/kubebuilt:latest
+`,
+  );
+  const r = box.run(['kube', 'play', '--build', '--context-dir', dir, yaml]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, playOutput(1));
+  assert.match(r.stderr, /STEP 2\/3: RUN echo built by play/);
+  assert.equal(box.ok(['wait', 'builtpod-main']).trim(), '0');
+  assert.equal(box.ok(['logs', 'builtpod-main']), 'built by play\n');
+  box.ok(['kube', 'down', yaml]);
+});
