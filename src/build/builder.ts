@@ -52,6 +52,8 @@ export interface BuildRequest {
   pullOptions: Record<string, unknown>;
   /** Hosts ADD may fetch URLs from (besides loopback). */
   addHosts?: string[];
+  /** How many independent stages may build at once (default 1). */
+  jobs?: number;
 }
 
 export interface BuildResult {
@@ -72,6 +74,13 @@ interface StageState extends ConfigState {
   lastCreatedBy?: string;
 }
 
+/** Waits for every promise, then fails with the first failure (no stage is left running). */
+async function settleAll(promises: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Build output's ids: 11 hex digits, as Buildah prints them. */
 const shortId = (id: string) => id.slice(0, 11);
 
@@ -86,8 +95,6 @@ export class Builder {
   private readonly memo: DigestMemo;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private plan!: Plan;
-  private stepNumber = 0;
-
   constructor(
     private readonly engine: Engine,
     private readonly req: BuildRequest,
@@ -100,12 +107,7 @@ export class Builder {
     this.plan = planStages(file, this.req.buildArgs, this.req.target, predefinedArgs(this.req.platform));
     const used = new Set<string>([...this.plan.globalArgs.keys()]);
     try {
-      let final: StageState | undefined;
-      for (const [n, index] of this.plan.order.entries()) {
-        const stage = this.plan.stages[index]!;
-        const last = n === this.plan.order.length - 1;
-        final = await this.runStage(stage, n + 1, this.plan.order.length, last, used);
-      }
+      await this.runStages(used);
       for (const name of this.req.buildArgs.keys()) {
         if (!used.has(name)) this.req.warn(`one or more build args were not consumed: [${name}]`);
       }
@@ -123,7 +125,6 @@ export class Builder {
           }
         }
       }
-      void final;
       if (!this.req.layers) {
         const keep = new Set([id]);
         const drop = this.made.filter((m) => !keep.has(m));
@@ -141,6 +142,46 @@ export class Builder {
     }
   }
 
+  /**
+   * The needed stages, each as soon as the stages it needs are built, at most
+   * `jobs` at a time: independent stages (two builders feeding a final
+   * stage) run side by side. The target needs all the others, so it runs last.
+   */
+  private async runStages(used: Set<string>): Promise<void> {
+    const order = this.plan.order;
+    const jobs = Math.max(1, this.req.jobs ?? 1);
+    let running = 0;
+    const waiting: Array<() => void> = [];
+    const slot = async () => {
+      if (running >= jobs) await new Promise<void>((resolve) => waiting.push(resolve));
+      running++;
+    };
+    const release = () => {
+      running--;
+      waiting.shift()?.();
+    };
+    const started = new Map<number, Promise<void>>();
+    const run = (index: number): Promise<void> => {
+      let p = started.get(index);
+      if (!p) {
+        const stage = this.plan.stages[index]!;
+        const n = order.indexOf(index);
+        p = (async () => {
+          await settleAll([...stage.needs].filter((d) => order.includes(d)).map(run));
+          await slot();
+          try {
+            await this.runStage(stage, n + 1, order.length, n === order.length - 1, used);
+          } finally {
+            release();
+          }
+        })();
+        started.set(index, p);
+      }
+      return p;
+    };
+    await settleAll(order.map(run));
+  }
+
   private log(line: string): void {
     this.req.log?.(line);
   }
@@ -150,8 +191,8 @@ export class Builder {
   private async runStage(stage: Stage, n: number, total: number, last: boolean, used: Set<string>): Promise<StageState> {
     const prefix = total > 1 ? `[${n}/${total}] ` : '';
     const steps = stage.instructions.length + 1;
-    this.stepNumber = 0;
-    const stepLine = (ins: Instruction) => this.log(`${prefix}STEP ${++this.stepNumber}/${steps}: ${ins.text}`);
+    let stepNumber = 0;
+    const stepLine = (ins: Instruction) => this.log(`${prefix}STEP ${++stepNumber}/${steps}: ${ins.text}`);
     stepLine(stage.from);
     const state = await this.startStage(stage);
     if (last) {

@@ -381,3 +381,18 @@ test('RUN --mount=type=secret: the secret is readable during the step and in no 
   const listing = spawnSync('sh', ['-c', `mkdir -p ${box.path('unpacked')} && tar -C ${box.path('unpacked')} -xf ${saved} && for f in $(find ${box.path('unpacked')} -type f); do (tar -xOf $f 2>/dev/null || cat $f); done | grep -c TOP-SECRET-VALUE`], { encoding: 'utf8' });
   assert.equal(listing.stdout.trim(), '0', 'the secret is in no layer');
 });
+
+test('independent stages build side by side (--jobs), and their results meet in the final stage', () => {
+  // Each builder stage waits (at most 20 s) for the other's marker in a shared cache mount:
+  // the build can only succeed when both stages run at the same time.
+  const id = `sync-${Date.now()}`;
+  const wait = (mine: string, other: string) =>
+    `RUN --mount=type=cache,target=/sync,id=${id} touch /sync/${mine} && for i in $(seq 200); do [ -e /sync/${other} ] && echo ${mine} > /${mine} && exit 0; sleep 0.1; done; exit 1`;
+  const dir = context('parallel', {
+    Containerfile: `FROM ${BASE} AS a\n${wait('a', 'b')}\nFROM ${BASE} AS b\n${wait('b', 'a')}\nFROM ${BASE}\nCOPY --from=a /a /a\nCOPY --from=b /b /b\nCMD ["cat", "/a", "/b"]\n`,
+  });
+  const r = box.run(['build', '--jobs', '2', '-t', 'localhost/parallel', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\[1\/3\] STEP 1\/2: FROM/);
+  assert.equal(box.ok(['run', '--rm', 'localhost/parallel']), 'a\nb\n');
+});

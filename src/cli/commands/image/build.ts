@@ -76,7 +76,7 @@ export default defineCommand<Options>({
       .option('--os <os>', 'the OS to build for (linux only)')
       .option('--variant <variant>', 'the architecture variant')
       .option('--ignorefile <path>', 'an ignore file instead of .containerignore/.dockerignore')
-      .option('--jobs <n>', 'how many stages run in parallel (accepted; stages run in order)')
+      .option('--jobs <n>', 'how many independent stages may build at once (default 2; 1 builds them one by one, 0 as many as there are)')
       .option('--tls-verify [bool]', 'require HTTPS and verify certificates when pulling base images', parseTlsVerify)
       .option('--authfile <path>', 'path of the authentication file')
       .option('--cert-dir <path>', 'use certificates at the specified path to access the registry')
@@ -219,6 +219,7 @@ export default defineCommand<Options>({
         warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
         pullOptions: { ...access },
         addHosts: (process.env.TSPOD_BUILD_ADD_HOSTS ?? '').split(',').filter(Boolean),
+        jobs: buildJobs(opts.jobs),
       });
       const result = await builder.build();
       if (!quiet) for (const n of result.names) out(`Successfully tagged ${n}`);
@@ -230,6 +231,13 @@ export default defineCommand<Options>({
     }
   },
 });
+
+function buildJobs(value: string | undefined): number {
+  if (value === undefined) return 2;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`invalid --jobs "${value}": use a whole number (0: no limit)`);
+  return n === 0 ? Number.MAX_SAFE_INTEGER : n;
+}
 
 function setArg(args: Map<string, string>, text: string): void {
   const eq = text.indexOf('=');
