@@ -396,3 +396,42 @@ test('independent stages build side by side (--jobs), and their results meet in 
   assert.match(r.stdout, /\[1\/3\] STEP 1\/2: FROM/);
   assert.equal(box.ok(['run', '--rm', 'localhost/parallel']), 'a\nb\n');
 });
+
+test('ADD fetches URLs from loopback only; --build-arg-file; --network none; .containerignore wins over .dockerignore', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    if (req.url === '/file.txt') {
+      res.writeHead(200, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+      res.end('downloaded\n');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  try {
+    const dir = context('url', {
+      Containerfile: `FROM ${BASE}\nARG FROMFILE\nADD http://127.0.0.1:${port}/file.txt /fetched/\nRUN echo "$FROMFILE" > /arg && (wget -q -T 1 -O - http://127.0.0.1:${port}/file.txt > /net 2>&1; echo $? > /net-code)\nCOPY . /ctx/\n`,
+      'args.env': '# a comment\nFROMFILE=from the file\n',
+      'kept.txt': 'kept\n',
+      'docker-only.txt': 'x\n',
+      '.dockerignore': 'kept.txt\n',
+      '.containerignore': 'docker-only.txt\nContainerfile\nargs.env\n.*ignore\n',
+    });
+    const r = await box.runAsync(['build', '-q', '--network', 'none', '--build-arg-file', join(dir, 'args.env'), '-t', 'localhost/url', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const cat = (p: string) => box.ok(['run', '--rm', 'localhost/url', 'cat', p]);
+    assert.equal(cat('/fetched/file.txt'), 'downloaded\n');
+    assert.equal(box.ok(['run', '--rm', 'localhost/url', 'stat', '-c', '%a %Y', '/fetched/file.txt']), `600 ${Date.parse('2015-10-21T07:28:00Z') / 1000}\n`);
+    assert.equal(cat('/arg'), 'from the file\n');
+    assert.notEqual(cat('/net-code').trim(), '0', 'RUN had no network');
+    assert.equal(box.ok(['run', '--rm', 'localhost/url', 'ls', '/ctx']), 'kept.txt\n');
+    const far = context('far', { Containerfile: `FROM ${BASE}\nADD http://192.0.2.1/x /x\n` });
+    const refused = await box.runAsync(['build', far]);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /host "192\.0\.2\.1" is not allowed to be fetched from/);
+  } finally {
+    server.close();
+  }
+});
