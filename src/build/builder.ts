@@ -259,7 +259,7 @@ export class Builder {
         throw new BuildFailure(`${this.plan.file.file}:${ins.line}: no image "${ref}" in local storage and --pull=never: pull it first or allow pulling`);
       }
       try {
-        const { ids } = await this.engine.images.pull(ref, { ...this.req.pullOptions, quiet: !this.req.log } as never);
+        const { ids } = await this.engine.images.pull(ref, { ...this.req.pullOptions, policy: policy === 'newer' ? 'newer' : 'always' } as never);
         if (ids[0]) return ids[0];
       } catch (e) {
         if (!exists) throw new BuildFailure(`${this.plan.file.file}:${ins.line}: cannot get base image "${ref}": ${(e as Error).message}`);

@@ -435,3 +435,23 @@ test('ADD fetches URLs from loopback only; --build-arg-file; --network none; .co
     server.close();
   }
 });
+
+test('a base image missing locally is pulled from its registry (--pull policies, --tls-verify)', async () => {
+  const { startRegistry } = await import('./registry.js');
+  const registry = await startRegistry();
+  try {
+    const pushed = box.run(['push', '-q', '--tls-verify=false', BASE, `${registry.host}/tspod/base:latest`]);
+    assert.equal(pushed.code, 0, pushed.stderr);
+    const dir = context('pulled', { Containerfile: `FROM ${registry.host}/tspod/base:latest\nRUN echo on a pulled base > /pulled\n` });
+    const never = box.run(['build', '-q', '--pull=never', dir]);
+    assert.equal(never.code, 125);
+    assert.match(never.stderr, /no image ".*tspod\/base:latest" in local storage and --pull=never/);
+    const r = box.run(['build', '--tls-verify=false', '-t', 'localhost/onpulled', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Copying blob/, 'pull progress is shown (plain lines when piped)');
+    assert.equal(box.ok(['run', '--rm', 'localhost/onpulled', 'cat', '/pulled']), 'on a pulled base\n');
+    assert.ok(box.ok(['images', '--format', '{{.Repository}}']).includes(`${registry.host}/tspod/base`));
+  } finally {
+    registry.stop();
+  }
+});

@@ -196,6 +196,9 @@ export default defineCommand<Options>({
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const quiet = opts.quiet === true;
     const out = (line: string) => ctx.out(`${line}\n`);
+    // Base images are pulled with Podman's progress on stderr: bars on a terminal, lines when piped.
+    const { copyProgress } = await import('../../progressBars.js');
+    const pullDisplay = quiet ? undefined : copyProgress((text) => ctx.err(text), { tty: ctx.stderrIsTty, plainWhenPiped: true, columns: process.stderr.columns });
     try {
       const builder = new Builder(engine, {
         containerfile,
@@ -217,11 +220,11 @@ export default defineCommand<Options>({
         log: quiet ? undefined : out,
         runOutput: { stdout: process.stdout, stderr: process.stderr },
         warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
-        pullOptions: { ...access },
+        pullOptions: { ...access, ...(pullDisplay ? { progress: pullDisplay.progress, blobProgress: pullDisplay.blobProgress } : {}) },
         addHosts: (process.env.TSPOD_BUILD_ADD_HOSTS ?? '').split(',').filter(Boolean),
         jobs: buildJobs(opts.jobs),
       });
-      const result = await builder.build();
+      const result = await builder.build().finally(() => pullDisplay?.finish());
       if (!quiet) for (const n of result.names) out(`Successfully tagged ${n}`);
       if (opts.iidfile) writeFileSync(opts.iidfile, `sha256:${result.id}`);
       if (opts.output) await exportOutput(engine, result.id, opts.output);
