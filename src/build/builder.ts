@@ -74,6 +74,8 @@ interface StageState extends ConfigState {
   lastCreatedBy?: string;
 }
 
+const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
 /** Waits for every promise, then fails with the first failure (no stage is left running). */
 async function settleAll(promises: Array<Promise<void>>): Promise<void> {
   const results = await Promise.allSettled(promises);
@@ -109,7 +111,7 @@ export class Builder {
     try {
       await this.runStages(used);
       for (const name of this.req.buildArgs.keys()) {
-        if (!used.has(name)) this.req.warn(`one or more build args were not consumed: [${name}]`);
+        if (!used.has(name) && !PROXY_ARGS.includes(name)) this.req.warn(`one or more build args were not consumed: [${name}]`);
       }
       await this.memo.save();
       const id = this.stageImages.get(this.plan.order[this.plan.order.length - 1]!)!;
@@ -469,6 +471,11 @@ export class Builder {
     const createdBy = `${argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ` : ''}${ins.json ? ins.json.join(' ') : `/bin/sh -c ${ins.heredocs.length ? ins.args + '\n' + ins.heredocs.map((d) => d.content).join('') : ins.args}`}`;
     const env: Record<string, string> = {};
     for (const p of argPairs) env[p.slice(0, p.indexOf('='))] = p.slice(p.indexOf('=') + 1);
+    // Docker's predefined proxy args reach every RUN without an ARG, and stay out of the history.
+    for (const name of PROXY_ARGS) {
+      const value = this.req.buildArgs.get(name);
+      if (value !== undefined && !(name in env)) env[name] = value;
+    }
     Object.assign(env, secretEnv);
     const workdir = state.config.WorkingDir || '/';
     await this.layerStep(
