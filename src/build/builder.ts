@@ -11,7 +11,7 @@ import { join, posix } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import type { Engine } from '../engine/types.js';
+import { BUILD_CONTAINER_LABEL, type Engine } from '../engine/types.js';
 import type { ContainerSpec, MountSpec } from '../engine/spec/containerSpec.js';
 import type { ContainerConfig } from '../image/oci.js';
 import { TspodError, InvalidArgumentError } from '../util/errors.js';
@@ -371,6 +371,7 @@ export class Builder {
       pull: 'never',
       logDriver: 'none',
       network: 'none',
+      labels: { [BUILD_CONTAINER_LABEL]: 'true' },
       ...spec,
     } as ContainerSpec);
     this.cleanups.push(() => this.removeContainer(id));

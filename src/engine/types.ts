@@ -368,7 +368,12 @@ export interface ContainerListOptions {
   /** Only the last N created (podman's -n / --last); -l is 1. */
   last?: number;
   size?: boolean;
+  /** Also the build's working containers (ps --external), hidden otherwise as Podman hides Buildah's. */
+  external?: boolean;
 }
+
+/** The label that marks a build's working container. */
+export const BUILD_CONTAINER_LABEL = 'io.tspod.build.working-container';
 
 /** The caller's end of an attached container: the CLI's stdio, or an API connection. */
 export interface AttachStreams {

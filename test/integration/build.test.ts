@@ -455,3 +455,27 @@ test('a base image missing locally is pulled from its registry (--pull policies,
     registry.stop();
   }
 });
+
+test('a build killed during RUN leaves no container in ps (only in ps --external), and the next build succeeds', async () => {
+  const { spawn } = await import('node:child_process');
+  const { TSPOD } = await import('./harness.js');
+  const dir = context('killed', { Containerfile: `FROM ${BASE}\nRUN echo started && sleep 60\n` });
+  const child = spawn(TSPOD, [...box.globalArgs, 'build', '-t', 'localhost/killed', dir], { env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('started\n')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`build ended before its RUN started: ${seen}`)));
+  });
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('close', resolve));
+  assert.equal(box.ok(['ps', '-a', '-q']), '', 'the working container is not a user container');
+  const external = box.ok(['ps', '-a', '-q', '--external']).split('\n').filter(Boolean);
+  assert.equal(external.length, 1, 'ps --external shows the working container');
+  box.ok(['rm', '-f', '-t', '0', external[0]!]);
+  writeFileSync(join(dir, 'Containerfile'), `FROM ${BASE}\nRUN echo finished > /done\n`);
+  box.ok(['build', '-q', '-t', 'localhost/killed', dir]);
+  assert.equal(box.ok(['run', '--rm', 'localhost/killed', 'cat', '/done']), 'finished\n');
+});

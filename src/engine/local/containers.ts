@@ -23,6 +23,7 @@ import type {
   ExecOptions,
   FileChange,
 } from '../types.js';
+import { BUILD_CONTAINER_LABEL } from '../types.js';
 import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { ContainerRecord } from './containerRecord.js';
 import { ContainerRuntime, OWNER_FILE, parseSignal, readExitFile } from './containerRuntime.js';
@@ -363,7 +364,7 @@ export class LocalContainers implements ContainersEngine {
 
   async list(opts: ContainerListOptions): Promise<ContainerSummary[]> {
     if (!this.hasStore()) return [];
-    const records = this.rt.db.list();
+    const records = this.rt.db.list().filter((r) => opts.external || r.config.spec.labels?.[BUILD_CONTAINER_LABEL] === undefined);
     // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
     let summaries = records.map((r) => this.summary(r, opts.size === true));
     if (opts.filters?.length) {
