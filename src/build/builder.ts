@@ -469,7 +469,10 @@ export class Builder {
     } else command = [...state.shell, ins.args];
     // ARGs are the RUN's environment (ENV wins) and part of its cache key, as in Docker.
     const argPairs = [...state.args].filter(([k, v]) => v !== undefined && !envMap(state.config).has(k)).map(([k, v]) => `${k}=${v}`);
-    const createdBy = `${argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ` : ''}${ins.json ? ins.json.join(' ') : `/bin/sh -c ${ins.heredocs.length ? ins.args + '\n' + ins.heredocs.map((d) => d.content).join('') : ins.args}`}`;
+    // Mounts and the network change what a RUN makes: they are part of its key (Buildah leaves them out).
+    const flagText = ins.flags.map((f) => `--${f.name}=${f.value} `).join('');
+    const script = ins.heredocs.length ? ins.args + '\n' + ins.heredocs.map((d) => d.content).join('') : ins.args;
+    const createdBy = `${argPairs.length ? `|${argPairs.length} ${argPairs.join(' ')} ` : ''}${flagText}${ins.json ? ins.json.join(' ') : `/bin/sh -c ${script}`}`;
     const env: Record<string, string> = {};
     for (const p of argPairs) env[p.slice(0, p.indexOf('='))] = p.slice(p.indexOf('=') + 1);
     // Docker's predefined proxy args reach every RUN without an ARG, and stay out of the history.
