@@ -1,5 +1,5 @@
 import { COMMANDS, GROUPS, findCommand, type CommandEntry } from './registry.js';
-import { GLOBAL_VALUE_FLAGS } from './globalFlags.js';
+import { COMPOSE_VALUE_FLAGS, GLOBAL_VALUE_FLAGS } from './globalFlags.js';
 import type { GlobalOptions } from './globals.js';
 import type { CommandContext } from './command.js';
 import { VERSION } from '../version.js';
@@ -110,7 +110,7 @@ function locateCommandWords(argv: string[]): { words: string[]; indexes: number[
     const arg = argv[i]!;
     if (arg === '--') break;
     if (arg.startsWith('-')) {
-      if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
+      if (GLOBAL_VALUE_FLAGS.has(arg) || (words[0] === 'compose' && COMPOSE_VALUE_FLAGS.has(arg))) i++;
       continue;
     }
     if (words.length === 1 && GROUPS[words[0]!] === undefined) break;
