@@ -43,7 +43,11 @@ async function main(argv: string[]): Promise<number> {
     );
     return 125;
   }
-  const rest = argv.filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
+  // `compose -f FILE logs -f`: before the verb -f is the file, after it a verb's own flag.
+  const verbAt = located.words[0] === 'compose' ? (located.indexes[1] ?? 0) : 0;
+  const rest = argv
+    .map((arg, i) => (i < verbAt && arg === '-f' ? '--file' : arg))
+    .filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
   const path = located.words.slice(0, found.consumed).join(' ');
   return runCommand(found.entry, path, rest);
 }

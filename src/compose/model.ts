@@ -262,7 +262,7 @@ export function parsePort(v: unknown, where: Where, path: string): PortConfig[] 
     return [port];
   }
   const text = str(v, where, path);
-  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):)?(?:(\d+(?:-\d+)?)?:)?(\d+(?:-\d+)?)(?:\/(tcp|udp|sctp))?$/.exec(text);
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):)?(?:(\d+(?:-\d+)?)?:)?(\d+(?:-\d+)?)(?:\/(tcp|udp|sctp))?$/.exec(text);
   if (!m) fail(where, path, `invalid port "${text}": ${PORT_SYNTAX}`);
   const hostIp = m[1] ?? m[2];
   const published = m[3];

@@ -11,6 +11,9 @@ import type { ComposeProject } from './loader.js';
 import { LABEL, configHash, imageName, replicas, serviceSpec } from './specs.js';
 import { InvalidArgumentError, TspodError } from '../util/errors.js';
 
+/** Docker's driver option naming a bridge network's interface. */
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+
 export type Progress = (line: string) => void;
 
 export async function projectContainers(engine: Engine, project: string, opts: { all?: boolean; oneoff?: boolean } = {}): Promise<ContainerSummary[]> {
@@ -58,10 +61,11 @@ export async function ensureResources(engine: Engine, project: ComposeProject, p
       internal: net.internal,
       ipv6: net.enable_ipv6,
       labels: { ...net.labels, [LABEL.project]: project.name, [LABEL.network]: key },
-      options: net.driver_opts,
+      options: Object.fromEntries(Object.entries(net.driver_opts ?? {}).filter(([k]) => k !== BRIDGE_NAME_OPTION)),
+      interfaceName: net.driver_opts?.[BRIDGE_NAME_OPTION],
       subnets: ipam.map((c) => c.subnet).filter((s): s is string => !!s),
-      gateways: ipam.map((c) => c.gateway ?? ''),
-      ipRanges: ipam.map((c) => c.ip_range ?? ''),
+      ...(ipam.some((c) => c.gateway) ? { gateways: ipam.map((c) => c.gateway ?? '') } : {}),
+      ...(ipam.some((c) => c.ip_range) ? { ipRanges: ipam.map((c) => c.ip_range ?? '') } : {}),
     });
     progress(`Network ${net.name}  Created`);
   }
@@ -253,7 +257,7 @@ export async function up(engine: Engine, project: ComposeProject, opts: UpOption
         const changed = current.Labels?.[LABEL.hash] !== hash || (imageId !== undefined && current.ImageID !== imageId);
         if ((changed || opts.forceRecreate) && !opts.noRecreate) {
           progress(`Container ${nameOf(current)}  Recreate`);
-          await engine.containers.remove([current.Id], { force: true, timeout: svc.stop_grace_period ? undefined : 10 });
+          await engine.containers.remove([current.Id], { force: true, timeout: spec.stopTimeout ?? 10 });
           await engine.containers.create(spec);
           progress(`Container ${spec.name}  Recreated`);
         } else if (current.State === 'running') {

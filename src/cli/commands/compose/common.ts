@@ -16,9 +16,9 @@ export interface ProjectFlags {
 }
 
 /** The flags every compose command takes (given before or after the verb). */
-export function addProjectFlags(cmd: Command): void {
+export function addProjectFlags(cmd: Command, opts: { shortFile?: boolean } = {}): void {
   cmd
-    .option('-f, --file <file>', 'Compose configuration files', collect)
+    .option(opts.shortFile === false ? '--file <file>' : '-f, --file <file>', 'Compose configuration files', collect)
     .option('-p, --project-name <name>', 'Project name')
     .option('--profile <profile>', 'Specify a profile to enable', collect)
     .option('--env-file <file>', 'Specify an alternate environment file', collect)

@@ -21,7 +21,7 @@ export default defineCommand<Options>({
       .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs for each container')
       .option('-t, --timestamps', 'Show timestamps')
       .option('--no-log-prefix', "Don't print prefix in logs");
-    addProjectFlags(cmd);
+    addProjectFlags(cmd, { shortFile: false });
   },
   async run(ctx, args, opts) {
     const { name, project } = projectNameFromFlags(ctx, opts);
