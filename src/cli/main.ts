@@ -43,10 +43,10 @@ async function main(argv: string[]): Promise<number> {
     );
     return 125;
   }
-  // `compose -f FILE logs -f`: before the verb -f is the file, after it a verb's own flag.
+  // `compose -f FILE logs -f`, `compose -p NAME run -p 80`: before the verb these are the project's, after it the verb's own.
   const verbAt = located.words[0] === 'compose' ? (located.indexes[1] ?? 0) : 0;
   const rest = argv
-    .map((arg, i) => (i < verbAt && arg === '-f' ? '--file' : arg))
+    .map((arg, i) => (i < verbAt && arg === '-f' ? '--file' : i < verbAt && arg === '-p' ? '--project-name' : arg))
     .filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
   const path = located.words.slice(0, found.consumed).join(' ');
   return runCommand(found.entry, path, rest);

@@ -16,10 +16,10 @@ export interface ProjectFlags {
 }
 
 /** The flags every compose command takes (given before or after the verb). */
-export function addProjectFlags(cmd: Command, opts: { shortFile?: boolean } = {}): void {
+export function addProjectFlags(cmd: Command, opts: { shortFile?: boolean; shortProject?: boolean } = {}): void {
   cmd
     .option(opts.shortFile === false ? '--file <file>' : '-f, --file <file>', 'Compose configuration files', collect)
-    .option('-p, --project-name <name>', 'Project name')
+    .option(opts.shortProject === false ? '--project-name <name>' : '-p, --project-name <name>', 'Project name')
     .option('--profile <profile>', 'Specify a profile to enable', collect)
     .option('--env-file <file>', 'Specify an alternate environment file', collect)
     .option('--project-directory <dir>', 'Specify an alternate working directory (default: the folder of the first Compose file)');

@@ -47,7 +47,7 @@ export default defineCommand<Options>({
       .option('--no-deps', "Don't start linked services")
       .option('--build', 'Build image before starting container')
       .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: a TTY when stdin is one)');
-    addProjectFlags(cmd);
+    addProjectFlags(cmd, { shortProject: false });
   },
   async run(ctx, args, opts) {
     const [service, ...command] = args;
