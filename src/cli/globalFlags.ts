@@ -27,3 +27,6 @@ export const GLOBAL_VALUE_FLAGS = new Set([
   '--imagestore',
   '--db-backend',
 ]);
+
+/** `tspod compose -f FILE -p NAME up`: the compose flags that take a value before the verb. */
+export const COMPOSE_VALUE_FLAGS = new Set(['-f', '--file', '-p', '--project-name', '--profile', '--env-file', '--project-directory']);

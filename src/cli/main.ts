@@ -1,5 +1,5 @@
 import { COMMANDS, GROUPS, findCommand, type CommandEntry } from './registry.js';
-import { GLOBAL_VALUE_FLAGS } from './globalFlags.js';
+import { COMPOSE_VALUE_FLAGS, GLOBAL_VALUE_FLAGS } from './globalFlags.js';
 import type { GlobalOptions } from './globals.js';
 import type { CommandContext } from './command.js';
 import { VERSION } from '../version.js';
@@ -43,7 +43,11 @@ async function main(argv: string[]): Promise<number> {
     );
     return 125;
   }
-  const rest = argv.filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
+  // `compose -f FILE logs -f`, `compose -p NAME run -p 80`: before the verb these are the project's, after it the verb's own.
+  const verbAt = located.words[0] === 'compose' ? (located.indexes[1] ?? 0) : 0;
+  const rest = argv
+    .map((arg, i) => (i < verbAt && arg === '-f' ? '--file' : i < verbAt && arg === '-p' ? '--project-name' : arg))
+    .filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
   const path = located.words.slice(0, found.consumed).join(' ');
   return runCommand(found.entry, path, rest);
 }
@@ -110,7 +114,7 @@ function locateCommandWords(argv: string[]): { words: string[]; indexes: number[
     const arg = argv[i]!;
     if (arg === '--') break;
     if (arg.startsWith('-')) {
-      if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
+      if (GLOBAL_VALUE_FLAGS.has(arg) || (words[0] === 'compose' && COMPOSE_VALUE_FLAGS.has(arg))) i++;
       continue;
     }
     if (words.length === 1 && GROUPS[words[0]!] === undefined) break;

@@ -1,0 +1,13 @@
+import { defineCommand } from '../../command.js';
+import { actOnServices, configureServices } from './actions.js';
+import type { ProjectFlags } from './common.js';
+
+export default defineCommand<ProjectFlags & { timeout?: string }>({
+  usage: '[options] [SERVICE...]',
+  description: "Restart the containers of a Compose project's services.",
+  configure: (cmd) => void configureServices(cmd).option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds'),
+  run: (ctx, args, opts) =>
+    actOnServices(ctx, args, opts, { doing: 'Restarting', done: 'Started' }, (engine, list) =>
+      engine.containers.restart(list.map((c) => c.Id), { timeout: opts.timeout !== undefined ? Number(opts.timeout) : 10 }),
+    ),
+});

@@ -1,0 +1,206 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { Sandbox, fixturesDir, freePort, httpGet, slotSubnet } from './harness.js';
+import { buildFixtures } from '../fixtures/images.js';
+
+const box = new Sandbox('compose');
+const IMG = 'localhost/tspod-test/busybox';
+const dir = box.path('shop');
+let webPort = 0;
+
+function compose(args: string[]) {
+  return box.run(['compose', '--project-directory', dir, '-f', join(dir, 'compose.yaml'), '-f', join(dir, 'compose.override.yaml'), ...args]);
+}
+
+/** Like Sandbox.run, with extra environment variables (the compose file reads WEB_PORT, TOKEN, MODE). */
+function composeEnv(args: string[], env: Record<string, string>) {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    return compose(args);
+  } finally {
+    for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+before(async () => {
+  const fx = await buildFixtures(fixturesDir());
+  box.ok(['load', '-i', fx.busybox.ociArchive]);
+  // The project's networks take this sandbox's /24; the default network (unused here) would overlap it.
+  rmSync(join(box.networkDir, 'podman.json'));
+  webPort = await freePort();
+  const { prefix } = slotSubnet(box.netSlot);
+  mkdirSync(join(dir, 'web'), { recursive: true });
+  writeFileSync(join(dir, 'web', 'Containerfile'), `FROM ${IMG}\nARG GREETING=none\nCOPY index.html /www/index.html\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`);
+  writeFileSync(join(dir, 'web', 'index.html'), 'built from a Containerfile\n');
+  writeFileSync(join(dir, 'secret.txt'), 'file-secret-value');
+  writeFileSync(join(dir, '.env'), `WEB_PORT=${webPort}\nTOKEN=env-secret-value\n`);
+  writeFileSync(
+    join(dir, 'compose.yaml'),
+    `name: Shop
+services:
+  db:
+    image: ${IMG}
+    init: true
+    command: ["sh", "-c", "mkdir -p /www && echo db-ok > /www/index.html && exec httpd -f -p 5432 -h /www"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 300ms
+      retries: 1000
+    networks: [back]
+  web:
+    build: {context: ./web, args: {GREETING: hello}}
+    init: true
+    ports: ["127.0.0.1:\${WEB_PORT}:8080"]
+    environment:
+      MODE: \${MODE:-prod}
+    depends_on:
+      db: {condition: service_healthy}
+    networks: [front, back]
+    volumes: ["data:/data"]
+    secrets:
+      - filesecret
+      - {source: envsecret, target: token}
+  edge:
+    image: ${IMG}
+    init: true
+    command: ["sleep", "1000"]
+    networks: [front]
+  debug:
+    image: ${IMG}
+    profiles: [debug]
+    command: ["sleep", "1000"]
+networks:
+  front:
+    driver_opts: {com.docker.network.bridge.name: tspc${box.netSlot}f}
+    ipam: {config: [{subnet: ${prefix}.0/26}]}
+  back:
+    driver_opts: {com.docker.network.bridge.name: tspc${box.netSlot}b}
+    ipam: {config: [{subnet: ${prefix}.64/26}]}
+volumes:
+  data: {}
+secrets:
+  filesecret: {file: ./secret.txt}
+  envsecret: {environment: TOKEN}
+`,
+  );
+  writeFileSync(join(dir, 'compose.override.yaml'), 'services:\n  edge:\n    labels: {tier: edge}\n    stop_grace_period: 2s\n');
+});
+
+after(() => {
+  box.run(['rm', '-fa', '-t', '0']);
+  box.run(['network', 'rm', '-f', 'shop_front', 'shop_back']);
+  box.cleanup();
+});
+
+function ids(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of box.ok(['ps', '-a', '--format', '{{.Names}} {{.ID}}']).trim().split('\n').filter(Boolean)) {
+    const [name, id] = line.split(' ');
+    out[name!] = id!;
+  }
+  return out;
+}
+
+test('config prints the resolved, merged model', () => {
+  const r = compose(['config']);
+  assert.equal(r.code, 0, r.stderr);
+  const cfg = parse(r.stdout);
+  assert.equal(cfg.name, 'shop');
+  assert.deepEqual(Object.keys(cfg.services).sort(), ['db', 'edge', 'web']);
+  assert.deepEqual(cfg.services.web.ports, [{ mode: 'ingress', host_ip: '127.0.0.1', target: 8080, published: String(webPort), protocol: 'tcp' }]);
+  assert.deepEqual(cfg.services.web.environment, { MODE: 'prod' });
+  assert.deepEqual(cfg.services.web.depends_on, { db: { condition: 'service_healthy', required: true } });
+  assert.equal(cfg.services.web.build.context, join(dir, 'web'));
+  assert.deepEqual(cfg.services.web.build.args, { GREETING: 'hello' });
+  assert.deepEqual(cfg.services.web.secrets, [{ source: 'filesecret' }, { source: 'envsecret', target: 'token' }]);
+  assert.deepEqual(cfg.services.db.healthcheck.test, ['CMD', 'test', '-f', '/tmp/ready']);
+  assert.deepEqual(cfg.services.edge.labels, { tier: 'edge' });
+  assert.equal(cfg.services.edge.stop_grace_period, '2s');
+  assert.equal(cfg.networks.front.name, 'shop_front');
+  assert.equal(cfg.volumes.data.name, 'shop_data');
+  assert.equal(cfg.secrets.filesecret.file, join(dir, 'secret.txt'));
+  assert.equal(cfg.secrets.envsecret.environment, 'TOKEN');
+  assert.deepEqual(compose(['--profile', 'debug', 'config', '--services']).stdout.trim().split('\n').sort(), ['db', 'debug', 'edge', 'web']);
+  assert.equal(composeEnv(['config', '--services'], { COMPOSE_PROFILES: 'debug' }).stdout.includes('debug\n'), true);
+});
+
+test('a bad port is an error naming the file, service and key', () => {
+  const bad = box.path('bad');
+  mkdirSync(bad);
+  writeFileSync(join(bad, 'compose.yaml'), `services:\n  web:\n    image: ${IMG}\n    ports: ["abc"]\n`);
+  const r = box.run(['compose', '-f', join(bad, 'compose.yaml'), 'config']);
+  assert.equal(r.code, 125);
+  assert.equal(r.stderr.trim(), 'Error: compose.yaml: services.web.ports[0]: invalid port "abc": use [HOST:]CONTAINER[/PROTO]');
+});
+
+test('up -d waits for the healthy db, builds web, and the project answers', async () => {
+  const upRun = box.runAsync(['compose', '--project-directory', dir, '-f', join(dir, 'compose.yaml'), '-f', join(dir, 'compose.override.yaml'), 'up', '-d']);
+  // web must not start before db is healthy: db waits for its marker file.
+  const deadline = Date.now() + 60_000;
+  while (!box.ok(['ps', '--format', '{{.Names}}']).includes('shop-db-1')) {
+    if (Date.now() > deadline) throw new Error('db never started');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(box.ok(['ps', '-a', '--format', '{{.Names}}']).includes('shop-web-1'), false, 'web was created before db became healthy');
+  box.ok(['exec', 'shop-db-1', 'touch', '/tmp/ready']);
+  const r = await upRun;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Container shop-db-1 {2}Healthy/);
+  const res = await httpGet(webPort);
+  assert.equal(res.body, 'built from a Containerfile\n');
+  // service names resolve over aardvark on shared networks only
+  assert.equal(box.ok(['exec', 'shop-web-1', 'wget', '-qO-', 'http://db:5432/']), 'db-ok\n');
+  assert.notEqual(box.run(['exec', 'shop-edge-1', 'wget', '-qO-', '-T', '3', 'http://db:5432/']).code, 0);
+  assert.equal(box.ok(['exec', 'shop-edge-1', 'wget', '-qO-', `http://web:8080/`]), 'built from a Containerfile\n');
+  assert.equal(box.ok(['exec', 'shop-web-1', 'cat', '/run/secrets/filesecret']), 'file-secret-value');
+  assert.equal(box.ok(['exec', 'shop-web-1', 'cat', '/run/secrets/token']), 'env-secret-value');
+  const labels = JSON.parse(box.ok(['inspect', '--format', '{{json .Config.Labels}}', 'shop-edge-1']));
+  assert.equal(labels.tier, 'edge');
+  assert.equal(labels['com.docker.compose.project'], 'shop');
+  assert.equal(labels['com.docker.compose.service'], 'edge');
+  assert.equal(labels['com.docker.compose.container-number'], '1');
+  assert.equal(labels['com.docker.compose.oneoff'], 'False');
+  assert.match(labels['com.docker.compose.config-hash'], /^[0-9a-f]{64}$/);
+  const ps = compose(['ps', '--format', 'json']);
+  assert.deepEqual(JSON.parse(ps.stdout).map((c: { Service: string }) => c.Service), ['db', 'edge', 'web']);
+  assert.equal(compose(['port', 'web', '8080']).stdout, `127.0.0.1:${webPort}\n`);
+});
+
+test('a second up recreates nothing; a changed environment recreates only that service', () => {
+  const before = ids();
+  const again = compose(['up', '-d']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /Recreate|Created/);
+  assert.match(again.stderr, /Container shop-web-1 {2}Running/);
+  assert.deepEqual(ids(), before);
+  const changed = composeEnv(['up', '-d'], { MODE: 'dev' });
+  assert.equal(changed.code, 0, changed.stderr);
+  const after = ids();
+  assert.notEqual(after['shop-web-1'], before['shop-web-1']);
+  assert.equal(after['shop-db-1'], before['shop-db-1']);
+  assert.equal(after['shop-edge-1'], before['shop-edge-1']);
+  assert.equal(box.ok(['exec', 'shop-web-1', 'sh', '-c', 'echo $MODE']), 'dev\n');
+});
+
+test('logs prefix lines with the container; exec runs in a service', () => {
+  box.ok(['exec', 'shop-edge-1', 'sh', '-c', 'echo hello-from-edge > /proc/1/fd/1']);
+  const logs = compose(['logs', 'edge']);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /^edge-1 {2}\| hello-from-edge$/m);
+  const r = compose(['exec', '-T', 'web', 'cat', '/www/index.html']);
+  assert.equal(r.stdout, 'built from a Containerfile\n');
+});
+
+test('down -v leaves no containers, networks, volumes or secrets behind', () => {
+  const r = compose(['down', '-v']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(box.ok(['ps', '-a', '-q']), '');
+  assert.doesNotMatch(box.ok(['network', 'ls', '--format', '{{.Name}}']), /shop_/);
+  assert.doesNotMatch(box.ok(['volume', 'ls', '--format', '{{.Name}}']), /shop_/);
+  assert.equal(box.ok(['secret', 'ls', '--format', '{{.Name}}']).trim(), '');
+});
