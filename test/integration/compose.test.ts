@@ -204,3 +204,56 @@ test('down -v leaves no containers, networks, volumes or secrets behind', () => 
   assert.doesNotMatch(box.ok(['volume', 'ls', '--format', '{{.Name}}']), /shop_/);
   assert.equal(box.ok(['secret', 'ls', '--format', '{{.Name}}']).trim(), '');
 });
+
+test('one-shot dependencies, replicas and --scale, stop/start/kill/rm -f, down --rmi local', () => {
+  const small = box.path('small');
+  mkdirSync(join(small, 'tool'), { recursive: true });
+  writeFileSync(join(small, 'tool', 'Containerfile'), `FROM ${IMG}\nRUN echo tool > /tool\n`);
+  writeFileSync(
+    join(small, 'compose.yaml'),
+    `services:
+  init:
+    image: ${IMG}
+    command: ["sh", "-c", "echo init done"]
+  tool:
+    build: ./tool
+    depends_on:
+      init:
+        condition: service_completed_successfully
+    command: ["sleep", "300"]
+    init: true
+  worker:
+    image: ${IMG}
+    command: ["sleep", "300"]
+    init: true
+    deploy:
+      replicas: 2
+`,
+  );
+  const c = (args: string[]) => box.run(['compose', '--project-directory', small, ...args]);
+  const names = () =>
+    box
+      .ok(['ps', '-a', '--filter', 'label=com.docker.compose.project=small', '--format', '{{.Names}} {{.Status}}'])
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/ Up .*$/, ' running').replace(/ Exited .*$/, ' exited'))
+      .sort();
+  let r = c(['up', '-d']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Container small-init-1 {2}Exited[\s\S]*Container small-tool-1 {2}Created/, 'tool waits for init to complete');
+  assert.deepEqual(names(), ['small-init-1 exited', 'small-tool-1 running', 'small-worker-1 running', 'small-worker-2 running']);
+  assert.equal(c(['up', '-d', '--scale', 'worker=3']).code, 0);
+  assert.ok(names().includes('small-worker-3 running'));
+  assert.equal(c(['stop', '-t', '0', 'worker']).code, 0);
+  assert.deepEqual(names().filter((n) => n.startsWith('small-worker')), ['small-worker-1 exited', 'small-worker-2 exited', 'small-worker-3 exited']);
+  assert.equal(c(['start', 'worker']).code, 0);
+  assert.equal(c(['kill', 'worker']).code, 0);
+  r = c(['rm', '-f', 'worker']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(names(), ['small-init-1 exited', 'small-tool-1 running']);
+  r = c(['down', '-t', '0', '--rmi', 'local']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(names(), []);
+  assert.equal(box.run(['image', 'exists', 'localhost/small-tool']).code, 1, 'the built image is removed');
+  assert.equal(box.run(['image', 'exists', IMG]).code, 0, 'a pulled image stays');
+});

@@ -5,8 +5,9 @@ import { addProjectFlags, progressTo, projectNameFromFlags, serviceContainers, t
 import { dependencyOrder, nameOf } from '../../../compose/project.js';
 import type { ContainerActionReport, ContainerSummary, Engine } from '../../../engine/types.js';
 
-export function configureServices(cmd: Command): Command {
-  addProjectFlags(cmd);
+/** `[services...]` and the project flags; `-f` stays free for verbs whose own -f is --force. */
+export function configureServices(cmd: Command, opts: { shortFile?: boolean } = {}): Command {
+  addProjectFlags(cmd, opts);
   return cmd.argument('[services...]');
 }
 

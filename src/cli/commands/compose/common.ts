@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { collect } from '../../output.js';
@@ -33,7 +34,8 @@ export function loadFromFlags(ctx: CommandContext, opts: ProjectFlags, services?
     envFiles: opts.envFile,
     projectDirectory: opts.projectDirectory,
     services,
-    cwd: process.cwd(),
+    // Without -f, the files are looked for in --project-directory, as Docker Compose does.
+    cwd: opts.projectDirectory && !opts.file?.length ? resolve(opts.projectDirectory) : process.cwd(),
     env: process.env,
     warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
   });

@@ -12,7 +12,7 @@ export default defineCommand<Options>({
   usage: '[options] [SERVICE...]',
   description: "Remove the stopped containers of a Compose project's services (with -s, stop them first).",
   configure: (cmd) =>
-    void configureServices(cmd)
+    void configureServices(cmd, { shortFile: false })
       .option('-f, --force', "Don't ask to confirm removal")
       .option('-s, --stop', 'Stop the containers, if required, before removing')
       .option('-v, --volumes', 'Remove any anonymous volumes attached to containers'),
