@@ -38,6 +38,8 @@ export interface BuildRequest {
   pull: PullPolicy;
   format: 'oci' | 'docker';
   labels: Record<string, string>;
+  /** OCI manifest annotations of the final image. */
+  annotations?: Record<string, string>;
   secrets: Map<string, { file?: string; env?: string }>;
   network?: string;
   platform: { os: string; arch: string; variant?: string };
@@ -317,7 +319,7 @@ export class Builder {
 
   private async configStep(state: StageState, createdBy: string, last: boolean): Promise<void> {
     state.lastCreatedBy = createdBy;
-    if (this.useCache()) {
+    if (this.useCache(last)) {
       const cached = await this.engine.images.findBuildStep(state.image, createdBy);
       if (cached) return this.usedCache(state, cached, last);
     }
@@ -325,6 +327,7 @@ export class Builder {
       config: state.config,
       createdBy,
       format: this.req.format,
+      ...this.finalAnnotations(last),
       author: state.author,
       os: this.req.platform.os,
       architecture: this.req.platform.arch,
@@ -393,7 +396,7 @@ export class Builder {
     work: (containerId: string, created: boolean) => Promise<void>,
   ): Promise<void> {
     state.lastCreatedBy = createdBy;
-    if (this.useCache()) {
+    if (this.useCache(last)) {
       const cached = await this.engine.images.findBuildStep(state.image, createdBy);
       if (cached) return this.usedCache(state, cached, last);
     }
@@ -404,14 +407,23 @@ export class Builder {
       createdBy,
       format: this.req.format,
       author: state.author,
+      ...this.finalAnnotations(last),
     });
     await this.removeContainer(id);
     this.committed(state, image, last);
   }
 
-  /** --no-cache, and --layers=false (no intermediate images kept, so none to reuse). */
-  private useCache(): boolean {
-    return !this.req.noCache && this.req.layers;
+  /**
+   * --no-cache, and --layers=false (no intermediate images kept, so none to reuse);
+   * the last step is made again when --label or --annotation are given (neither is in the history the cache compares).
+   */
+  private useCache(last = false): boolean {
+    const extras = Object.keys(this.req.annotations ?? {}).length + Object.keys(this.req.labels).length;
+    return !this.req.noCache && this.req.layers && !(last && extras > 0);
+  }
+
+  private finalAnnotations(last: boolean): { annotations?: Record<string, string> } {
+    return last && this.req.annotations && Object.keys(this.req.annotations).length ? { annotations: this.req.annotations } : {};
   }
 
   private async finishStage(state: StageState, last: boolean): Promise<void> {
@@ -423,6 +435,7 @@ export class Builder {
       format: this.req.format,
       author: state.author,
       ...(this.req.squashAll ? { squashAll: true } : { squashSince: state.base ?? '' }),
+      ...this.finalAnnotations(true),
     });
     await this.removeContainer(id);
     this.log(`--> ${shortId(image)}`);

@@ -467,6 +467,8 @@ export interface ContainerCommitOptions {
   squash?: boolean;
   /** Build --squash-all: the container's whole root filesystem as the image's only layer. */
   squashAll?: boolean;
+  /** Build --annotation: the OCI manifest's annotations. */
+  annotations?: Record<string, string>;
   /** Build --squash: the layers above this image (''  for scratch) and the changes, as one layer. */
   squashSince?: string;
   includeVolumes?: boolean;
@@ -485,6 +487,7 @@ export interface ImageDeriveOptions {
   created?: string;
   author?: string;
   format?: 'oci' | 'docker';
+  annotations?: Record<string, string>;
   /** For scratch: the platform of the new image (default: this host's). */
   os?: string;
   architecture?: string;

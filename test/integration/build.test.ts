@@ -479,3 +479,16 @@ test('a build killed during RUN leaves no container in ps (only in ps --external
   box.ok(['build', '-q', '-t', 'localhost/killed', dir]);
   assert.equal(box.ok(['run', '--rm', 'localhost/killed', 'cat', '/done']), 'finished\n');
 });
+
+test('--label and --annotation: labels in the config, annotations in the OCI manifest, also when the steps are cached', () => {
+  const dir = context('annotated', { Containerfile: `FROM ${BASE}\nLABEL from.file=yes\n` });
+  box.ok(['build', '-q', '-t', 'localhost/annotated', dir]);
+  box.ok(['build', '-q', '--label', 'from.flag=0', '-t', 'localhost/annotated', dir]);
+  const labelOnly = JSON.parse(box.ok(['image', 'inspect', 'localhost/annotated'])) as Array<{ Labels: Record<string, string> }>;
+  assert.equal(labelOnly[0]!.Labels['from.flag'], '0', 'a --label reaches the image even when every step is cached');
+  box.ok(['build', '-q', '--label', 'from.flag=1', '--annotation', 'org.example.note=hello', '-t', 'localhost/annotated', dir]);
+  const [inspect] = JSON.parse(box.ok(['image', 'inspect', 'localhost/annotated'])) as Array<{ Labels: Record<string, string>; Annotations: Record<string, string> }>;
+  assert.equal(inspect!.Labels['from.file'], 'yes');
+  assert.equal(inspect!.Labels['from.flag'], '1');
+  assert.equal(inspect!.Annotations['org.example.note'], 'hello');
+});

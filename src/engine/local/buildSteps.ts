@@ -54,7 +54,7 @@ export function deriveImage(store: Store, base: string | null, opts: ImageDerive
     history: [...(baseConfig.history ?? []), ...(opts.createdBy !== undefined ? [entry] : [])],
   };
   const configBytes = Buffer.from(JSON.stringify(config));
-  const manifest = buildManifest(opts.format ?? 'oci', configBytes, layers);
+  const manifest = buildManifest(opts.format ?? 'oci', configBytes, layers, opts.annotations);
   const { id } = store.createImage({
     config: configBytes,
     manifest: manifest.bytes,

@@ -96,7 +96,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
         if (config.author === undefined) delete config.author;
         const configBytes = Buffer.from(JSON.stringify(config));
         const layers = [...baseLayers, layer];
-        const manifest = buildManifest(opts.format ?? 'oci', configBytes, layers);
+        const manifest = buildManifest(opts.format ?? 'oci', configBytes, layers, opts.annotations);
         const result = store.createImage({
           config: configBytes,
           manifest: manifest.bytes,

@@ -63,7 +63,7 @@ export default defineCommand<Options>({
       .option('--pull-never', 'never pull the base images')
       .option('--format <format>', 'format of the built image\'s manifest and metadata: oci or docker', 'oci')
       .option('--label <KEY=VALUE>', 'set metadata for an image', collect)
-      .option('--annotation <KEY=VALUE>', 'set metadata for an image (recorded as a label)', collect)
+      .option('--annotation <KEY=VALUE>', 'an annotation for the image\'s OCI manifest', collect)
       .option('--iidfile <path>', 'write the image ID to the file')
       .option('--secret <id=ID,src=PATH>', 'a secret for RUN --mount=type=secret', collect)
       .option('--network <mode>', 'network for RUN instructions: bridge (default), none, host, or a network name')
@@ -103,11 +103,16 @@ export default defineCommand<Options>({
       }
     }
     for (const a of opts.buildArg ?? []) setArg(buildArgs, a);
-    const labels: Record<string, string> = {};
-    for (const l of [...(opts.label ?? []), ...(opts.annotation ?? [])]) {
-      const eq = l.indexOf('=');
-      labels[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
-    }
+    const keyValues = (list: string[] | undefined) => {
+      const out: Record<string, string> = {};
+      for (const l of list ?? []) {
+        const eq = l.indexOf('=');
+        out[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+      }
+      return out;
+    };
+    const labels = keyValues(opts.label);
+    const annotations = keyValues(opts.annotation);
     const secrets = new Map<string, { file?: string; env?: string }>();
     for (const s of opts.secret ?? []) {
       const fields = new Map(s.split(',').map((p) => [p.slice(0, p.indexOf('=') < 0 ? p.length : p.indexOf('=')), p.includes('=') ? p.slice(p.indexOf('=') + 1) : '']));
@@ -213,6 +218,7 @@ export default defineCommand<Options>({
         pull,
         format,
         labels,
+        annotations,
         secrets,
         network: opts.network,
         platform,
