@@ -288,11 +288,18 @@ export class ContainerRuntime {
     id: string,
     beforeStart?: (record: ContainerRecord) => Promise<void> | void,
     consoleSize?: { rows: number; columns: number },
+    opts: { restart?: () => void } = {},
   ): Promise<ContainerRecord> {
     return this.withLockAsync(id, async () => {
       let record = this.syncLocked(id);
       const status = record.state.status;
       if (status === 'running') return record;
+      if (opts.restart) {
+        // A restart policy's start: decided under the lock, so a stop that came first wins.
+        if (!shouldRestart(record)) return record;
+        record = this.db.updateState(id, (s) => ({ ...s, restartCount: s.restartCount + 1 })) ?? record;
+        opts.restart();
+      }
       if (status === 'paused') throw new ContainerStateError(`container ${id} is paused: unpause it instead: container state improper`);
       if (status === 'removing') throw new ContainerStateError(`container ${id} is being removed: container state improper`);
       stopHealthTimer(this, record);
@@ -575,9 +582,10 @@ export class ContainerRuntime {
     return this.withLockAsync(id, async () => {
       let record = this.syncLocked(id);
       const status = record.state.status;
-      if (status !== 'running' && status !== 'paused' && status !== 'initialized') return record;
-      const oci = this.ociFor(record.config);
+      // Even when it has just exited: the cleanup conmon is about to run must not restart it.
       this.db.updateState(id, (s) => ({ ...s, stoppedByUser: true }));
+      if (status !== 'running' && status !== 'paused' && status !== 'initialized') return this.db.get(id) ?? record;
+      const oci = this.ociFor(record.config);
       const timeout = timeoutSeconds ?? record.config.stopTimeout;
       if (timeout > 0) {
         tryKill(oci, id, record.config.stopSignal);
@@ -708,9 +716,9 @@ export class ContainerRuntime {
       return 'removed';
     }
     if (shouldRestart(record)) {
-      this.db.updateState(id, (s) => ({ ...s, restartCount: s.restartCount + 1 }));
-      await this.start(id);
-      return 'restarted';
+      let restarted = false;
+      await this.start(id, undefined, undefined, { restart: () => (restarted = true) });
+      return restarted ? 'restarted' : 'cleaned';
     }
     return 'cleaned';
   }
