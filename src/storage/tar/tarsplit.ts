@@ -43,7 +43,9 @@ export class TarSplitWriter {
 
   constructor(readonly path: string) {
     this.gzip = createGzip({ level: 1 });
-    this.written = pipeline(this.gzip, createWriteStream(path, { mode: 0o600 }));
+    // Opened here, not in the thread pool: an open still pending when an error makes the
+    // caller remove the staging dir could create the file after that removal.
+    this.written = pipeline(this.gzip, createWriteStream(path, { fd: openSync(path, 'w', 0o600) }));
     this.written.catch(() => undefined); // reported by drain() / finish()
     this.append(MAGIC);
   }
