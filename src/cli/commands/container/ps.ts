@@ -66,7 +66,7 @@ export default defineCommand<Options>({
     // podman lists every state for --last and for a status filter, whatever --all says.
     const all = opts.all === true || limit !== undefined || filters.some((f) => f.startsWith('status='));
     const engine = await ctx.engine();
-    const list = (): Promise<ContainerSummary[]> => engine.containers.list({ all, filters, last: limit, size: opts.size === true, external: opts.external === true });
+    const list = (): Promise<ContainerSummary[]> => engine.containers.list({ all, filters, last: limit, size: opts.size === true, ...(opts.external ? { external: true } : {}) });
     const render = (containers: ContainerSummary[]): string =>
       renderPs(containers, {
         format: opts.format,
