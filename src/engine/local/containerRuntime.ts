@@ -344,7 +344,9 @@ export class ContainerRuntime {
       if (status !== 'initialized') record = await this.initLocked(record, consoleSize);
       try {
         if (beforeStart) await beforeStart(record);
-        this.ociFor(record.config).start(id, record.state.pid);
+        // A start killed after the runtime started the process but before recording it: it runs already.
+        const alreadyRunning = status === 'initialized' && this.ociFor(record.config).status(id) === 'running';
+        if (!alreadyRunning) this.ociFor(record.config).start(id, record.state.pid);
         trace('runtime started');
       } catch (e) {
         this.teardownLocked(record);
