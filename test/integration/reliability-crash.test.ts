@@ -5,7 +5,7 @@
  * inconsistency an outside check finds, `--repair` leaves none, and the
  * same command run again succeeds. At the end nothing is left on the host.
  *
- * CI: 2 kills per command. TSPOD_RELIABILITY=nightly: 25 (TSPOD_RELIABILITY_KILLS overrides).
+ * Every named step once, plus random moments: CI 1 per command, TSPOD_RELIABILITY=nightly 25 (TSPOD_RELIABILITY_KILLS overrides).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { buildFixtures, type FixtureSet } from '../fixtures/images.js';
 import { hostLeftovers, leakCount, prng, reportFigures, seed, sized, until, UNCLEAN_STDERR } from './reliability.js';
 
 const IMG = 'localhost/tspod-test/busybox:latest';
-const KILLS = Number(process.env.TSPOD_RELIABILITY_KILLS) || sized(2, 25);
+const KILLS = Number(process.env.TSPOD_RELIABILITY_KILLS) || sized(1, 25);
 
 let fx: FixtureSet;
 let registry: TestRegistry;
@@ -45,6 +45,8 @@ interface Scenario {
   args(): string[];
   /** After the command ran to completion: what it made is there and usable. */
   verify(): void;
+  /** Trace points (src/util/trace.ts) to stop it at exactly, with TSPOD_CRASH_AT. */
+  points: string[];
 }
 
 const multilayerRemote = () => `${registry.host}/multilayer:latest`;
@@ -64,12 +66,14 @@ const scenarios: Scenario[] = [
     prepare: () => removeImage(multilayerRemote()),
     args: () => ['pull', '-q', '--tls-verify=false', multilayerRemote()],
     verify: () => void box.ok(['image', 'inspect', multilayerRemote()]),
+    points: ['layers moved', 'image committed'],
   },
   {
     name: 'load',
     prepare: () => removeImage(fx.multilayer.refName),
     args: () => ['load', '-q', '-i', fx.multilayer.dockerArchive],
     verify: () => void box.ok(['image', 'inspect', fx.multilayer.refName]),
+    points: ['layer staged', 'layers moved', 'image committed'],
   },
   {
     name: 'create',
@@ -79,18 +83,21 @@ const scenarios: Scenario[] = [
     },
     args: () => ['create', '--label', 'crash=create', '-p', '127.0.0.1::80', IMG, 'sleep', '1000'],
     verify: () => assert.notEqual(box.ok(['ps', '-aq', '--filter', 'label=crash=create']), ''),
+    points: ['config ready', 'layer created', 'inserted'],
   },
   {
     name: 'start',
     prepare: () => freshContainer('crash-start', ['create', '-p', '127.0.0.1::80', IMG, 'sleep', '1000']),
     args: () => ['start', 'crash-start'],
     verify: () => assert.equal(box.ok(['inspect', '--format', '{{.State.Status}}', 'crash-start']), 'running\n'),
+    points: ['init', 'network leased', 'mounted', 'bundle written', 'conmon reported pid', 'network set up', 'runtime started'],
   },
   {
     name: 'rm',
     prepare: () => freshContainer('crash-rm', ['run', '-d', '-p', '127.0.0.1::80', IMG, 'sleep', '1000']),
     args: () => ['rm', '-f', '-t', '0', '-i', 'crash-rm'],
     verify: () => assert.equal(box.run(['container', 'exists', 'crash-rm']).code, 1),
+    points: ['remove', 'record deleted', 'removed'],
   },
   {
     name: 'commit',
@@ -100,15 +107,22 @@ const scenarios: Scenario[] = [
     },
     args: () => ['commit', '-q', 'crash-commit', 'localhost/crash-committed:v1'],
     verify: () => assert.equal(box.ok(['run', '--rm', 'localhost/crash-committed:v1', 'cat', '/made']), 'made\n'),
+    points: ['layer staged', 'layers moved', 'image committed'],
   },
 ];
 
 /** Runs tspod and SIGKILLs it after `delayMs` (unless it ended first); returns whether the kill landed. */
-async function runAndKill(args: string[], delayMs: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
-  const child = spawn(TSPOD, [...box.globalArgs, ...args], { env: box.env, stdio: ['ignore', 'ignore', 'pipe'] });
+async function runAndKill(args: string[], delayMs: number, crashAt?: string): Promise<{ killed: boolean; code: number | null; stderr: string }> {
+  const env = crashAt ? { ...box.env, TSPOD_CRASH_AT: crashAt } : box.env;
+  const child = spawn(TSPOD, [...box.globalArgs, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+  const exited = new Promise<number | null>((r) =>
+    child.once('close', (code, signal) => {
+      if (signal === 'SIGKILL') killed = true;
+      r(code);
+    }),
+  );
   let killed = false;
   const timer = setTimeout(() => {
     killed = child.exitCode === null && child.kill('SIGKILL');
@@ -146,17 +160,22 @@ function listedButBroken(): string[] {
 
 test('SIGKILL at random points: system check finds it, --repair mends it, the command then succeeds', { timeout: 1_800_000 }, async () => {
   const random = prng(seed());
-  const figures = { kills: 0, landed: 0, inconsistencies: 0, found: 0, missed: 0, repaired: 0, unrepaired: 0, brokenListed: 0, rerunFailures: 0 };
+  const figures = { kills: 0, atSteps: 0, landed: 0, inconsistencies: 0, found: 0, missed: 0, repaired: 0, unrepaired: 0, brokenListed: 0, rerunFailures: 0 };
   const failures: string[] = [];
   for (const s of scenarios) {
     const duration = await calibrate(s);
-    for (let k = 0; k < KILLS; k++) {
+    // First at each named step, then at random moments of the command's run.
+    const kills = [...s.points.map((point) => ({ point, delay: 600_000 })), ...Array.from({ length: KILLS }, () => ({ point: undefined, delay: 0 }))];
+    for (const kill of kills) {
       s.prepare();
       // Node needs ~60 ms before any work; spread the rest over the command's run.
-      const delay = Math.round(40 + random() * duration);
-      const r = await runAndKill(s.args(), delay);
+      const delay = kill.point ? kill.delay : Math.round(40 + random() * duration);
+      const at = kill.point ? `step "${kill.point}"` : `${delay} ms`;
+      const r = await runAndKill(s.args(), delay, kill.point);
       figures.kills++;
+      if (kill.point) figures.atSteps++;
       if (r.killed) figures.landed++;
+      else if (kill.point) failures.push(`${s.name} never reached step "${kill.point}" (exit ${r.code}: ${r.stderr})`);
       else if (r.code !== 0) failures.push(`${s.name} (not killed) exited ${r.code}: ${r.stderr}`);
       const outside = [...checkStorage(box.path('root')), ...checkContainers(box.path('root'), box.path('run'))];
       const check = box.run(['system', 'check']);
@@ -165,11 +184,11 @@ test('SIGKILL at random points: system check finds it, --repair mends it, the co
       figures.found += reported.length;
       if (outside.length > 0 && reported.length === 0) {
         figures.missed += outside.length;
-        failures.push(`${s.name} killed after ${delay} ms: system check missed ${outside.join('; ')}`);
+        failures.push(`${s.name} killed at ${at}: system check missed ${outside.join('; ')}`);
       }
       const broken = listedButBroken();
       figures.brokenListed += broken.length;
-      for (const b of broken) failures.push(`${s.name} killed after ${delay} ms: listed but broken: ${b}`);
+      for (const b of broken) failures.push(`${s.name} killed at ${at}: listed but broken: ${b}`);
       if (reported.length) {
         const repair = box.run(['system', 'check', '--repair', '--force']);
         if (UNCLEAN_STDERR.test(repair.stderr)) failures.push(`repair: ${repair.stderr}`);
@@ -178,19 +197,19 @@ test('SIGKILL at random points: system check finds it, --repair mends it, the co
         if (after.stdout === 'No problems found\n' && left.length === 0) figures.repaired += reported.length;
         else {
           figures.unrepaired += reported.length;
-          failures.push(`${s.name} killed after ${delay} ms: after --repair: ${after.stdout}${after.stderr}${left.join('; ')}`);
+          failures.push(`${s.name} killed at ${at}: after --repair: ${after.stdout}${after.stderr}${left.join('; ')}`);
         }
       }
       const again = box.run(s.args());
       if (again.code !== 0) {
         figures.rerunFailures++;
-        failures.push(`${s.name} killed after ${delay} ms: the same command again exited ${again.code}: ${again.stderr}`);
+        failures.push(`${s.name} killed at ${at}: the same command again exited ${again.code}: ${again.stderr}`);
       } else {
         try {
           s.verify();
         } catch (e) {
           figures.rerunFailures++;
-          failures.push(`${s.name} killed after ${delay} ms: rerun made nothing usable: ${(e as Error).message}`);
+          failures.push(`${s.name} killed at ${at}: rerun made nothing usable: ${(e as Error).message}`);
         }
       }
     }
