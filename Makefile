@@ -10,7 +10,7 @@ DEB_PACKAGES := runc conmon netavark aardvark-dns iptables catatonit uidmap slir
 BIN_DIR ?= /usr/local/bin
 SYSTEMD_DIR ?= /etc/systemd/system
 
-.PHONY: all setup deps system-deps build native install demo test bench clean
+.PHONY: all setup deps system-deps build native install demo test bench reliability clean
 
 all: build
 
@@ -53,6 +53,11 @@ bench: setup
 	@node --import tsx bench/network.ts
 	@node --import tsx bench/registry.ts
 	@node --import tsx bench/build.ts
+
+# The reliability suites at nightly size (N=10/50/200 concurrent workers, many SIGKILL points,
+# thousands of fuzz cases); `make test` runs them at CI size. Prints one table of figures.
+reliability: setup
+	@node scripts/reliability.mjs
 
 clean:
 	rm -rf dist native/build

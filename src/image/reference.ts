@@ -33,9 +33,9 @@ export function parseReference(s: string): ImageReference {
   const digest = at >= 0 ? parseDigest(s.slice(at + 1)) : undefined;
   const nameAndTag = at >= 0 ? s.slice(0, at) : s;
   const { name, tag } = splitTag(nameAndTag);
-  if (tag !== undefined && !TAG.test(tag)) throw invalid(`invalid tag "${tag}" in "${s}"`);
+  if (tag !== undefined && !TAG.test(tag)) throw invalid(`invalid tag ${JSON.stringify(tag)} in ${JSON.stringify(s)}`);
   const { domain, path } = splitDomain(name);
-  if (domain !== undefined && !DOMAIN.test(domain)) throw invalid(`invalid registry "${domain}" in "${s}"`);
+  if (domain !== undefined && !DOMAIN.test(domain)) throw invalid(`invalid registry ${JSON.stringify(domain)} in ${JSON.stringify(s)}`);
   validatePath(path, s);
   if (name.length > MAX_NAME_LENGTH) throw invalid(`repository name must not be more than ${MAX_NAME_LENGTH} characters`);
   return { ...(domain !== undefined && { domain }), path, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
@@ -45,11 +45,11 @@ function parseDigest(digest: string): string {
   const colon = digest.indexOf(':');
   const algorithm = colon > 0 ? digest.slice(0, colon) : '';
   const hex = digest.slice(colon + 1);
-  if (!DIGEST_ALGORITHM.test(algorithm) || hex === '') throw invalid(`invalid digest "${digest}": expected algorithm:hex`);
+  if (!DIGEST_ALGORITHM.test(algorithm) || hex === '') throw invalid(`invalid digest ${JSON.stringify(digest)}: expected algorithm:hex`);
   const length = DIGEST_HEX_LENGTH[algorithm];
-  if (length === undefined) throw invalid(`unsupported digest algorithm "${algorithm}"`);
+  if (length === undefined) throw invalid(`unsupported digest algorithm ${JSON.stringify(algorithm)}`);
   if (!/^[a-f0-9]+$/.test(hex) || hex.length !== length) {
-    throw invalid(`invalid ${algorithm} digest "${digest}": expected ${length} lowercase hex characters`);
+    throw invalid(`invalid ${algorithm} digest ${JSON.stringify(digest)}: expected ${length} lowercase hex characters`);
   }
   return digest;
 }
@@ -77,12 +77,12 @@ function validatePath(path: string, input: string): void {
   const components = path.split('/');
   if (components.every((c) => PATH_COMPONENT.test(c))) {
     if (components.length === 1 && /^[a-f0-9]{64}$/.test(path)) {
-      throw invalid(`invalid repository name "${path}": cannot specify 64-byte hexadecimal strings`);
+      throw invalid(`invalid repository name ${JSON.stringify(path)}: cannot specify 64-byte hexadecimal strings`);
     }
     return;
   }
   if (components.every((c) => PATH_COMPONENT.test(c.toLowerCase()))) throw invalid('repository name must be lowercase');
-  throw invalid(`"${input}" is not [registry[:port]/]name[:tag][@digest]`);
+  throw invalid(`${JSON.stringify(input)} is not [registry[:port]/]name[:tag][@digest]`);
 }
 
 export function isShortName(ref: ImageReference): boolean {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../util/digest.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
+import { trace } from '../util/trace.js';
 import { isProcessAlive } from '../util/process.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,6 +168,7 @@ export class Store {
         whiteoutFormat: rootful ? 'overlay' : 'overlay-rootless',
         chown: rootful,
       });
+      trace('layer staged');
       return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, contentSize: result.contentSize };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -289,6 +291,7 @@ export class Store {
         size += staged.tarSize;
         parent = layerId;
       }
+      trace('layers moved');
       size += image.config.length + (image.manifest?.length ?? 0);
       const exists = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(id);
       if (!exists) {
@@ -302,6 +305,7 @@ export class Store {
       for (const name of image.names) this.setNameInTransaction(id, name);
       return { id, created: !exists };
     });
+    trace('image committed');
     for (const dir of discard) rmSync(dir, { recursive: true, force: true });
     return result;
   }
@@ -473,7 +477,8 @@ export class Store {
   }
 }
 
-function safeReaddir(dir: string): string[] {
+/** A directory's entries; none when it does not exist. */
+export function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch {

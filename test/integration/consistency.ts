@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -48,4 +48,37 @@ function safeList(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The container side of a storage root, seen from outside: every container
+ * row has its layer dir, and every container dir, bundle, runtime state and
+ * mounted root filesystem belongs to a row. Returns the problems found.
+ */
+export function checkContainers(graphRoot: string, runRoot: string, runtimeName = 'runc'): string[] {
+  const base = join(graphRoot, 'tspod');
+  const runBase = join(runRoot, 'tspod');
+  const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  if (!existsSync(join(base, 'state.db'))) return [];
+  const db = new Sqlite(join(base, 'state.db'), { readonly: true, timeout: 10_000 });
+  let ids: Set<string>;
+  try {
+    ids = new Set((db.prepare('SELECT id FROM containers').all() as Array<{ id: string }>).map((r) => r.id));
+  } finally {
+    db.close();
+  }
+  const problems: string[] = [];
+  for (const id of ids) if (!existsSync(join(base, 'containers', id))) problems.push(`container ${id} lacks its layer dir`);
+  for (const dir of safeList(join(base, 'containers'))) if (!ids.has(dir)) problems.push(`container dir ${dir} has no row`);
+  for (const dir of safeList(join(runBase, 'containers'))) if (!ids.has(dir)) problems.push(`bundle ${dir} has no row`);
+  for (const dir of safeList(join(runBase, 'runtime', runtimeName))) if (!ids.has(dir)) problems.push(`runtime state ${dir} has no row`);
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p.startsWith(join(base, 'containers') + '/'));
+  for (const p of mounted) {
+    const id = p.slice(join(base, 'containers').length + 1).split('/')[0]!;
+    if (!ids.has(id)) problems.push(`mount ${p} has no row`);
+  }
+  return problems;
 }

@@ -13,6 +13,7 @@ import {
   constants,
   fchmodSync,
   fchownSync,
+  futimesSync,
   lchownSync,
   linkSync,
   lstatSync,
@@ -22,6 +23,7 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   chmodSync,
   symlinkSync,
   unlinkSync,
@@ -42,7 +44,12 @@ export interface PackOptions {
   rootName: string;
   /** Checks a directory is still inside the tree before it is read. */
   checkDir?: (hostDir: string) => void;
+  /** Called once the walk has ended, however it ended. */
+  onDone?: () => void;
 }
+
+/** A descriptor's own path: a pinned directory, opened (and stat'ed) through the magic link. */
+const PINNED = /^\/proc\/self\/fd\/\d+$/;
 
 /** A tar stream of the tree at a host path (lstat only: symlinks are packed as links). */
 export function packTree(hostPath: string, opts: PackOptions): Readable {
@@ -59,21 +66,30 @@ export function packTree(hostPath: string, opts: PackOptions): Readable {
     if (st.isDirectory()) {
       if (name !== '') await entry(pack, { ...base, name: name + '/', type: 'directory' });
       opts.checkDir?.(host);
-      let children: string[];
+      // Children are named through the directory's descriptor: a directory swapped
+      // for a symlink mid-walk cannot lead the walk out of the tree.
+      let dirFd: number;
       try {
-        children = readdirSync(host).sort();
+        dirFd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY | (PINNED.test(host) ? 0 : constants.O_NOFOLLOW));
       } catch (e) {
-        throw new TspodError(`reading ${host}: ${errorMessage(e)}: check its permissions`);
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP' || code === 'ENOTDIR') throw new InvalidArgumentError(`${name || '.'} changed into a symlink or a file while copying: retry with the container stopped`);
+        throw new TspodError(`reading ${name || '.'}: ${errorMessage(e)}: check its permissions`);
       }
-      for (const child of children) {
-        const childHost = posix.join(host, child);
-        let childSt: Stats;
-        try {
-          childSt = lstatSync(childHost);
-        } catch {
-          continue; // removed while we walked
+      try {
+        const children = readdirSync(`/proc/self/fd/${dirFd}`).sort();
+        for (const child of children) {
+          const childHost = `/proc/self/fd/${dirFd}/${child}`;
+          let childSt: Stats;
+          try {
+            childSt = lstatSync(childHost);
+          } catch {
+            continue; // removed while we walked
+          }
+          await add(childHost, name === '' ? child : `${name}/${child}`, childSt);
         }
-        await add(childHost, name === '' ? child : `${name}/${child}`, childSt);
+      } finally {
+        closeSync(dirFd);
       }
       return;
     }
@@ -98,10 +114,12 @@ export function packTree(hostPath: string, opts: PackOptions): Readable {
     await entry(pack, { ...base, type, devmajor: Math.floor(rdev / 256) & 0xfff, devminor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00) });
   };
   (async () => {
-    const st = lstatSync(hostPath);
+    const st = PINNED.test(hostPath) ? statSync(hostPath) : lstatSync(hostPath);
     await add(hostPath, opts.rootName, st);
     pack.finalize();
-  })().catch((e: unknown) => pack.destroy(e as Error));
+  })()
+    .catch((e: unknown) => pack.destroy(e as Error))
+    .finally(() => opts.onDone?.());
   return Readable.from(pack) as Readable;
 }
 
@@ -132,9 +150,14 @@ export function archiveName(name: string): string {
 /** Extracts a tar stream into a RootedTree below baseDir. */
 export async function extractTar(input: Readable, opts: ExtractOptions): Promise<void> {
   const extract = tarStream.extract();
-  const dirTimes: Array<{ host: string; mtime: Date }> = [];
+  const dirTimes: Array<{ path: string; mtime: Date }> = [];
   const base = posix.normalize('/' + opts.baseDir);
-  const place = (name: string): { host: string; path: string } => {
+  /**
+   * Where an entry goes: its parent opened without following symlinks, and
+   * the entry named through that descriptor, so a container that swaps a
+   * directory for a symlink mid-copy cannot redirect the write to the host.
+   */
+  const place = (name: string): { host: string; path: string; dirFd?: number } => {
     const rel = archiveName(name);
     if (rel === '') return { host: opts.tree.hostPath(base), path: base };
     const parent = opts.tree.resolve(posix.join(base, posix.dirname(rel)), true);
@@ -143,9 +166,10 @@ export async function extractTar(input: Readable, opts: ExtractOptions): Promise
     if (!resolvedParent.stat?.isDirectory()) {
       throw new TspodError(`cannot extract ${rel}: ${posix.dirname(rel)} is not a directory in the destination`);
     }
-    opts.tree.assertInside(opts.tree.hostPath(resolvedParent.path));
     const path = posix.join(resolvedParent.path, posix.basename(rel));
-    return { host: opts.tree.hostPath(path), path };
+    if (opts.tree.isMountRoot(path)) return { host: opts.tree.hostPath(path), path };
+    const dirFd = opts.tree.openDir(resolvedParent.path);
+    return { host: `/proc/self/fd/${dirFd}/${posix.basename(rel)}`, path, dirFd };
   };
   const owner = (h: TarHeader) => (opts.owner === 'archive' ? { uid: h.uid ?? 0, gid: h.gid ?? 0 } : opts.owner);
   const clear = (host: string, wantDir: boolean, name: string): Stats | undefined => {
@@ -173,15 +197,28 @@ export async function extractTar(input: Readable, opts: ExtractOptions): Promise
     lutimesSync(host, mtime, mtime);
   };
   const handle = async (h: TarHeader, stream: tarStream.Extract extends AsyncIterable<infer S> ? S : never): Promise<void> => {
-    const { host, path } = place(h.name);
+    const { host, path, dirFd } = place(h.name);
+    try {
+      await handleAt(h, stream, host, path);
+    } finally {
+      if (dirFd !== undefined) closeSync(dirFd);
+    }
+  };
+  const handleAt = async (h: TarHeader, stream: tarStream.Extract extends AsyncIterable<infer S> ? S : never, host: string, path: string): Promise<void> => {
     switch (h.type) {
       case 'directory': {
         const existing = clear(host, true, h.name);
         if (!existing) mkdirSync(host, { mode: 0o700 });
-        const o = owner(h);
-        if (opts.chown) lchownSync(host, o.uid, o.gid);
-        chmodSync(host, (h.mode ?? 0o755) & 0o7777);
-        dirTimes.push({ host, mtime: h.mtime ?? new Date() });
+        // Through a descriptor: chmod(2) would follow a symlink put there meanwhile.
+        const fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        try {
+          const o = owner(h);
+          if (opts.chown) fchownSync(fd, o.uid, o.gid);
+          fchmodSync(fd, (h.mode ?? 0o755) & 0o7777);
+        } finally {
+          closeSync(fd);
+        }
+        dirTimes.push({ path, mtime: h.mtime ?? new Date() });
         break;
       }
       case 'file':
@@ -212,7 +249,12 @@ export async function extractTar(input: Readable, opts: ExtractOptions): Promise
         const target = opts.tree.resolve(posix.join(base, targetRel), false);
         if (!target.stat || target.stat.isDirectory()) throw new BadInputError(`invalid archive: hard link ${JSON.stringify(h.name)} to a missing file or a directory`);
         clear(host, false, h.name);
-        linkSync(target.host, host);
+        const targetDir = opts.tree.openDir(posix.dirname(target.path));
+        try {
+          linkSync(`/proc/self/fd/${targetDir}/${posix.basename(target.path)}`, host);
+        } finally {
+          closeSync(targetDir);
+        }
         break;
       }
       case 'character-device':
@@ -253,10 +295,14 @@ export async function extractTar(input: Readable, opts: ExtractOptions): Promise
     input.pipe(extract as unknown as NodeJS.WritableStream);
   });
   for (const d of dirTimes.reverse()) {
+    let fd: number | undefined;
     try {
-      lutimesSync(d.host, d.mtime, d.mtime);
+      fd = opts.tree.openDir(d.path);
+      futimesSync(fd, d.mtime, d.mtime);
     } catch {
       // removed by a later entry with --overwrite
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 }
@@ -269,7 +315,12 @@ function mkdirParents(tree: RootedTree, path: string): void {
     return;
   }
   mkdirParents(tree, posix.dirname(r.path));
-  mkdirSync(tree.hostPath(r.path), { mode: 0o755 });
+  const parent = tree.openDir(posix.dirname(r.path));
+  try {
+    mkdirSync(`/proc/self/fd/${parent}/${posix.basename(r.path)}`, { mode: 0o755 });
+  } finally {
+    closeSync(parent);
+  }
 }
 
 function writeAll(fd: number, chunk: Buffer): void {
@@ -324,7 +375,7 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
     baseDir = parent.path;
     rootName = posix.basename(dest.path);
   }
-  const tar = packTree(source.host, { rootName, checkDir: (dir) => src.tree.assertInside(dir) });
+  const tar = packResolved(src.tree, source.path, rootName);
   const confined = dst.confine === true;
   await extractTar(tar, {
     tree: confined ? new RootedTree([{ destination: '/', host: dst.tree.hostPath(baseDir) }]) : dst.tree,
@@ -341,8 +392,17 @@ export async function copyToArchive(src: CopyEnd, out: NodeJS.WritableStream): P
   const source = src.tree.resolve(src.path, followLast);
   if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   const rootName = contentsOnly(src.path) && source.stat.isDirectory() ? '' : posix.basename(source.path) || 'root';
-  const tar = packTree(source.host, { rootName, checkDir: (dir) => src.tree.assertInside(dir) });
+  const tar = packResolved(src.tree, source.path, rootName);
   await pipeline(tar, out as unknown as Writable);
+}
+
+/** packTree of a resolved tree path, with its parent pinned by a descriptor for the whole walk. */
+function packResolved(tree: RootedTree, path: string, rootName: string): Readable {
+  if (tree.isMountRoot(path)) return packTree(tree.hostPath(path), { rootName, checkDir: (dir) => tree.assertInside(dir) });
+  const parentFd = tree.openDir(posix.dirname(path));
+  const name = posix.basename(path);
+  const host = name === '' ? `/proc/self/fd/${parentFd}` : `/proc/self/fd/${parentFd}/${name}`;
+  return packTree(host, { rootName, checkDir: (dir) => tree.assertInside(dir), onDone: () => closeSync(parentFd) });
 }
 
 /** `cp - CTR:DEST`: extract a tar archive from input into an existing directory. */

@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../util/errors.js';
 
@@ -63,13 +63,49 @@ export class RootedTree {
 
   /** The host path of a normalised container path, through the innermost mount holding it. */
   hostPath(path: string): string {
+    const { host, rest } = this.mountOf(path);
+    return rest === '' ? host : posix.join(host, rest);
+  }
+
+  /**
+   * Opens a directory of the tree (a normalised, resolved container path)
+   * without following any symlink below the mount that holds it: each step is
+   * an open of `/proc/self/fd/<parent>/<name>` with O_NOFOLLOW, as openat(2)
+   * would. A directory the container swapped for a symlink since it was
+   * resolved makes the open fail instead of leading outside. The caller closes
+   * the descriptor.
+   */
+  openDir(path: string): number {
+    const { host, rest } = this.mountOf(path);
+    let fd = openSync(host, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      for (const name of splitPath(rest)) {
+        const next = openSync(`/proc/self/fd/${fd}/${name}`, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        closeSync(fd);
+        fd = next;
+      }
+    } catch (e) {
+      closeSync(fd);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'ENOTDIR') throw new InvalidArgumentError(`${path} changed into a symlink or a file while copying: retry with the container stopped`);
+      throw e;
+    }
+    return fd;
+  }
+
+  /** Whether the path is a mount's destination (a volume, a bind, a file tspod mounts): its host path is ours, not the container's. */
+  isMountRoot(path: string): boolean {
+    return this.mounts.some((m) => m.destination === path && path !== '/');
+  }
+
+  private mountOf(path: string): { host: string; rest: string } {
     for (const m of this.mounts) {
       const prefix = m.destination === '/' ? '/' : m.destination + '/';
       if (path !== m.destination && !path.startsWith(prefix)) continue;
       if (m.host === null) {
         throw new InvalidArgumentError(`${path} is on a tmpfs mount of the running container: copying there is not supported yet, use exec`);
       }
-      return path === m.destination ? m.host : posix.join(m.host, path.slice(prefix.length));
+      return { host: m.host, rest: path === m.destination ? '' : path.slice(prefix.length) };
     }
     throw new Error('unreachable: no root mount');
   }

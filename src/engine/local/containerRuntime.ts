@@ -9,6 +9,7 @@ import type { ContainerConfig, ContainerRecord, ContainerState } from './contain
 import { initialState } from './containerRecord.js';
 import { ContainerDb } from './containerDb.js';
 import { ContainerLayers } from '../../storage/containerLayer.js';
+import { safeReaddir } from '../../storage/store.js';
 import { lookupImage } from './imageLookup.js';
 import { randomContainerName } from './names.js';
 import { writeContainerFiles, resolveUser, resolveInRoot } from './containerFiles.js';
@@ -146,6 +147,46 @@ export class ContainerRuntime {
     return fd;
   }
 
+  /** Ids that have a layer dir, a bundle or runtime state but no record: what a killed create or rm leaves. */
+  orphans(): string[] {
+    const recorded = new Set(this.db.list().map((r) => r.config.id));
+    const found = new Set<string>();
+    const runtimeDirs = safeReaddir(join(this.runBase, 'runtime')).map((name) => join(this.runBase, 'runtime', name));
+    for (const dir of [join(this.runtime.store.base, 'containers'), join(this.runBase, 'containers'), ...runtimeDirs]) {
+      for (const id of safeReaddir(dir)) if (/^[0-9a-f]{64}$/.test(id) && !recorded.has(id)) found.add(id);
+    }
+    return [...found];
+  }
+
+  /**
+   * Removes an orphan's runtime state, mount, layer and bundle. Skipped (false)
+   * while another process holds its lock, as a create does until its record exists.
+   */
+  removeOrphan(id: string): boolean {
+    const path = this.lockFile(id);
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(path, 'a');
+    try {
+      try {
+        syscalls().flock(fd, LOCK.EX | LOCK.NB);
+      } catch {
+        return false;
+      }
+      if (this.db.get(id)) return false;
+      for (const name of safeReaddir(join(this.runBase, 'runtime'))) {
+        if (existsSync(join(this.runBase, 'runtime', name, id))) this.oci(name).delete(id, true);
+      }
+      this.layers.remove(id);
+      rmSync(this.bundleDir(id), { recursive: true, force: true });
+      rmSync(this.exitFile(id), { force: true });
+      rmSync(join(this.runBase, 'persist', id), { recursive: true, force: true });
+      rmSync(path, { force: true });
+      return true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   // ---------------------------------------------------------------- create
 
   async create(requested: ContainerSpec, warnings: string[] = []): Promise<ContainerRecord> {
@@ -223,21 +264,25 @@ export class ContainerRuntime {
     config.spec = volumes.spec;
     const record: ContainerRecord = { config, state: initialState() };
     trace('config ready');
-    try {
-      this.layers.create(id);
-    } catch (e) {
-      this.volumes.forget(volumes.created);
-      throw e;
-    }
-    try {
-      // Random host ports were free when chosen; another process may have taken one since.
-      this.db.insert(record, resolved.randomPorts.length ? (others) => portConflict(resolved.randomPorts, others) : undefined);
-      trace('inserted');
-    } catch (e) {
-      this.layers.remove(id);
-      this.volumes.forget(volumes.created);
-      throw e;
-    }
+    // Held until the record exists, so `system check --repair` never takes the new layer for an orphan.
+    this.withLock(id, () => {
+      try {
+        this.layers.create(id);
+        trace('layer created');
+      } catch (e) {
+        this.volumes.forget(volumes.created);
+        throw e;
+      }
+      try {
+        // Random host ports were free when chosen; another process may have taken one since.
+        this.db.insert(record, resolved.randomPorts.length ? (others) => portConflict(resolved.randomPorts, others) : undefined);
+        trace('inserted');
+      } catch (e) {
+        this.layers.remove(id);
+        this.volumes.forget(volumes.created);
+        throw e;
+      }
+    });
     containerEvent(this.runtime, record, 'create');
     return record;
   }
@@ -306,7 +351,9 @@ export class ContainerRuntime {
       if (status !== 'initialized') record = await this.initLocked(record, consoleSize);
       try {
         if (beforeStart) await beforeStart(record);
-        this.ociFor(record.config).start(id, record.state.pid);
+        // A start killed after the runtime started the process but before recording it: it runs already.
+        const alreadyRunning = status === 'initialized' && this.ociFor(record.config).status(id) === 'running';
+        if (!alreadyRunning) this.ociFor(record.config).start(id, record.state.pid);
         trace('runtime started');
       } catch (e) {
         this.teardownLocked(record);
@@ -816,6 +863,7 @@ export class ContainerRuntime {
       await network;
       stopHealthTimer(this, current);
       this.db.delete(id);
+      trace('record deleted');
       if (opts.volumes) this.volumes.removeAnonymous(current.config);
       containerEvent(this.runtime, current, 'remove');
       this.layers.remove(id);

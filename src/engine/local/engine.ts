@@ -35,6 +35,8 @@ export function createLocalEngine(globals: EngineOptions): Engine {
     secrets,
     containerRecords: () => containers.lifecycle.db.list(),
     containerLayerDir: (id) => containers.lifecycle.layers.dir(id),
+    orphanedContainers: () => containers.lifecycle.orphans(),
+    removeOrphanedContainer: (id) => containers.lifecycle.removeOrphan(id),
     setContainerRuntime: (id, name) => containers.lifecycle.setRuntime(id, name),
   });
   return {

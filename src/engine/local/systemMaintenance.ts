@@ -21,6 +21,7 @@ import type {
 } from '../types.js';
 import type { ContainerRecord } from './containerRecord.js';
 import { isProcessAlive } from '../../util/process.js';
+import { safeReaddir } from '../../storage/store.js';
 import { resolveRuntimePath } from '../oci/ociRuntime.js';
 
 /** The engine groups system-wide commands work through. */
@@ -35,6 +36,10 @@ export interface SystemPeers {
   containerRecords: () => ContainerRecord[];
   /** A container's writable layer dir (existing or not). */
   containerLayerDir: (id: string) => string;
+  /** Ids with container storage, a bundle or runtime state but no record (an interrupted create or rm). */
+  orphanedContainers: () => string[];
+  /** Removes an orphan's storage; false when a live command holds it (a create in progress). */
+  removeOrphanedContainer: (id: string) => boolean;
   /** Changes a container's configured OCI runtime. */
   setContainerRuntime: (id: string, runtime: string) => void;
 }
@@ -204,12 +209,17 @@ export class SystemMaintenance {
         problems.push({ what: `container ${shortId(record.config.id)} (${record.config.name}): its writable layer is missing`, repaired: false });
       }
     }
+    const orphans = this.peers.orphanedContainers();
+    for (const id of orphans) problems.push({ what: `container ${shortId(id)}: storage without a container record, left by an interrupted create or rm`, repaired: false });
 
     if (opts.repair) {
       // The same sweep every pull runs: staging dirs of dead processes, trash, orphaned layer dirs.
       store.cleanLeftovers();
       for (const p of problems) {
         if (/^staging directory|^removed layer|^layer directory/.test(p.what)) p.repaired = true;
+      }
+      for (const id of orphans) {
+        if (this.peers.removeOrphanedContainer(id)) markRepaired(problems, shortId(id));
       }
       if (opts.force && damagedContainers.length) {
         const results = await this.peers.containers.remove(damagedContainers, { force: true, ignore: true, timeout: 0 });
@@ -243,14 +253,6 @@ function splitRepoTag(repoTag: string | undefined): [string, string] {
 
 function shortId(id: string): string {
   return id.slice(0, 12);
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function removeIfEmpty(dir: string): void {

@@ -92,6 +92,17 @@ export class OciRuntime {
     this.check(['resume', id], 'resume');
   }
 
+  /** The runtime's status of a container (created, running, paused, stopped), or undefined when it knows none. */
+  status(id: string): string | undefined {
+    const r = this.exec(['state', id]);
+    if (r.status !== 0) return undefined;
+    try {
+      return (JSON.parse(r.stdout) as { status?: string }).status;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Removes the runtime's state for a stopped (or, with force, any) container; absent is fine. */
   delete(id: string, force = false): void {
     const r = this.exec(['delete', ...(force ? ['--force'] : []), id]);

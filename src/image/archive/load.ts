@@ -223,6 +223,7 @@ function ociImages(json: Map<string, Buffer>, resolve: (n: string) => StagedLaye
   if (!Array.isArray(index?.manifests)) throw new BadInputError('invalid oci-archive: index.json has no manifests');
   const images: ArchiveImage[] = [];
   for (const top of index.manifests) {
+    if (top === null || typeof top !== 'object') throw new BadInputError('invalid oci-archive: index.json has an entry that is not a descriptor');
     const refName = top.annotations?.[REF_NAME_ANNOTATION];
     const desc = pickPlatform(top, blob);
     const manifestBytes = blob(desc);
@@ -255,7 +256,8 @@ function pickPlatform(desc: Descriptor, blob: (d: Descriptor) => Buffer): Descri
   if (desc.mediaType !== MEDIA.ociIndex && desc.mediaType !== MEDIA.dockerManifestList) return desc;
   const nested = parseJson(blob(desc), desc.digest) as ImageIndex;
   const arch = hostArchitecture();
-  const match = nested.manifests?.find((m) => m.platform?.architecture === arch && m.platform?.os === 'linux');
+  const entries = Array.isArray(nested?.manifests) ? nested.manifests.filter((m) => m !== null && typeof m === 'object') : [];
+  const match = entries.find((m) => m.platform?.architecture === arch && m.platform?.os === 'linux');
   if (!match) throw new BadInputError(`no image for linux/${arch} in the archive's index ${desc.digest}`);
   return pickPlatform(match, blob);
 }
@@ -284,7 +286,8 @@ function parseJson(data: Buffer, where: string): any {
   try {
     return JSON.parse(data.toString('utf8'));
   } catch (e) {
-    throw new BadInputError(`invalid JSON in ${where}: ${(e as Error).message}`);
+    // JSON.parse quotes the bad input, newlines included: keep the error on one line.
+    throw new BadInputError(`invalid JSON in ${where}: ${(e as Error).message.replace(/\s+/g, ' ')}`);
   }
 }
 

@@ -88,12 +88,7 @@ export async function httpFailure(access: RepoAccess, res: RegistryResponse, doi
 }
 
 function manifestMediaType(res: RegistryResponse, bytes: Buffer, where: string): string {
-  let parsed: { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; config?: unknown };
-  try {
-    parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
-  } catch {
-    throw new PullError(`the manifest of ${where} is not valid JSON: the registry serves a damaged manifest`);
-  }
+  const parsed = parseManifestJson(bytes, where) as { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; config?: unknown };
   const header = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
   let type = typeof parsed.mediaType === 'string' && parsed.mediaType ? parsed.mediaType : header;
   if (parsed.schemaVersion === 1 || type === DOCKER_V1 || type === DOCKER_V1_SIGNED) {
@@ -112,14 +107,29 @@ export function isList(mediaType: string): boolean {
   return mediaType === MEDIA.ociIndex || mediaType === MEDIA.dockerManifestList;
 }
 
+/** A manifest's JSON object; anything else (bad JSON, null, an array) is the registry's damage, said in one line. */
+function parseManifestJson(bytes: Buffer, where: string): object {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new PullError(`the manifest of ${where} is not valid JSON: the registry serves a damaged manifest`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new PullError(`the manifest of ${where} is not a JSON object: the registry serves a damaged manifest`);
+  }
+  return parsed;
+}
+
 export function parseIndex(bytes: Buffer, where: string): ImageIndex {
-  const index = JSON.parse(bytes.toString('utf8')) as ImageIndex;
+  const index = parseManifestJson(bytes, where) as ImageIndex;
   if (!Array.isArray(index.manifests)) throw new PullError(`the manifest list of ${where} has no manifests`);
+  if (!index.manifests.every((d) => d !== null && typeof d === 'object')) throw new PullError(`the manifest list of ${where} has an entry that is not a descriptor`);
   return index;
 }
 
 export function parseImageManifest(bytes: Buffer, where: string): ImageManifest {
-  const manifest = JSON.parse(bytes.toString('utf8')) as ImageManifest;
+  const manifest = parseManifestJson(bytes, where) as ImageManifest;
   if (!manifest.config || !isSha256Digest(manifest.config.digest) || !Array.isArray(manifest.layers)) {
     throw new PullError(`the manifest of ${where} lacks a config or layers with sha256 digests`);
   }
