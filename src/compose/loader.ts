@@ -62,7 +62,12 @@ function readYaml(file: string): unknown {
     const e = doc.errors[0]!;
     throw new ComposeFileError(basename(file), `line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0]!);
   }
-  return doc.toJS({ maxAliasCount: 1000 });
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    // Aliases and merge keys are resolved here: an unknown anchor or a bad `<<:` source.
+    throw new ComposeFileError(basename(file), 'YAML', (e as Error).message.split('\n')[0]!);
+  }
 }
 
 /** The Compose files to use: -f, COMPOSE_FILE, or the first default file found here or above, with its override. */

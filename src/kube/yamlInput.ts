@@ -30,7 +30,13 @@ export function parseKubeDocuments(text: string, source = 'kube YAML'): KubeDocu
     if (doc.errors.length > 0) {
       throw new KubeYamlError(`${source} document ${position}: ${firstLine(doc.errors[0]!.message)}: fix the YAML`);
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // Aliases are resolved here: an unknown anchor, or too many aliases.
+      throw new KubeYamlError(`${source} document ${position}: ${firstLine((e as Error).message)}: fix the YAML`);
+    }
     if (value === null || value === undefined) {
       position--;
       continue;

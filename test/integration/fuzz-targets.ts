@@ -5,9 +5,8 @@
  * user may see as it is (`clearError`). Anything else (a TypeError from
  * deep inside, a stack overflow, a hang) is a failure.
  *
- * Adding a parser is one entry here. Parsers still to come (add them when
- * their modules land): Containerfile (src/build), kube YAML (src/kube),
- * REST API request bodies (src/api).
+ * Adding a parser is one entry here. Still to come (add it when its module
+ * lands): REST API request bodies (src/api).
  */
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, lstatSync } from 'node:fs';
@@ -25,6 +24,11 @@ import { applyLayerTar } from '../../src/storage/tar/apply.js';
 import { choosePlatform, normalizePlatform, parseImageManifest, parseIndex } from '../../src/image/registry/pullManifest.js';
 import { loadArchive } from '../../src/image/archive/load.js';
 import { Store } from '../../src/storage/store.js';
+import { parseContainerfile } from '../../src/build/containerfile/parser.js';
+import { planStages, predefinedArgs } from '../../src/build/stages.js';
+import { applyConfigInstruction, type ConfigState } from '../../src/build/configInstructions.js';
+import { readDocuments } from '../../src/kube/play.js';
+import { loadProject } from '../../src/compose/loader.js';
 
 export interface FuzzTarget<T = unknown> {
   /** What is parsed, as the figures name it. */
@@ -214,7 +218,60 @@ async function packArchive(input: { manifestJson: unknown; config: unknown; inde
   return Buffer.concat(chunks);
 }
 
+const containerfileInput = fc.oneof(
+  anyText,
+  tokens([
+    'FROM ', 'FROM scratch', 'FROM a AS b', ' AS ', 'ARG ', 'ARG A=1', 'RUN ', 'RUN --mount=type=cache,target=/c ', 'COPY ', 'COPY --from=0 ', 'ADD ', 'ENV ', 'ENV A=b', 'LABEL ', 'CMD ', 'ENTRYPOINT ', 'WORKDIR ', 'USER ',
+    'EXPOSE ', '80/tcp', '1-65536', 'VOLUME ', 'SHELL ', 'HEALTHCHECK ', 'CMD', 'NONE', '--interval=1x', '--retries=-1', 'ONBUILD ', 'STOPSIGNAL ', 'MAINTAINER ', '# escape=`', '# syntax=x', '\\', '`', '\n', '\n',
+    '<<EOF', '<<-"EOF"', 'EOF', '["a", "b"]', '[', ']', '"', "'", '$A', '${A:-x}', '${A:+y}', '${A?', '${', '}', '=', ' ', '#',
+  ]),
+);
+
+const kubeYamlInput = fc.oneof(
+  anyText,
+  tokens([
+    'apiVersion: v1\n', 'apiVersion: apps/v1\n', 'kind: Pod\n', 'kind: Deployment\n', 'kind: ConfigMap\n', 'kind: Secret\n', 'kind: Service\n', 'kind: Bogus\n', 'metadata:\n', '  name: p\n', 'spec:\n', '  containers:\n', '  - name: c\n',
+    '    image: busybox\n', '    ports:\n', '    - containerPort: 80\n', '      hostPort: x\n', '---\n', '&a ', '*a', '<<: *a\n', '{', '}', '[', ']', ': ', '- ', '  ', '\n', '"', "'", '!!binary ', 'null', '~',
+  ]),
+);
+
+const composeInput = fc.oneof(
+  anyText,
+  tokens([
+    'services:\n', '  web:\n', '    image: busybox\n', '    ports:\n', '      - "8080:80"\n', '      - abc\n', '    environment:\n', '      A: ${A:-x}\n', '      - B=${B:?no}\n', '    depends_on:\n', '      db:\n', '        condition: service_healthy\n',
+    '    extends: web\n', '    profiles: [a]\n', 'networks:\n', 'volumes:\n', 'secrets:\n', 'include:\n', '  - other.yaml\n', '!reset ', '!override ', '$$', '${', '}', '&x ', '*x', '<<: *x\n', ': ', '- ', '\n', '"', "'",
+  ]),
+);
+
 export const FUZZ_TARGETS: Record<string, FuzzTarget<any>> = {
+  Containerfile: {
+    input: containerfileInput,
+    run(text: string) {
+      const file = parseContainerfile(text, 'Containerfile');
+      const plan = planStages(file, new Map([['A', '1']]), undefined, predefinedArgs({ os: 'linux', arch: 'amd64' }));
+      for (const stage of plan.stages) {
+        const state: ConfigState = { config: {}, shell: ['/bin/sh', '-c'], cmdSet: false };
+        for (const ins of stage.instructions) {
+          if (['RUN', 'COPY', 'ADD', 'ARG'].includes(ins.keyword)) continue;
+          applyConfigInstruction(state, ins, new Map([['A', 'x']]), file.escape, 'Containerfile', 'docker');
+        }
+      }
+    },
+  },
+  'kube YAML (play)': {
+    input: kubeYamlInput,
+    run(text: string) {
+      readDocuments(text, 'fuzz.yaml');
+    },
+  },
+  'compose file': {
+    input: composeInput,
+    weight: 0.5,
+    run(text: string, scratch: string) {
+      writeFileSync(join(scratch, 'compose.yaml'), text);
+      loadProject({ cwd: scratch, env: { A: 'a' }, warn: () => undefined });
+    },
+  },
   'image reference': {
     input: referenceInput,
     run(s: string) {
