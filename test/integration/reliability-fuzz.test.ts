@@ -14,7 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -301,7 +301,6 @@ test('cp never follows a symlink out of the container, even one flipped while it
   box.ok(['run', '-d', '--name', 'flipper', IMG, 'sh', '-c', `mkdir -p /real; while true; do rm -rf /flip; ln -s / /flip; rm -f /flip; mkdir /flip; done`]);
   const src = box.path('cp-src');
   mkdirSync(src, { recursive: true });
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(src, marker), 'x');
   const failures: string[] = [];
   const rounds = sized(20, 200);
@@ -312,7 +311,6 @@ test('cp never follows a symlink out of the container, even one flipped while it
     const from = box.run(['cp', 'flipper:/flip/etc/hostname', out]);
     if (from.code !== 0 && !/^Error: [^\n]+\n$/.test(from.stderr)) failures.push(`cp from: ${from.stderr}`);
     if (from.code === 0) {
-      const { readFileSync } = await import('node:fs');
       const text = readFileSync(out, 'utf8');
       const hostName = readFileSync('/etc/hostname', 'utf8');
       if (text === hostName && text !== box.ok(['exec', 'flipper', 'cat', '/etc/hostname'])) failures.push('cp from read the host /etc/hostname');
