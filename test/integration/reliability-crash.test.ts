@@ -10,6 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Sandbox, TSPOD, fixturesDir } from './harness.js';
 import { checkContainers, checkStorage } from './consistency.js';
 import { startRegistry, type TestRegistry } from './registry.js';
@@ -108,6 +110,20 @@ const scenarios: Scenario[] = [
     args: () => ['commit', '-q', 'crash-commit', 'localhost/crash-committed:v1'],
     verify: () => assert.equal(box.ok(['run', '--rm', 'localhost/crash-committed:v1', 'cat', '/made']), 'made\n'),
     points: ['layer staged', 'layers moved', 'image committed'],
+  },
+  {
+    // A build makes working containers, runs one, and commits layers and images at every step.
+    name: 'build',
+    prepare: () => {
+      const dir = box.path('crash-build');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'data.txt'), 'copied\n');
+      writeFileSync(join(dir, 'Containerfile'), `FROM ${IMG}\nCOPY data.txt /data.txt\nRUN cat /data.txt > /built\nENV DONE=1\n`);
+      removeImage('localhost/crash-built:v1');
+    },
+    args: () => ['build', '-q', '--no-cache', '-t', 'localhost/crash-built:v1', box.path('crash-build')],
+    verify: () => assert.equal(box.ok(['run', '--rm', 'localhost/crash-built:v1', 'cat', '/built']), 'copied\n'),
+    points: ['layer created', 'inserted', 'runtime started', 'layer staged', 'image committed'],
   },
 ];
 
