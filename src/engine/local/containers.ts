@@ -258,6 +258,8 @@ export class LocalContainers implements ContainersEngine {
     if (!this.hasStore() && (opts.all || opts.ignore)) return [];
     const reports = await this.each(names, opts.all, async (record) => {
       await this.rt.stop(record.config.id, opts.timeout);
+      // As Podman's stop does: a --rm container is gone when stop returns, not when conmon's cleanup gets to it.
+      if (record.config.spec.remove && this.rt.db.get(record.config.id)) await this.rt.cleanup(record.config.id);
     }, (r) => isActive(this.rt.observe(r).state.status));
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
