@@ -4,7 +4,7 @@
  * found again by their com.docker.compose.* labels, so a project can be
  * stopped or removed with its files changed or gone.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSummary, Engine } from '../engine/types.js';
 import type { ComposeProject } from './loader.js';
@@ -102,11 +102,6 @@ export async function ensureResources(engine: Engine, project: ComposeProject, p
 
 export async function buildService(engine: Engine, project: ComposeProject, service: string, progress: Progress): Promise<void> {
   const build = project.model.services[service]!.build!;
-  const [{ Builder }, { BuildContext }, { hostArchitecture }] = await Promise.all([
-    import('../build/builder.js'),
-    import('../build/buildContext.js'),
-    import('../util/platform.js'),
-  ]);
   const name = build.dockerfile ?? (existsSync(join(build.context, 'Containerfile')) ? 'Containerfile' : 'Dockerfile');
   const file = join(build.context, name);
   let content: string;
@@ -115,37 +110,17 @@ export async function buildService(engine: Engine, project: ComposeProject, serv
   } catch {
     throw new InvalidArgumentError(`services.${service}.build: cannot read ${file}: give the Containerfile's name with dockerfile:`);
   }
-  const context = BuildContext.fromDirectory(build.context, { containerfile: file });
   const image = imageName(project, service);
   progress(`Service ${service}  Building`);
-  try {
-    const info = await engine.system.info();
-    const stateDir = join(String(info.store.graphRoot), 'tspod', 'build');
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    await new Builder(engine, {
-      containerfile: { name, content },
-      context,
-      tags: [image],
-      target: build.target,
-      buildArgs: new Map(Object.entries(build.args ?? {})),
-      noCache: false,
-      layers: true,
-      squash: false,
-      squashAll: false,
-      pull: 'missing',
-      format: 'oci',
-      labels: { [LABEL.project]: project.name, [LABEL.service]: service },
-      secrets: new Map(),
-      platform: { os: 'linux', arch: hostArchitecture() },
-      stateDir,
-      log: (line) => process.stderr.write(`${line}\n`),
-      runOutput: { stdout: process.stderr, stderr: process.stderr },
-      warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
-      pullOptions: {},
-    }).build();
-  } finally {
-    context.dispose();
-  }
+  const { buildWithDefaults } = await import('../build/buildWithDefaults.js');
+  await buildWithDefaults(engine, {
+    contextDir: build.context,
+    containerfile: { path: file, name, content },
+    tag: image,
+    target: build.target,
+    buildArgs: build.args,
+    labels: { [LABEL.project]: project.name, [LABEL.service]: service },
+  });
   progress(`Service ${service}  Built`);
 }
 

@@ -2,7 +2,7 @@
  * play kube --build: an image named `foobar` is built from a folder `foobar`
  * (holding a Containerfile or Dockerfile) next to where kube play runs.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/types.js';
 
@@ -22,38 +22,8 @@ export function buildContextFor(image: string, cwd: string): string | undefined 
 
 /** Builds `image` from `contextDir` (its Containerfile or Dockerfile) and tags it with that name; progress on stderr. */
 export async function buildImageForKube(engine: Engine, image: string, contextDir: string): Promise<void> {
-  const [{ Builder }, { BuildContext }, { hostArchitecture }] = await Promise.all([
-    import('../build/builder.js'),
-    import('../build/buildContext.js'),
-    import('../util/platform.js'),
-  ]);
   const name = existsSync(join(contextDir, 'Containerfile')) ? 'Containerfile' : 'Dockerfile';
-  const context = BuildContext.fromDirectory(contextDir, { containerfile: join(contextDir, name) });
-  try {
-    const info = await engine.system.info();
-    const stateDir = join(String(info.store.graphRoot), 'tspod', 'build');
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    await new Builder(engine, {
-      containerfile: { name, content: readFileSync(join(contextDir, name), 'utf8') },
-      context,
-      tags: [image],
-      buildArgs: new Map(),
-      noCache: false,
-      layers: true,
-      squash: false,
-      squashAll: false,
-      pull: 'missing',
-      format: 'oci',
-      labels: {},
-      secrets: new Map(),
-      platform: { os: 'linux', arch: hostArchitecture() },
-      stateDir,
-      log: (line) => process.stderr.write(`${line}\n`),
-      runOutput: { stdout: process.stderr, stderr: process.stderr },
-      warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
-      pullOptions: {},
-    }).build();
-  } finally {
-    context.dispose();
-  }
+  const path = join(contextDir, name);
+  const { buildWithDefaults } = await import('../build/buildWithDefaults.js');
+  await buildWithDefaults(engine, { contextDir, containerfile: { path, name, content: readFileSync(path, 'utf8') }, tag: image });
 }
