@@ -112,7 +112,7 @@ export async function buildService(engine: Engine, project: ComposeProject, serv
   }
   const image = imageName(project, service);
   progress(`Service ${service}  Building`);
-  const { buildWithDefaults } = await import('../build/buildWithDefaults.js');
+  const { buildWithDefaults } = await import('../builder/buildWithDefaults.js');
   await buildWithDefaults(engine, {
     contextDir: build.context,
     containerfile: { path: file, name, content },

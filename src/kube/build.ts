@@ -24,6 +24,6 @@ export function buildContextFor(image: string, cwd: string): string | undefined 
 export async function buildImageForKube(engine: Engine, image: string, contextDir: string): Promise<void> {
   const name = existsSync(join(contextDir, 'Containerfile')) ? 'Containerfile' : 'Dockerfile';
   const path = join(contextDir, name);
-  const { buildWithDefaults } = await import('../build/buildWithDefaults.js');
+  const { buildWithDefaults } = await import('../builder/buildWithDefaults.js');
   await buildWithDefaults(engine, { contextDir, containerfile: { path, name, content: readFileSync(path, 'utf8') }, tag: image });
 }

@@ -24,9 +24,9 @@ import { applyLayerTar } from '../../src/storage/tar/apply.js';
 import { choosePlatform, normalizePlatform, parseImageManifest, parseIndex } from '../../src/image/registry/pullManifest.js';
 import { loadArchive } from '../../src/image/archive/load.js';
 import { Store } from '../../src/storage/store.js';
-import { parseContainerfile } from '../../src/build/containerfile/parser.js';
-import { planStages, predefinedArgs } from '../../src/build/stages.js';
-import { applyConfigInstruction, type ConfigState } from '../../src/build/configInstructions.js';
+import { parseContainerfile } from '../../src/builder/containerfile/parser.js';
+import { planStages, predefinedArgs } from '../../src/builder/stages.js';
+import { applyConfigInstruction, type ConfigState } from '../../src/builder/configInstructions.js';
 import { readDocuments } from '../../src/kube/play.js';
 import { loadProject } from '../../src/compose/loader.js';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseContainerfile } from '../../src/build/containerfile/parser.js';
-import { expandWord, expandWords } from '../../src/build/containerfile/shellWords.js';
-import { planStages } from '../../src/build/stages.js';
+import { parseContainerfile } from '../../src/builder/containerfile/parser.js';
+import { expandWord, expandWords } from '../../src/builder/containerfile/shellWords.js';
+import { planStages } from '../../src/builder/stages.js';
 
 test('parser: directives, comments, continuations, flags, JSON and shell forms, heredocs', () => {
   const file = parseContainerfile(

@@ -84,7 +84,7 @@ export default defineCommand<Options>({
   },
   async run(ctx, args, opts) {
     const access = registryAccess(opts, args);
-    const [{ Builder }, { BuildContext }] = await Promise.all([import('../../../build/builder.js'), import('../../../build/buildContext.js')]);
+    const [{ Builder }, { BuildContext }] = await Promise.all([import('../../../builder/builder.js'), import('../../../builder/buildContext.js')]);
     const format = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
     if (!format) throw new InvalidArgumentError(`unrecognized image format "${opts.format}": use oci or docker`);
     const platform = buildPlatform(opts);
@@ -134,7 +134,7 @@ export default defineCommand<Options>({
     let stdinBytes: Buffer | undefined;
     const readStdin = () => (stdinBytes ??= readFileSync(0));
     let containerfile: { name: string; content: string } | undefined;
-    let context: import('../../../build/buildContext.js').BuildContext;
+    let context: import('../../../builder/buildContext.js').BuildContext;
     if (contextArg === '-') {
       const data = readStdin();
       if (looksLikeArchive(data)) {
