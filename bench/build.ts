@@ -8,10 +8,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFixtures } from '../test/fixtures/images.js';
+import { median, removeWorkDir } from './lib.js';
 
 const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '50' }, runs: { type: 'string', default: '3' } } });
 const SIZE_MIB = Number(values['size-mib']);
@@ -44,11 +45,6 @@ function run(engine: Engine, root: string, args: string[]): number {
   return seconds;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 async function main(): Promise<void> {
   const fx = await buildFixtures(join(process.env.TSPOD_TEST_TMP ?? '/var/tmp', 'tspod-test-fixtures'));
   const ctx = join(work, 'context');
@@ -69,7 +65,7 @@ async function main(): Promise<void> {
       r.cold.push(run(engine, root, ['build', '-q', '-t', 'bench/app', ctx]));
       r.warm.push(run(engine, root, ['build', '-q', '-t', 'bench/app', ctx]));
       if (engine.name === 'podman') spawnSync('podman', [...engine.cmd(root, ['system', 'reset', '-f'])[1]], { stdio: 'ignore' });
-      rmSync(root, { recursive: true, force: true });
+      removeWorkDir(root);
     }
   }
   const t = results.tspod!;
@@ -80,7 +76,7 @@ async function main(): Promise<void> {
 }
 
 main()
-  .finally(() => rmSync(work, { recursive: true, force: true }))
+  .finally(() => removeWorkDir(work))
   .catch((e: unknown) => {
     console.error(e);
     process.exit(1);

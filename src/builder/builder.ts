@@ -19,6 +19,7 @@ import { parseContainerfile, parseOnbuildTrigger, ContainerfileSyntaxError, type
 import { expandWord, expandWords } from './containerfile/shellWords.js';
 import { planStages, predefinedArgs, parseArgDeclarations, stageIndex, type Plan, type Stage } from './stages.js';
 import { applyConfigInstruction, commandOf, envMap, type ConfigState } from './configInstructions.js';
+import { looksLikeTarArchive } from '../storage/tar/decompress.js';
 import { BuildContext, DigestMemo, sourcesDigest, cleanRel, walkPlain } from './buildContext.js';
 import type { SourceToCopy } from './copySources.js';
 
@@ -287,7 +288,7 @@ export class Builder {
     const file = this.plan.file.file;
     switch (ins.keyword) {
       case 'ARG': {
-        for (const [name, def] of parseArgDeclarations(ins, escape)) {
+        for (const [name, def] of parseArgDeclarations(ins)) {
           used.add(name);
           const predefined = predefinedArgs(this.req.platform).get(name);
           const global = this.plan.globalArgs.get(name);
@@ -307,9 +308,6 @@ export class Builder {
       default: {
         const vars = this.vars(state);
         applyConfigInstruction(state, ins, vars, escape, file, this.req.format);
-        if (ins.keyword === 'HEALTHCHECK' && this.req.format === 'oci') {
-          // Buildah drops it for OCI images; tspod keeps it (Docker's engines read it) and says so once.
-        }
         await this.configStep(state, `/bin/sh -c #(nop) ${ins.text}`, last);
       }
     }
@@ -735,16 +733,12 @@ function expandHeredoc(content: string, vars: Map<string, string>): string {
   });
 }
 
+/** ADD unpacks what the layer reader can read: plain, gzip or zstd tar archives. */
 function isArchive(host: string): boolean {
   const fd = fs.openSync(host, 'r');
   try {
-    const buf = Buffer.alloc(512);
-    const n = fs.readSync(fd, buf, 0, 512, 0);
-    if (n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return true;
-    if (n >= 3 && buf.subarray(0, 3).toString('latin1') === 'BZh') return true;
-    if (n >= 6 && buf.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return true;
-    if (n >= 4 && buf.readUInt32LE(0) === 0xfd2fb528) return true;
-    return n >= 262 && buf.subarray(257, 262).toString('latin1') === 'ustar';
+    const head = Buffer.alloc(512);
+    return looksLikeTarArchive(head.subarray(0, fs.readSync(fd, head, 0, 512, 0)));
   } finally {
     fs.closeSync(fd);
   }

@@ -4,6 +4,7 @@
  */
 import type { ContainerConfig } from '../image/oci.js';
 import { InvalidArgumentError } from '../util/errors.js';
+import { parseGoDuration } from '../engine/spec/healthSpec.js';
 import { ContainerfileSyntaxError, parseOnbuildTrigger, type Instruction } from './containerfile/parser.js';
 import { expandWord, expandWords, splitRawWords, type Vars } from './containerfile/shellWords.js';
 
@@ -48,20 +49,13 @@ export function commandOf(ins: Instruction, shell: string[]): string[] {
   return ins.json ?? [...shell, ins.args];
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/;
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
+/** A HEALTHCHECK duration flag (Go syntax), with the instruction's place in the error. */
 function durationNs(value: string, flag: string, file: string, ins: Instruction): number {
-  let total = 0;
-  let rest = value;
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest);
-    if (!m) throw new ContainerfileSyntaxError(`${where(file, ins)}: invalid duration "${value}" for --${flag}: use e.g. 30s, 1m30s`);
-    total += Number(m[1]) * UNIT_NS[m[2]!]!;
-    rest = rest.slice(m[0].length);
+  try {
+    return parseGoDuration(value, `--${flag}`);
+  } catch (e) {
+    throw new ContainerfileSyntaxError(`${where(file, ins)}: ${(e as Error).message}`);
   }
-  void DURATION;
-  return Math.round(total);
 }
 
 /**

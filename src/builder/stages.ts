@@ -48,7 +48,7 @@ export function predefinedArgs(platform: { os: string; arch: string; variant?: s
 }
 
 /** `ARG a=1 b` → [[a,'1'],[b,undefined]] (values not yet expanded). */
-export function parseArgDeclarations(ins: Instruction, escape: string): Array<[string, string | undefined]> {
+export function parseArgDeclarations(ins: Instruction): Array<[string, string | undefined]> {
   const out: Array<[string, string | undefined]> = [];
   for (const word of ins.args.split(/\s+/).filter(Boolean)) {
     const eq = word.indexOf('=');
@@ -56,7 +56,6 @@ export function parseArgDeclarations(ins: Instruction, escape: string): Array<[s
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ContainerfileSyntaxError(`line ${ins.line}: ARG names a variable "${name}" that is not a valid name`);
     out.push([name, eq < 0 ? undefined : word.slice(eq + 1)]);
   }
-  void escape;
   return out;
 }
 
@@ -101,7 +100,7 @@ export function planStages(file: Containerfile, buildArgs: ReadonlyMap<string, s
     }
     if (!current) {
       if (ins.keyword !== 'ARG') throw new ContainerfileSyntaxError(`${file.file}:${ins.line}: ${ins.keyword} before the first FROM: only ARG may come before FROM`);
-      for (const [name, def] of parseArgDeclarations(ins, file.escape)) {
+      for (const [name, def] of parseArgDeclarations(ins)) {
         globalArgs.set(name, buildArgs.get(name) ?? (def === undefined ? undefined : expandWord(def, vars(), file.escape)));
       }
       continue;

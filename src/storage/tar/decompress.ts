@@ -38,6 +38,11 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
+/** Whether a file's first 512 bytes are a tar archive that decompressStream can read (plain, gzip or zstd). */
+export function looksLikeTarArchive(head: Buffer): boolean {
+  return detectCompression(head) !== 'none' || (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar');
+}
+
 function toStream(chunks: AsyncIterable<Buffer>): Readable {
   return Readable.from(chunks, { objectMode: false, highWaterMark: OUTPUT_CHUNK });
 }

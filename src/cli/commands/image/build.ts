@@ -84,7 +84,11 @@ export default defineCommand<Options>({
   },
   async run(ctx, args, opts) {
     const access = registryAccess(opts, args);
-    const [{ Builder }, { BuildContext }] = await Promise.all([import('../../../builder/builder.js'), import('../../../builder/buildContext.js')]);
+    const [{ Builder }, { BuildContext }, { looksLikeTarArchive }] = await Promise.all([
+      import('../../../builder/builder.js'),
+      import('../../../builder/buildContext.js'),
+      import('../../../storage/tar/decompress.js'),
+    ]);
     const format = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
     if (!format) throw new InvalidArgumentError(`unrecognized image format "${opts.format}": use oci or docker`);
     const platform = buildPlatform(opts);
@@ -137,7 +141,7 @@ export default defineCommand<Options>({
     let context: import('../../../builder/buildContext.js').BuildContext;
     if (contextArg === '-') {
       const data = readStdin();
-      if (looksLikeArchive(data)) {
+      if (looksLikeTarArchive(data.subarray(0, 512))) {
         context = await BuildContext.fromArchive(Readable.from([data]), { containerfileInContext: files[0], ignoreFile: opts.ignorefile });
         if (!files.length || files[0] !== '-') {
           const name = files[0] ?? (existsSync(join(context.root, 'Containerfile')) ? 'Containerfile' : 'Dockerfile');
@@ -257,13 +261,6 @@ function setArg(args: Map<string, string>, text: string): void {
     return;
   }
   args.set(text.slice(0, eq), text.slice(eq + 1));
-}
-
-function looksLikeArchive(data: Buffer): boolean {
-  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) return true;
-  if (data.length >= 4 && data.readUInt32LE(0) === 0xfd2fb528) return true;
-  if (data.length >= 3 && data.subarray(0, 3).toString('latin1') === 'BZh') return true;
-  return data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
 function pullPolicy(opts: Options): 'always' | 'missing' | 'never' | 'newer' {
