@@ -4,9 +4,11 @@ SHELL := /bin/bash
 export npm_config_nodedir ?= /usr
 # The tests also use: python3 (a pty), openssl (a TLS registry's certificates), podman (pulls
 # what tspod pushed, and the benchmarks' side-by-side runs), curl (the registry bench's baseline).
+# docker-compose, python3-docker (Docker-API clients against `system service`), passt and
+# fuse-overlayfs (rootless networking and storage).
 DEB_PACKAGES := runc conmon netavark aardvark-dns iptables catatonit uidmap slirp4netns busybox-static \
 	docker-registry skopeo zstd attr golang-github-containers-common iproute2 \
-	python3 openssl podman curl
+	python3 openssl podman curl docker-compose python3-docker passt fuse-overlayfs
 BIN_DIR ?= /usr/local/bin
 SYSTEMD_DIR ?= /etc/systemd/system
 
