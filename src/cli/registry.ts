@@ -36,6 +36,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['system migrate'], summary: 'Migrate containers', load: () => import('./commands/system/migrate.js') },
   { paths: ['system renumber'], summary: 'Migrate lock numbers', load: () => import('./commands/system/renumber.js') },
   { paths: ['system check'], summary: 'Check storage consistency', load: () => import('./commands/system/check.js') },
+  { paths: ['system service'], summary: 'Run an API service', load: () => import('./commands/system/service.js') },
   { paths: ['container checkpoint'], summary: 'Checkpoint one or more containers', load: () => import('./commands/container/checkpoint.js') },
   { paths: ['container restore'], summary: 'Restore one or more containers from a checkpoint', load: () => import('./commands/container/restore.js') },
   { paths: ['image ls', 'image list', 'images'], summary: 'List images in local storage', load: () => import('./commands/image/list.js') },

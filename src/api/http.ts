@@ -1,0 +1,142 @@
+/**
+ * What every route handler works with: the request's parameters, a bounded
+ * JSON body reader, and the two ways to answer (JSON, or an error as Docker
+ * and Podman shape it: `{"cause", "message", "response"}`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Engine } from '../engine/types.js';
+import { BadInputError, TspodError } from '../util/errors.js';
+
+/** Request bodies above this are refused with 413 (build contexts and image tarballs stream instead). */
+export const MAX_JSON_BODY = 8 * 1024 * 1024;
+
+export class PayloadTooLargeError extends TspodError {
+  override code = 'PAYLOAD_TOO_LARGE';
+  override status = 413;
+}
+
+export class NotFoundRouteError extends TspodError {
+  override code = 'NO_SUCH_ROUTE';
+  override status = 404;
+}
+
+export interface ApiContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Path parameters (`:name`), decoded. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The API version the client asked for (`/v1.41/...`), or undefined when unversioned. */
+  apiVersion: string | undefined;
+  engine: Engine;
+  /** For `Upgrade: tcp` requests (attach, exec start): the raw connection, already past the request head. */
+  upgrade?: { socket: Duplex; head: Buffer };
+}
+
+export type RouteHandler = (ctx: ApiContext) => Promise<void> | void;
+
+/** Reads and parses a JSON body: 400 for malformed JSON or a non-object, 413 above `limit`. Empty body: `{}`. */
+export async function readJsonBody<T extends object = Record<string, unknown>>(
+  req: IncomingMessage,
+  limit = MAX_JSON_BODY,
+): Promise<T> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes is larger than the ${limit}-byte limit`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
+  if (size === 0) return {} as T;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new BadInputError(`malformed JSON in request body: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new BadInputError('request body must be a JSON object');
+  }
+  return parsed as T;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** 204 / 304 and friends. */
+export function sendEmpty(res: ServerResponse, status: number): void {
+  res.writeHead(status);
+  res.end();
+}
+
+/** The status and body an error becomes; engine errors carry their own status. */
+export function errorResponse(err: unknown): { status: number; body: { cause: string; message: string; response: number } } {
+  const status = err instanceof TspodError ? err.status : 500;
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof TspodError && err.cause instanceof Error ? err.cause.message : message;
+  return { status, body: { cause, message, response: status } };
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const { status, body } = errorResponse(err);
+  if (res.headersSent) {
+    // A stream already under way: all that is left is to end it.
+    res.destroy();
+    return;
+  }
+  sendJson(res, status, body);
+}
+
+/** Query booleans as Docker accepts them: 1/true/True; 0/false/empty are false. */
+export function queryBool(query: URLSearchParams, name: string, fallback = false): boolean {
+  const value = query.get(name);
+  if (value === null) return fallback;
+  return value === '1' || value.toLowerCase() === 'true';
+}
+
+/** An integer query parameter; 400 when present but not a number. */
+export function queryInt(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new BadInputError(`query parameter ${name}: "${value}" is not an integer`);
+  return n;
+}
+
+/**
+ * Docker's `filters` query parameter, `{"label":["a=b"],"status":["running"]}` or the older
+ * `{"label":{"a=b":true}}`, as the engine's `key=value` filter strings.
+ */
+export function queryFilters(query: URLSearchParams): string[] {
+  const raw = query.get('filters');
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new BadInputError(`query parameter filters: malformed JSON: ${raw}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new BadInputError('query parameter filters must be a JSON object of filter names to values');
+  }
+  const filters: string[] = [];
+  for (const [key, values] of Object.entries(parsed as Record<string, unknown>)) {
+    if (Array.isArray(values)) {
+      for (const v of values) filters.push(`${key}=${String(v)}`);
+    } else if (values && typeof values === 'object') {
+      for (const [v, on] of Object.entries(values)) if (on) filters.push(`${key}=${v}`);
+    } else {
+      throw new BadInputError(`query parameter filters: the values of "${key}" must be a list`);
+    }
+  }
+  return filters;
+}

@@ -1,0 +1,12 @@
+/**
+ * Every route module. Each registers its own paths; a group's Docker and
+ * libpod routes live in routes/docker/ and routes/libpod/.
+ */
+import { ApiRouter } from '../router.js';
+import * as dockerSystem from './docker/system.js';
+
+export function buildRouter(): ApiRouter {
+  const router = new ApiRouter();
+  for (const module of [dockerSystem]) module.register(router);
+  return router;
+}
