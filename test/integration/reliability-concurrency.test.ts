@@ -197,7 +197,7 @@ for (const n of SIZES) {
       assert.deepEqual(lost, []);
       assert.deepEqual(strays, []);
       assert.deepEqual(storeProblems, []);
-      assert.deepEqual(after, { mounts: [], conmons: [], runtimeState: [], veths: [], containerRules: [], netns: [] });
+      assert.deepEqual(after, { mounts: [], conmons: [], runtimeState: [], veths: [], containerRules: [], netns: [], aardvarks: [] });
     } finally {
       box.run(['rm', '-fa', '-t', '0']);
       box.cleanup();

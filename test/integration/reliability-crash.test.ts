@@ -236,5 +236,5 @@ test('SIGKILL at random points: system check finds it, --repair mends it, the co
   const leftovers = hostLeftovers(box);
   reportFigures('crash', { ...figures, leaks: leakCount(leftovers), seed: seed() });
   assert.deepEqual(failures, []);
-  assert.deepEqual(leftovers, { mounts: [], conmons: [], runtimeState: [], veths: [], containerRules: [], netns: [] });
+  assert.deepEqual(leftovers, { mounts: [], conmons: [], runtimeState: [], veths: [], containerRules: [], netns: [], aardvarks: [] });
 });

@@ -59,6 +59,8 @@ export interface HostLeftovers {
   containerRules: string[];
   /** Network namespaces holding an address of the sandbox's subnet. */
   netns: string[];
+  /** aardvark-dns processes serving this sandbox's networks. */
+  aardvarks: number[];
 }
 
 /** Everything on the host that belongs to a sandbox's containers. */
@@ -67,10 +69,13 @@ export function hostLeftovers(box: Sandbox): HostLeftovers {
     .split('\n')
     .filter((l) => l.includes(box.dir));
   const conmons: number[] = [];
+  const aardvarks: number[] = [];
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.startsWith('/usr/bin/conmon') && cmdline.includes(box.dir)) conmons.push(Number(pid));
+      if (!cmdline.includes(box.dir)) continue;
+      if (cmdline.startsWith('/usr/bin/conmon')) conmons.push(Number(pid));
+      if (cmdline.split('\0')[0]!.endsWith('/aardvark-dns')) aardvarks.push(Number(pid));
     } catch {
       // exited meanwhile
     }
@@ -100,12 +105,12 @@ export function hostLeftovers(box: Sandbox): HostLeftovers {
       // removed meanwhile, or not a namespace (yet)
     }
   }
-  return { mounts, conmons, runtimeState, veths, containerRules, netns };
+  return { mounts, conmons, runtimeState, veths, containerRules, netns, aardvarks };
 }
 
 /** How many things leaked, over every kind. */
 export function leakCount(l: HostLeftovers): number {
-  return l.mounts.length + l.conmons.length + l.runtimeState.length + l.veths.length + l.containerRules.length + l.netns.length;
+  return l.mounts.length + l.conmons.length + l.runtimeState.length + l.veths.length + l.containerRules.length + l.netns.length + l.aardvarks.length;
 }
 
 /** Waits (bounded) until a condition on real state holds. */

@@ -21,7 +21,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
   const first = rt.db.require(nameOrId);
   const id = first.config.id;
   const pause = opts.pause === true && rt.observe(first).state.status === 'running';
-  if (pause) rt.pause(id);
+  if (pause) await rt.pause(id);
   try {
     const { packLayer } = await import('../../storage/layerDiff.js');
     return await rt.withLockAsync(id, async () => {
@@ -112,7 +112,7 @@ export async function commitContainer(rt: ContainerRuntime, nameOrId: string, op
       }
     });
   } finally {
-    if (pause) rt.unpause(id);
+    if (pause) await rt.unpause(id);
   }
 }
 

@@ -23,6 +23,7 @@ import { buildOciSpec } from '../oci/spec.js';
 import { OciRuntime, resolveRuntimePath } from '../oci/ociRuntime.js';
 import { findConmon, launchConmon } from '../oci/conmon.js';
 import { LOCK, syscalls } from '../../os/syscalls.js';
+import { acquireFileLockSync, fileLockHeldHere, withFileLock } from '../../os/fileLocks.js';
 import { selfExecutable } from '../../util/self.js';
 import { nowRfc3339Nano } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
@@ -115,36 +116,26 @@ export class ContainerRuntime {
     return this.oci(config.ociRuntime.path);
   }
 
-  /** Runs fn holding the container's lock (flock; released if this process dies). */
+  /**
+   * Runs fn holding the container's lock (flock; released if this process dies).
+   * Synchronous: for a container no task of this process is working on (a
+   * long-lived service uses withLockAsync, which queues instead).
+   */
   withLock<T>(id: string, fn: () => T): T {
-    const fd = this.lock(id);
+    const path = this.lockFile(id);
+    if (fileLockHeldHere(path)) {
+      throw new ContainerStateError(`container ${id} is busy with another operation of this process: try again when it has finished`);
+    }
+    const release = acquireFileLockSync(path);
     try {
       return fn();
     } finally {
-      closeSync(fd);
+      release();
     }
   }
 
   async withLockAsync<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const fd = this.lock(id);
-    try {
-      return await fn();
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private lock(id: string): number {
-    const path = this.lockFile(id);
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(path, 'a');
-    try {
-      syscalls().flock(fd, LOCK.EX);
-    } catch (e) {
-      closeSync(fd);
-      throw e;
-    }
-    return fd;
+    return withFileLock(this.lockFile(id), fn);
   }
 
   /** Ids that have a layer dir, a bundle or runtime state but no record: what a killed create or rm leaves. */
@@ -655,8 +646,8 @@ export class ContainerRuntime {
     });
   }
 
-  kill(id: string, signal: number): ContainerRecord {
-    return this.withLock(id, () => {
+  kill(id: string, signal: number): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
       const record = this.syncLocked(id);
       if (record.state.status !== 'running' && record.state.status !== 'paused') {
         throw new ContainerStateError(`can only kill running containers. ${id} is in state ${record.state.status}: container state improper`);
@@ -670,8 +661,8 @@ export class ContainerRuntime {
     });
   }
 
-  pause(id: string): ContainerRecord {
-    return this.withLock(id, () => {
+  pause(id: string): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
       const record = this.syncLocked(id);
       if (record.state.status !== 'running') {
         throw new ContainerStateError(`"${record.state.status}" is not running, can't pause: container state improper`);
@@ -682,8 +673,8 @@ export class ContainerRuntime {
     });
   }
 
-  unpause(id: string): ContainerRecord {
-    return this.withLock(id, () => {
+  unpause(id: string): Promise<ContainerRecord> {
+    return this.withLockAsync(id, async () => {
       const record = this.syncLocked(id);
       if (record.state.status !== 'paused') {
         throw new ContainerStateError(`"${record.state.status}" is not paused, can't unpause: container state improper`);

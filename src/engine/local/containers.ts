@@ -279,20 +279,20 @@ export class LocalContainers implements ContainersEngine {
 
   async kill(names: string[], opts: { signal?: string; all?: boolean } = {}): Promise<ContainerActionReport[]> {
     const signal = parseSignal(opts.signal ?? 'SIGKILL');
-    return this.each(names, opts.all, (record) => {
-      this.rt.kill(record.config.id, signal);
+    return this.each(names, opts.all, async (record) => {
+      await this.rt.kill(record.config.id, signal);
     }, (r) => isActive(this.rt.observe(r).state.status));
   }
 
   async pause(names: string[], opts: { all?: boolean } = {}): Promise<ContainerActionReport[]> {
-    return this.each(names, opts.all, (record) => {
-      this.rt.pause(record.config.id);
+    return this.each(names, opts.all, async (record) => {
+      await this.rt.pause(record.config.id);
     }, (r) => this.rt.observe(r).state.status === 'running');
   }
 
   async unpause(names: string[], opts: { all?: boolean } = {}): Promise<ContainerActionReport[]> {
-    return this.each(names, opts.all, (record) => {
-      this.rt.unpause(record.config.id);
+    return this.each(names, opts.all, async (record) => {
+      await this.rt.unpause(record.config.id);
     }, (r) => this.rt.observe(r).state.status === 'paused');
   }
 

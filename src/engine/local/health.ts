@@ -135,7 +135,7 @@ async function applyOnFailure(rt: ContainerRuntime, record: ContainerRecord): Pr
   const id = record.config.id;
   switch (record.config.spec.healthOnFailure ?? 'none') {
     case 'kill':
-      rt.kill(id, 9);
+      await rt.kill(id, 9);
       return;
     case 'stop':
       await rt.stop(id);

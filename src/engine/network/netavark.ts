@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkConfig, NetworkStatus, PerNetworkOptions, PortMapping } from './types.js';
 import { TspodError } from '../../util/errors.js';
+import { acquireFileLockSync, fileLockHeldHere, withFileLock } from '../../os/fileLocks.js';
 
 /**
  * The netavark driver: netavark is a program with a JSON interface, as Podman
@@ -54,7 +55,19 @@ function failure(op: string, code: number | null, stdout: string, stderr: string
   return new TspodError(`netavark (${op}): ${message || `exited with code ${code}`}`);
 }
 
+/**
+ * netavark's runs for one config dir are serialised, as Podman does: concurrent
+ * set-ups each decided to start aardvark-dns, and the extra ones outlived their networks.
+ */
+function lockPath(driver: NetavarkDriver): string {
+  return join(driver.stateDir, 'netavark.lock');
+}
+
 export function netavarkSetup(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Record<string, NetworkStatus>> {
+  return withFileLock(lockPath(driver), () => runSetup(driver, netns, input));
+}
+
+function runSetup(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Record<string, NetworkStatus>> {
   return new Promise((resolve, reject) => {
     const child = spawn(driver.binary, args(driver, 'setup', netns), { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -78,6 +91,10 @@ export function netavarkSetup(driver: NetavarkDriver, netns: string, input: Neta
 
 /** Tears down; resolves with the error rather than throwing, since teardown must go on regardless. */
 export function netavarkTeardown(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Error | undefined> {
+  return withFileLock(lockPath(driver), () => runTeardown(driver, netns, input));
+}
+
+function runTeardown(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Error | undefined> {
   return new Promise((resolve) => {
     const child = spawn(driver.binary, args(driver, 'teardown', netns), { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -92,6 +109,16 @@ export function netavarkTeardown(driver: NetavarkDriver, netns: string, input: N
 }
 
 export function netavarkTeardownSync(driver: NetavarkDriver, netns: string, input: NetavarkInput): Error | undefined {
+  // A synchronous caller cannot wait for a task of its own process: then it runs unserialised.
+  const release = fileLockHeldHere(lockPath(driver)) ? () => {} : acquireFileLockSync(lockPath(driver));
+  try {
+    return runTeardownSync(driver, netns, input);
+  } finally {
+    release();
+  }
+}
+
+function runTeardownSync(driver: NetavarkDriver, netns: string, input: NetavarkInput): Error | undefined {
   const r = spawnSync(driver.binary, args(driver, 'teardown', netns), { input: JSON.stringify(input), stdio: ['pipe', 'pipe', 'pipe'] });
   if (r.error) return r.error;
   return r.status === 0 ? undefined : failure('teardown', r.status, r.stdout.toString(), r.stderr.toString());
