@@ -335,7 +335,8 @@ describe('daemonless', { timeout: 120_000 }, () => {
     assert.equal(box.ok(['inspect', '--format', '{{.State.Status}}', 'halfstarted']), 'running\n');
     assert.equal(leftovers().conmons.length, 1);
     box.ok(['rm', '-f', '-t', '0', 'halfstarted']);
-    await until('the old conmon to finish its exit command', () => !processAlive(oldConmon!));
+    // Both conmons (the unrecorded run's and the new one) finish their exit commands after rm returns.
+    await until('the conmons to finish their exit commands', () => !processAlive(oldConmon!) && leftovers().conmons.length === 0);
     assert.deepEqual(leftovers(), { mounts: [], conmons: [], runtimeState: [] });
   });
 

@@ -11,6 +11,8 @@ interface Row {
 
 /** Container records in the state database; every write is one IMMEDIATE transaction. */
 export class ContainerDb {
+  private shared?: { stamp: string; records: readonly ContainerRecord[] };
+
   constructor(private readonly store: Store) {}
 
   /** `conflict` sees every other container inside the write transaction; a message it returns aborts the insert. */
@@ -33,6 +35,20 @@ export class ContainerDb {
 
   list(): ContainerRecord[] {
     return (this.store.db.prepare('SELECT id, name, config, state FROM containers ORDER BY created').all() as Row[]).map(toRecord);
+  }
+
+  /**
+   * Like list(), but the same objects until the table changes: for a long-lived
+   * process listing often (the API service's /containers/json), where parsing
+   * every record's JSON was most of the time. Callers must not modify them.
+   * The stamp changes with any commit, this connection's (total_changes) or
+   * another process's (data_version).
+   */
+  listShared(): readonly ContainerRecord[] {
+    const db = this.store.db;
+    const stamp = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`;
+    if (this.shared?.stamp !== stamp) this.shared = { stamp, records: this.list() };
+    return this.shared.records;
   }
 
   /** Full id, exact name, then a unique id prefix; undefined when nothing matches. */

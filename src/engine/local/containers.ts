@@ -366,7 +366,7 @@ export class LocalContainers implements ContainersEngine {
 
   async list(opts: ContainerListOptions): Promise<ContainerSummary[]> {
     if (!this.hasStore()) return [];
-    const records = this.rt.db.list().filter((r) => opts.external || r.config.spec.labels?.[BUILD_CONTAINER_LABEL] === undefined);
+    const records = this.rt.db.listShared().filter((r) => opts.external || r.config.spec.labels?.[BUILD_CONTAINER_LABEL] === undefined);
     // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
     let summaries = records.map((r) => this.summary(r, opts.size === true));
     if (opts.filters?.length) {
@@ -391,8 +391,8 @@ export class LocalContainers implements ContainersEngine {
       AutoRemove: config.spec.remove === true,
       // As Podman lists it: the command (the image's CMD or the user's), not the entrypoint.
       Command: config.process.command.length ? config.process.command : null,
-      Created: unixSeconds(config.created),
-      CreatedAt: goTimeString(config.created),
+      Created: createdTimes(config.created).seconds,
+      CreatedAt: createdTimes(config.created).text,
       Exited: state.status === 'exited' || state.status === 'stopped',
       ExitedAt: state.finishedAt ? unixSeconds(state.finishedAt) : -62135596800,
       ExitCode: state.exitCode,
@@ -833,4 +833,17 @@ function imageExposedPorts(config: Buffer): Record<string, unknown> | undefined 
   } catch {
     return undefined;
   }
+}
+
+const createdTimesMemo = new Map<string, { seconds: number; text: string }>();
+
+/** A container's creation time as `ps` shows it; never changes, so worked out once per process. */
+function createdTimes(created: string): { seconds: number; text: string } {
+  let times = createdTimesMemo.get(created);
+  if (!times) {
+    if (createdTimesMemo.size > 10_000) createdTimesMemo.clear();
+    times = { seconds: unixSeconds(created), text: goTimeString(created) };
+    createdTimesMemo.set(created, times);
+  }
+  return times;
 }
