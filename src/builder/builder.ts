@@ -233,7 +233,7 @@ export class Builder {
       image = this.stageImages.get(stage.baseStage) ?? null;
       if (image) config = await this.imageConfig(image);
     } else if (stage.base.toLowerCase() !== 'scratch') {
-      image = await this.resolveImage(stage.base, stage.from);
+      image = await this.resolveImage(stage.base, stage.from, stage.platform);
       config = await this.imageConfig(image);
     }
     if (!config.Env && image === null) config.Env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
@@ -255,24 +255,39 @@ export class Builder {
     return (report.Config ?? {}) as ContainerConfig;
   }
 
-  /** A base image by name: pulled as the policy says, resolved to its id. */
-  private async resolveImage(ref: string, ins: Instruction): Promise<string> {
+  /**
+   * A base image by name: pulled as the policy says, resolved to its id. With
+   * FROM --platform, a local image of another platform does not count: the
+   * image is pulled for that platform (a manifest list's entry).
+   */
+  private async resolveImage(ref: string, ins: Instruction, platformText?: string): Promise<string> {
+    const platform = platformText ? parseStagePlatform(platformText, `${this.plan.file.file}:${ins.line}`) : undefined;
     const policy = this.req.pull;
-    const exists = policy === 'always' ? false : await this.engine.images.exists(ref);
+    let exists = policy === 'always' ? false : await this.engine.images.exists(ref);
+    if (exists && platform && !(await this.hasPlatform(ref, platform))) exists = false;
     if (!exists || policy === 'always' || policy === 'newer') {
       if (policy === 'never' && !exists) {
-        throw new BuildFailure(`${this.plan.file.file}:${ins.line}: no image "${ref}" in local storage and --pull=never: pull it first or allow pulling`);
+        const what = platform ? ` for ${platformText}` : '';
+        throw new BuildFailure(`${this.plan.file.file}:${ins.line}: no image "${ref}"${what} in local storage and --pull=never: pull it first or allow pulling`);
       }
       try {
-        const { ids } = await this.engine.images.pull(ref, { ...this.req.pullOptions, policy: policy === 'newer' ? 'newer' : 'always' } as never);
+        const pullOptions = { ...this.req.pullOptions, policy: exists && policy === 'newer' ? 'newer' : 'always', ...(platform ? { platform } : {}) };
+        const { ids } = await this.engine.images.pull(ref, pullOptions as never);
         if (ids[0]) return ids[0];
       } catch (e) {
-        if (!exists) throw new BuildFailure(`${this.plan.file.file}:${ins.line}: cannot get base image "${ref}": ${(e as Error).message}`);
+        if (!exists) throw new BuildFailure(`${this.plan.file.file}:${ins.line}: cannot get base image "${ref}"${platform ? ` for ${platformText}` : ''}: ${(e as Error).message}`);
       }
     }
     const [report] = await this.engine.images.inspect([ref]);
     if (!report || report instanceof Error) throw new BuildFailure(`${this.plan.file.file}:${ins.line}: no image "${ref}": pull it or check the name`);
     return report.Id;
+  }
+
+  private async hasPlatform(ref: string, platform: { os?: string; arch?: string; variant?: string }): Promise<boolean> {
+    const [report] = await this.engine.images.inspect([ref]);
+    if (!report || report instanceof Error) return false;
+    const r = report as unknown as { Os?: string; Architecture?: string };
+    return (!platform.os || r.Os === platform.os) && (!platform.arch || r.Architecture === platform.arch);
   }
 
   /** Variables for expansion: the stage's ARGs, then ENV over them. */
@@ -776,4 +791,11 @@ async function fetchForAdd(url: string, target: string, allowed: string[]): Prom
   const modified = response.headers.get('last-modified');
   if (modified && !Number.isNaN(Date.parse(modified))) fs.utimesSync(target, new Date(modified), new Date(modified));
   return posix.basename(parsed.pathname) || 'index.html';
+}
+
+/** FROM --platform=os/arch[/variant] (after ARG expansion). */
+function parseStagePlatform(text: string, where: string): { os: string; arch: string; variant?: string } {
+  const [os, arch, variant, extra] = text.split('/');
+  if (!os || !arch || extra !== undefined) throw new BuildFailure(`${where}: invalid FROM --platform "${text}": use os/arch[/variant], e.g. linux/arm64`);
+  return { os, arch, ...(variant ? { variant } : {}) };
 }

@@ -492,3 +492,25 @@ test('--label and --annotation: labels in the config, annotations in the OCI man
   assert.equal(inspect!.Labels['from.flag'], '1');
   assert.equal(inspect!.Annotations['org.example.note'], 'hello');
 });
+
+test('FROM --platform takes a local image of that platform, and refuses the host\'s image for another platform', () => {
+  const rootfs = box.path('armfake.tar');
+  writeFileSync(box.path('armfake-file'), 'arm\n');
+  spawnSync('tar', ['-cf', rootfs, '-C', box.dir, 'armfake-file']);
+  box.ok(['import', '--arch', 'arm64', rootfs, 'localhost/armfake:1']);
+  const arm = context('platform-arm', { Containerfile: 'FROM --platform=linux/arm64 localhost/armfake:1\nCOPY Containerfile /copied\n' });
+  const built = box.run(['build', '-q', '--pull=never', '-t', 'localhost/platform-ok', arm]);
+  assert.equal(built.code, 0, built.stderr);
+  assert.equal(box.ok(['image', 'inspect', '--format', '{{.Architecture}}', 'localhost/platform-ok']), 'arm64\n');
+
+  const host = context('platform-host', { Containerfile: `FROM --platform=linux/arm64 ${BASE}\nCOPY Containerfile /copied\n` });
+  const refused = box.run(['build', '-q', '--pull=never', '-t', 'localhost/platform-refused', host]);
+  assert.equal(refused.code, 125);
+  assert.match(refused.stderr, /Containerfile:1: no image "localhost\/tspod-test\/busybox:latest" for linux\/arm64 in local storage and --pull=never/);
+  assert.equal(box.run(['image', 'exists', 'localhost/platform-refused']).code, 1);
+
+  const bad = context('platform-bad', { Containerfile: `FROM --platform=arm64 ${BASE}\n` });
+  const invalid = box.run(['build', '-q', bad]);
+  assert.equal(invalid.code, 125);
+  assert.match(invalid.stderr, /invalid FROM --platform "arm64": use os\/arch\[\/variant\]/);
+});
