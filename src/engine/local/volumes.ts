@@ -34,7 +34,7 @@ export class LocalVolumes implements VolumesEngine {
   }
 
   async create(opts: VolumeCreateOptions): Promise<VolumeInspectReport> {
-    const record = this.store.create({ name: opts.name, driver: opts.driver, labels: opts.labels, options: opts.options, ignore: opts.ignore });
+    const record = this.store.create({ name: opts.name, driver: opts.driver, labels: opts.labels, options: opts.options, ignore: opts.ignore, anonymous: opts.anonymous });
     return this.report(record, new Map());
   }
 
