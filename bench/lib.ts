@@ -1,7 +1,8 @@
 /** What the side-by-side benchmarks share: timed commands, medians, rotation and the ratio table. */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
@@ -22,6 +23,34 @@ export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = process
       else fail(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString().trim()}`));
     });
   });
+}
+
+/** One side of a side-by-side bench: how to run it, with its own storage under the work dir. */
+export interface BenchEngine {
+  name: 'tspod' | 'podman';
+  cmd: string;
+  global: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * tspod (this checkout) and Debian's Podman, each with its own storage and
+ * network config dir under `work`; Podman on runc with cgroupfs and file
+ * events, as tspod runs, and a containers.conf written under `work`.
+ */
+export function sideBySideEngines(work: string): BenchEngine[] {
+  const podmanConf = join(work, 'containers.conf');
+  writeFileSync(podmanConf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=20000:20000"]\n');
+  const storage = (name: string) => ['--root', join(work, name, 'root'), '--runroot', join(work, name, 'run'), '--network-config-dir', join(work, name, 'networks')];
+  return [
+    { name: 'tspod', cmd: resolve(import.meta.dirname, '../bin/tspod'), global: storage('tspod'), env: { ...process.env, CONTAINERS_CONF: '/dev/null' } },
+    {
+      name: 'podman',
+      cmd: 'podman',
+      global: [...storage('podman'), '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--tmpdir', join(work, 'podman/tmp')],
+      env: { ...process.env, CONTAINERS_CONF: podmanConf },
+    },
+  ];
 }
 
 export function median(xs: number[]): number {

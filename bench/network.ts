@@ -11,42 +11,22 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { buildFixtures } from '../test/fixtures/images.js';
-import { median, printTable, removeWorkDir, rotated, sh } from './lib.js';
+import { median, printTable, removeWorkDir, rotated, sh, sideBySideEngines, type BenchEngine } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const TSPOD = resolve(import.meta.dirname, '../bin/tspod');
 const work = mkdtempSync('/var/tmp/tspod-nbench-');
 
-interface Engine {
-  name: string;
-  cmd: string;
-  global: string[];
-  env: NodeJS.ProcessEnv;
+interface Engine extends BenchEngine {
   bridge: string;
   subnet: string;
 }
 
-const podmanConf = join(work, 'containers.conf');
+const [tspodEngine, podmanEngine] = sideBySideEngines(work);
 const engines: Engine[] = [
-  {
-    name: 'tspod',
-    cmd: TSPOD,
-    global: ['--root', join(work, 'tspod/root'), '--runroot', join(work, 'tspod/run'), '--network-config-dir', join(work, 'tspod/networks')],
-    env: { ...process.env, CONTAINERS_CONF: '/dev/null' },
-    bridge: 'tspbench0',
-    subnet: '10.231.0',
-  },
-  {
-    name: 'podman',
-    cmd: 'podman',
-    global: ['--root', join(work, 'podman/root'), '--runroot', join(work, 'podman/run'), '--network-config-dir', join(work, 'podman/networks'),
-      '--runtime', 'runc', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--tmpdir', join(work, 'podman/tmp')],
-    env: { ...process.env, CONTAINERS_CONF: podmanConf },
-    bridge: 'pmbench0',
-    subnet: '10.232.0',
-  },
+  { ...tspodEngine!, bridge: 'tspbench0', subnet: '10.231.0' },
+  { ...podmanEngine!, bridge: 'pmbench0', subnet: '10.232.0' },
 ];
 
 const engineRun = (e: Engine, args: string[]) => sh(e.cmd, [...e.global, ...args], e.env);
@@ -88,7 +68,6 @@ const med = (what: string, engine: string) => median(samples[what]![engine]!);
 
 async function main(): Promise<void> {
   if (!existsSync('/usr/bin/podman')) throw new Error('podman is not installed: apt-get install podman');
-  writeFileSync(podmanConf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=20000:20000"]\n');
   const fx = await buildFixtures(join(work, 'fixtures'));
   const IMG = fx.busybox.refName;
   for (const e of engines) {

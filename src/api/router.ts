@@ -48,16 +48,18 @@ export class ApiRouter {
   match(method: string, rawPath: string): RouteMatch | undefined {
     let path = rawPath;
     let apiVersion: string | undefined;
-    const version = VERSION_PREFIX.exec(path);
-    if (version) {
-      apiVersion = version[1];
-      path = path.slice(version[0].length);
+    // 'v' after the first slash: the only paths the version regexp needs to look at.
+    if (rawPath.charCodeAt(1) === 118) {
+      const version = VERSION_PREFIX.exec(rawPath);
+      if (version) {
+        apiVersion = version[1];
+        path = rawPath.slice(version[0].length);
+      }
     }
     const found = this.tree.find(method as Method, path);
     if (!found) return undefined;
-    const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(found.params)) if (value !== undefined) params[key] = value;
-    return { handler: found.handler as unknown as RouteHandler, params, apiVersion };
+    // No optional parameters are registered, so every value is a string.
+    return { handler: found.handler as unknown as RouteHandler, params: found.params as Record<string, string>, apiVersion };
   }
 }
 

@@ -588,6 +588,8 @@ export interface NetworksEngine {
   list(opts?: { filters?: string[] }): Promise<Array<import('./network/types.js').NetworkConfig>>;
   inspect(names: string[]): Promise<Array<import('./network/types.js').NetworkConfig | Error>>;
   exists(name: string): Promise<boolean>;
+  /** The network containers join when they name none (containers.conf default_network). */
+  defaultName(): Promise<string>;
   /** -f removes the containers using it first (stopping them within timeout seconds). */
   remove(names: string[], opts?: { force?: boolean; timeout?: number }): Promise<NetworkRemoveReport[]>;
   /** Removes the networks no container uses (never the default one); returns their names. */

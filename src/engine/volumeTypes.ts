@@ -16,6 +16,8 @@ export interface VolumeCreateOptions {
   options?: Record<string, string>;
   /** --ignore: an existing volume of that name is no error. */
   ignore?: boolean;
+  /** Marks the volume anonymous (the API's nameless create), which `prune --filter anonymous=true` selects. */
+  anonymous?: boolean;
 }
 
 /** `volume inspect` / `volume ls --format json`, as Podman 4.3. */

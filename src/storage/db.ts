@@ -161,7 +161,27 @@ export function openDatabase(path: string, readonly = false): Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   if (!readonly) migrate(db);
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * Makes `db.prepare` compile each SQL text once: the long-lived API service
+ * runs the same few queries on every request, and compiling one costs about
+ * as much as running it. Safe because no caller switches a statement's mode
+ * (pluck, raw, expand) or keeps one iterating.
+ */
+function cacheStatements(db: Database): void {
+  const compile = db.prepare.bind(db);
+  const statements = new Map<string, ReturnType<typeof compile>>();
+  db.prepare = ((source: string) => {
+    let statement = statements.get(source);
+    if (!statement) {
+      statement = compile(source);
+      statements.set(source, statement);
+    }
+    return statement;
+  }) as typeof db.prepare;
 }
 
 /**

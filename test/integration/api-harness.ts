@@ -74,6 +74,9 @@ export class ApiService {
       const req = httpRequest(
         {
           socketPath: this.socket,
+          // A fresh connection each time: a pooled one may have been closed by the server's
+          // keep-alive timeout while a spawnSync blocked this process from seeing it (EPIPE).
+          agent: false,
           method,
           path,
           headers: { ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}), ...headers },

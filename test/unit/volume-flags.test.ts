@@ -63,10 +63,10 @@ describe('volume filters', () => {
     needsChown: true,
     ...extra,
   });
-  const all = [vol('web', { labels: { tier: 'front' } }), vol('db', { labels: { tier: 'back', keep: '' }, options: { type: 'tmpfs' } }), vol('cache')];
+  const all = [vol('web', { labels: { tier: 'front' } }), vol('db', { labels: { tier: 'back', keep: '' }, options: { type: 'tmpfs' } }), vol('cache', { anonymous: true })];
   const names = (filters: string[], inUse: string[] = []) => all.filter(volumeFilter(filters, (n) => inUse.includes(n), { now: new Date('2026-11-23T12:00:00Z') })).map((v) => v.name);
 
-  it('filters by name (regexp), label, label!, opt, dangling and until', () => {
+  it('filters by name (regexp), label, label!, opt, dangling, anonymous and until', () => {
     assert.deepEqual(names(['name=^d']), ['db']);
     assert.deepEqual(names(['label=tier']), ['web', 'db']);
     assert.deepEqual(names(['label=tier=back', 'label=keep']), ['db']);
@@ -74,12 +74,15 @@ describe('volume filters', () => {
     assert.deepEqual(names(['opt=type=tmpfs']), ['db']);
     assert.deepEqual(names(['dangling=true'], ['web']), ['db', 'cache']);
     assert.deepEqual(names(['dangling=0'], ['web']), ['web']);
+    assert.deepEqual(names(['anonymous=true']), ['cache']);
+    assert.deepEqual(names(['anonymous=0']), ['web', 'db']);
     assert.deepEqual(names(['until=2026-11-23T11:00:00Z']), ['web', 'db', 'cache']);
     assert.deepEqual(names(['until=2026-11-23T09:00:00Z']), []);
   });
   it('refuses unknown keys and bad values', () => {
     assert.throws(() => names(['colour=red']), /"colour" is an invalid volume filter/);
     assert.throws(() => names(['dangling=maybe']), /"maybe" is not a valid value/);
+    assert.throws(() => names(['anonymous=maybe']), /"maybe" is not a valid value for the "anonymous" filter/);
     assert.throws(() => names(['nokey']), /filter input must be in the form/);
   });
 });

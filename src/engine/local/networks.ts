@@ -73,6 +73,10 @@ export class LocalNetworks implements NetworksEngine {
     return this.store.exists(name);
   }
 
+  async defaultName(): Promise<string> {
+    return this.store.defaultNetwork;
+  }
+
   /**
    * As podman: a network in use stops the whole command (exit 2) unless -f,
    * which removes its containers first; a missing one is reported and the rest go on.

@@ -36,19 +36,26 @@ export function volumeFilter(filters: string[], inUse: (name: string) => boolean
         break;
       }
       case 'dangling': {
-        const wanted = values.map((f) => {
-          if (['true', '1'].includes(f)) return true;
-          if (['false', '0'].includes(f)) return false;
-          throw new InvalidArgumentError(`"${f}" is not a valid value for the "dangling" filter - must be true or false`);
-        });
+        const wanted = values.map((f) => boolFilterValue(key, f));
         predicates.push((v) => wanted.some((w) => w === !inUse(v.name)));
         break;
       }
+      case 'anonymous': {
+        const wanted = values.map((f) => boolFilterValue(key, f));
+        predicates.push((v) => wanted.some((w) => w === v.anonymous));
+        break;
+      }
       default:
-        throw new InvalidArgumentError(`"${key}" is an invalid volume filter: use name, label, driver, scope, opt, dangling or until`);
+        throw new InvalidArgumentError(`"${key}" is an invalid volume filter: use name, label, driver, scope, opt, dangling, anonymous or until`);
     }
   }
   return (v) => predicates.every((p) => p(v));
+}
+
+function boolFilterValue(key: string, value: string): boolean {
+  if (['true', '1'].includes(value)) return true;
+  if (['false', '0'].includes(value)) return false;
+  throw new InvalidArgumentError(`"${value}" is not a valid value for the "${key}" filter - must be true or false`);
 }
 
 function matchLabel(filter: string, labels: Record<string, string>): boolean {

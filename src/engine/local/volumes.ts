@@ -34,19 +34,19 @@ export class LocalVolumes implements VolumesEngine {
   }
 
   async create(opts: VolumeCreateOptions): Promise<VolumeInspectReport> {
-    const record = this.store.create({ name: opts.name, driver: opts.driver, labels: opts.labels, options: opts.options, ignore: opts.ignore });
-    return this.report(record, new Map());
+    const record = this.store.create({ name: opts.name, driver: opts.driver, labels: opts.labels, options: opts.options, ignore: opts.ignore, anonymous: opts.anonymous });
+    return this.report(record, () => new Map());
   }
 
   async list(opts: { filters?: string[] } = {}): Promise<VolumeInspectReport[]> {
     const volumes = this.store.list();
-    const users = this.usersByVolume();
-    const keep = volumeFilter(opts.filters ?? [], (name) => (users.get(name)?.length ?? 0) > 0);
+    const users = this.lazyUsersByVolume();
+    const keep = volumeFilter(opts.filters ?? [], (name) => (users().get(name)?.length ?? 0) > 0);
     return volumes.filter(keep).map((v) => this.report(v, users));
   }
 
   async inspect(names: string[]): Promise<Array<VolumeInspectReport | Error>> {
-    const users = this.usersByVolume();
+    const users = this.lazyUsersByVolume();
     return names.map((name) => {
       const found = this.store.get(name);
       return found ? this.report(found, users) : new NoSuchVolumeError(`no such volume ${name}`);
@@ -137,6 +137,15 @@ export class LocalVolumes implements VolumesEngine {
     this.store.markCopiedUp(volume.name);
   }
 
+  /**
+   * usersByVolume, read at the first call: reading every container record is
+   * most of a volume list's cost, and only `dangling` and mounted volumes need it.
+   */
+  private lazyUsersByVolume(): () => Map<string, ContainerRecord[]> {
+    let users: Map<string, ContainerRecord[]> | undefined;
+    return () => (users ??= this.usersByVolume());
+  }
+
   /** Volume name -> containers whose config uses it. */
   private usersByVolume(): Map<string, ContainerRecord[]> {
     const map = new Map<string, ContainerRecord[]>();
@@ -147,8 +156,8 @@ export class LocalVolumes implements VolumesEngine {
     return map;
   }
 
-  private report(v: VolumeRecord, users: Map<string, ContainerRecord[]>): VolumeInspectReport {
-    const mountCount = this.store.needsMount(v) ? (users.get(v.name) ?? []).filter((r) => this.users.isActive(r)).length : 0;
+  private report(v: VolumeRecord, users: () => Map<string, ContainerRecord[]>): VolumeInspectReport {
+    const mountCount = this.store.needsMount(v) ? (users().get(v.name) ?? []).filter((r) => this.users.isActive(r)).length : 0;
     return {
       Name: v.name,
       Driver: v.driver,
