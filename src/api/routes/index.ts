@@ -4,9 +4,13 @@
  */
 import { ApiRouter } from '../router.js';
 import * as dockerSystem from './docker/system.js';
+import * as dockerContainers from './docker/containers.js';
+import * as dockerContainerAttach from './docker/containerAttach.js';
+import * as dockerContainerOutput from './docker/containerOutput.js';
+import * as dockerExec from './docker/exec.js';
 
 export function buildRouter(): ApiRouter {
   const router = new ApiRouter();
-  for (const module of [dockerSystem]) module.register(router);
+  for (const module of [dockerSystem, dockerContainers, dockerContainerAttach, dockerContainerOutput, dockerExec]) module.register(router);
   return router;
 }
