@@ -42,18 +42,43 @@ export async function readJsonBody<T extends object = Record<string, unknown>>(
   limit = MAX_JSON_BODY,
 ): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes is larger than the ${limit}-byte limit`);
+  if (declared > limit) {
+    discardBody(req);
+    throw new PayloadTooLargeError(`request body of ${declared} bytes is larger than the ${limit}-byte limit`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', resolve);
+      discardBody(req);
+      reject(new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`));
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
   return parseJsonBody<T>(Buffer.concat(chunks));
+}
+
+/** Past this much of a refused body the connection is cut instead of read to its end. */
+const DISCARD_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Reads the rest of a refused body and drops it, so the client can finish
+ * sending and read the error; one that goes on and on is cut off.
+ */
+function discardBody(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_LIMIT) req.socket.destroy();
+  });
+  req.on('error', () => {});
+  req.resume();
 }
 
 function parseJsonBody<T extends object>(body: Buffer): T {

@@ -15,6 +15,8 @@ import { BodyFields, type JsonObject } from './body.js';
 export interface CreateResult {
   spec: ContainerSpec;
   warnings: string[];
+  /** HostConfig.ConsoleSize: the terminal's size at the start (not kept in the spec). */
+  consoleSize?: { rows: number; columns: number };
 }
 
 /** Network modes that are not a network's name. */
@@ -120,7 +122,8 @@ export function specFromDockerCreate(body: JsonObject, name: string | undefined)
   }
   applyResources(spec, host);
   applyLogConfig(spec, host);
-  return { spec, warnings };
+  const [rows, columns] = host.ints('ConsoleSize') ?? [];
+  return { spec, warnings, ...(rows && columns ? { consoleSize: { rows, columns } } : {}) };
 }
 
 /** `K=V` entries; an entry without `=` names a variable to unset, which a new container has nothing to unset of. */

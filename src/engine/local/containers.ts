@@ -554,8 +554,11 @@ export class LocalContainers implements ContainersEngine {
       else env.push(`${k}=${v}`);
     }
     if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const size = opts.tty ? streams.terminal?.size() : undefined;
     const processSpec = {
       terminal: opts.tty === true,
+      // The runtime makes the pty this size: nothing in the process sees it unsized.
+      ...(size ? { consoleSize: { height: size.rows, width: size.columns } } : {}),
       user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : ociSpec.process.user,
       args: opts.command,
       env,

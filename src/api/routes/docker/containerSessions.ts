@@ -87,7 +87,10 @@ export class ExecSessions {
   }
 }
 
-type TerminalSize = { rows: number; columns: number };
+export type TerminalSize = { rows: number; columns: number };
+
+/** Sizes preset for containers created and never attached are forgotten beyond this many. */
+const PRESETS_KEPT = 1000;
 
 /**
  * Terminal sizes from resize requests, handed to the attached session (keyed by
@@ -95,10 +98,18 @@ type TerminalSize = { rows: number; columns: number };
  */
 export class TerminalSizes {
   private readonly open = new Map<string, { size?: TerminalSize; listeners: Set<() => void> }>();
+  private readonly presets = new Map<string, TerminalSize>();
+
+  /** The size a session not started yet begins with (Docker's HostConfig.ConsoleSize at create). */
+  preset(key: string, size: TerminalSize): void {
+    this.presets.set(key, size);
+    if (this.presets.size > PRESETS_KEPT) this.presets.delete(this.presets.keys().next().value!);
+  }
 
   /** The terminal of a session that starts now; `close` when it ends. */
   start(key: string, initial?: TerminalSize): { terminal: NonNullable<AttachStreams['terminal']>; close(): void } {
-    const entry = { size: initial, listeners: new Set<() => void>() };
+    const entry = { size: initial ?? this.presets.get(key), listeners: new Set<() => void>() };
+    this.presets.delete(key);
     this.open.set(key, entry);
     return {
       terminal: {

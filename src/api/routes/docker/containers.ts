@@ -5,7 +5,7 @@ import { specFromDockerCreate } from '../../compat/containerCreate.js';
 import { dockerChanges, dockerInspect, dockerState, dockerSummary, dockerTop, type EngineInspect } from '../../compat/containers.js';
 import type { ContainerActionReport, Engine } from '../../../engine/types.js';
 import { BadInputError, ContainerStateError, NoSuchImageError } from '../../../util/errors.js';
-import { execSessions, pendingAttaches } from './containerSessions.js';
+import { execSessions, pendingAttaches, terminalSizes } from './containerSessions.js';
 import { startWithAttaches } from './containerAttach.js';
 
 export function register(router: ApiRouter): void {
@@ -70,10 +70,11 @@ async function listContainers(ctx: ApiContext): Promise<void> {
 async function createContainer(ctx: ApiContext): Promise<void> {
   const body = await readJsonBody(ctx.req);
   const name = ctx.query.get('name') || undefined;
-  const { spec, warnings } = specFromDockerCreate(body, name);
+  const { spec, warnings, consoleSize } = specFromDockerCreate(body, name);
   // Docker never pulls at create: the client pulls on a 404 and asks again.
   if (!(await ctx.engine.images.exists(spec.image))) throw new NoSuchImageError(`No such image: ${spec.image}`);
   const created = await ctx.engine.containers.create(spec);
+  if (consoleSize && spec.terminal) terminalSizes.preset(created.id, consoleSize);
   sendJson(ctx.res, 201, { Id: created.id, Warnings: [...warnings, ...created.warnings] });
 }
 
@@ -129,9 +130,12 @@ async function simpleAction(ctx: ApiContext, action: (engine: Engine, names: str
 
 async function removeContainer(ctx: ApiContext): Promise<void> {
   if (queryBool(ctx.query, 'link')) throw new BadInputError('link removal is not supported: links are a legacy Docker feature tspod does not have');
+  const force = queryBool(ctx.query, 'force');
   only(
     await ctx.engine.containers.remove([ctx.params.id!], {
-      force: queryBool(ctx.query, 'force'),
+      force,
+      // Docker's forced removal kills at once, without the stop signal's grace period.
+      ...(force ? { timeout: 0 } : {}),
       volumes: queryBool(ctx.query, 'v') || queryBool(ctx.query, 'volumes'),
     }),
   );
