@@ -42,21 +42,50 @@ export async function readJsonBody<T extends object = Record<string, unknown>>(
   limit = MAX_JSON_BODY,
 ): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new PayloadTooLargeError(`request body of ${declared} bytes is larger than the ${limit}-byte limit`);
+  if (declared > limit) {
+    discardBody(req);
+    throw new PayloadTooLargeError(`request body of ${declared} bytes is larger than the ${limit}-byte limit`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
-  if (size === 0) return {} as T;
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', resolve);
+      discardBody(req);
+      reject(new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`));
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
+  return parseJsonBody<T>(Buffer.concat(chunks));
+}
+
+/** Past this much of a refused body the connection is cut instead of read to its end. */
+const DISCARD_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Reads the rest of a refused body and drops it, so the client can finish
+ * sending and read the error; one that goes on and on is cut off.
+ */
+function discardBody(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_LIMIT) req.socket.destroy();
+  });
+  req.on('error', () => {});
+  req.resume();
+}
+
+function parseJsonBody<T extends object>(body: Buffer): T {
+  if (body.length === 0) return {} as T;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
     throw new BadInputError(`malformed JSON in request body: ${(err as Error).message}`);
   }
@@ -64,6 +93,40 @@ export async function readJsonBody<T extends object = Record<string, unknown>>(
     throw new BadInputError('request body must be a JSON object');
   }
   return parsed as T;
+}
+
+/**
+ * readJsonBody for a request that may come with `Upgrade: tcp` (exec start):
+ * there the body arrives on the raw connection, and only its Content-Length
+ * bytes are taken; what follows is the stream (stdin) and stays in `head`.
+ */
+export async function readContextJson<T extends object = Record<string, unknown>>(ctx: ApiContext, limit = MAX_JSON_BODY): Promise<T> {
+  const upgrade = ctx.upgrade;
+  if (!upgrade) return readJsonBody<T>(ctx.req, limit);
+  const length = Number(ctx.req.headers['content-length'] ?? 0);
+  if (!Number.isInteger(length) || length < 0) throw new BadInputError('invalid Content-Length');
+  if (length > limit) throw new PayloadTooLargeError(`request body of ${length} bytes is larger than the ${limit}-byte limit`);
+  let buffered = upgrade.head;
+  while (buffered.length < length) {
+    const chunk = upgrade.socket.read() as Buffer | null;
+    if (chunk) {
+      buffered = Buffer.concat([buffered, chunk]);
+      continue;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onReadable = () => done(resolve);
+      const onEnd = () => done(() => reject(new BadInputError('the connection ended before the request body did')));
+      const done = (then: () => void) => {
+        upgrade.socket.off('readable', onReadable);
+        upgrade.socket.off('end', onEnd);
+        then();
+      };
+      upgrade.socket.on('readable', onReadable);
+      upgrade.socket.on('end', onEnd);
+    });
+  }
+  upgrade.head = buffered.subarray(length);
+  return parseJsonBody<T>(buffered.subarray(0, length));
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -20,14 +20,30 @@ export function frame(stream: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload]);
 }
 
+/**
+ * Writes to `out` and calls back once it can take more. Once `out` is gone (the
+ * client hung up) everything is dropped, so a producer that ignores
+ * backpressure never piles output up for nobody.
+ */
+function writeOrDrop(out: NodeJS.WritableStream, data: Buffer, callback: () => void): void {
+  const target = out as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+  if (target.destroyed || target.writableEnded) return callback();
+  if (out.write(data)) return callback();
+  const done = () => {
+    out.off('drain', done);
+    out.off('close', done);
+    callback();
+  };
+  out.on('drain', done);
+  out.on('close', done);
+}
+
 /** A Writable that frames everything written to it as `stream` before passing it to `out`. */
 export function framedWriter(out: NodeJS.WritableStream, stream: typeof STDOUT | typeof STDERR): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (chunk.length === 0) return callback();
-      const ok = out.write(frame(stream, chunk));
-      if (ok) callback();
-      else out.once('drain', () => callback());
+      writeOrDrop(out, frame(stream, chunk), () => callback());
     },
   });
 }
@@ -36,11 +52,14 @@ export function framedWriter(out: NodeJS.WritableStream, stream: typeof STDOUT |
 export function rawWriter(out: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      const ok = out.write(chunk);
-      if (ok) callback();
-      else out.once('drain', () => callback());
+      writeOrDrop(out, chunk, () => callback());
     },
   });
+}
+
+/** A Writable that drops what it is given (a stream the client did not ask for). */
+export function nullWriter(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
 
 /** Starts a newline-delimited JSON stream (chunked); `send` writes one object per line. */

@@ -437,6 +437,8 @@ export interface ContainerLogsOptions {
   timestamps?: boolean;
   /** Prefix each line with the container's name (several containers, --names). */
   names?: boolean;
+  /** Ends a follow early (the API's client went away). */
+  signal?: AbortSignal;
 }
 
 export interface ExecOptions {
@@ -494,6 +496,18 @@ export interface ImageDeriveOptions {
   variant?: string;
 }
 
+export interface ContainerPathStat {
+  /** The last component of the path as given. */
+  name: string;
+  size: number;
+  /** st_mode: file type and permission bits. */
+  mode: number;
+  /** RFC 3339. */
+  mtime: string;
+  /** For a symlink: the container path it leads to, resolved inside the container; else ''. */
+  linkTarget: string;
+}
+
 /** A path the container changed: A added, C changed, D deleted. */
 export interface FileChange {
   path: string;
@@ -503,8 +517,11 @@ export interface FileChange {
 export interface ContainersEngine {
   create(spec: import('./spec/containerSpec.js').ContainerSpec): Promise<{ id: string; name: string; warnings: string[] }>;
   start(names: string[], opts?: { all?: boolean; filters?: string[] }): Promise<ContainerActionReport[]>;
-  /** Starts a container attached to the streams and waits for it (run without -d, start -a). */
-  startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
+  /**
+   * Starts a container attached to the streams and waits for it (run without -d, start -a);
+   * `onStarted` is called once it runs (the API answers its start request then).
+   */
+  startAttached(nameOrId: string, streams: AttachStreams, opts?: { onStarted?: () => void }): Promise<AttachResult>;
   attach(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   init(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
   stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean }): Promise<ContainerActionReport[]>;
@@ -517,7 +534,7 @@ export interface ContainersEngine {
   inspect(names: string[], opts?: { size?: boolean }): Promise<Array<Record<string, unknown> | Error>>;
   logs(names: string[], opts: ContainerLogsOptions, out: { stdout: Writable; stderr: Writable }): Promise<void>;
   /** Resolves per container when one of the conditions holds (default: stopped/exited), with its exit code. */
-  wait(names: string[], opts?: { conditions?: string[]; ignore?: boolean }): Promise<Array<ContainerActionReport & { exitCode?: number }>>;
+  wait(names: string[], opts?: { conditions?: string[]; ignore?: boolean; signal?: AbortSignal }): Promise<Array<ContainerActionReport & { exitCode?: number }>>;
   exec(nameOrId: string, opts: ExecOptions, streams: AttachStreams): Promise<number>;
   top(nameOrId: string, descriptors: string[]): Promise<string[][]>;
   /** A counter sample of each running container named (or all with `all`, the newest with `latest`); not running: an error unless `all`. */
@@ -536,6 +553,8 @@ export interface ContainersEngine {
   copyFrom(nameOrId: string, path: string, destination: { hostPath: string } | { stream: NodeJS.WritableStream }, opts?: ContainerCopyOptions): Promise<void>;
   /** cp SRC CTR:DEST: from a host path, or a tar archive on a stream (`-`). */
   copyTo(nameOrId: string, path: string, source: { hostPath: string } | { stream: import('node:stream').Readable }, opts?: ContainerCopyOptions): Promise<void>;
+  /** What is at a path in the container (the last component not followed), for the Docker API's archive routes. */
+  stat(nameOrId: string, path: string): Promise<ContainerPathStat>;
   /** Resolves with the new image's id and its layers' diff ids (bottom first). */
   commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }>;
   diff(nameOrId: string): Promise<FileChange[]>;

@@ -59,6 +59,12 @@ export class NoSuchSecretError extends TspodError {
   override status = 404;
 }
 
+/** A path that does not exist in a container's (or the host's) file tree. */
+export class NoSuchPathError extends TspodError {
+  override code = 'NO_SUCH_PATH';
+  override status = 404;
+}
+
 /** An operation the container's current state does not allow (podman's "container state improper"). */
 export class ContainerStateError extends TspodError {
   override code = 'CONTAINER_STATE';

@@ -25,6 +25,11 @@ export class ApiService {
     this.socket = box.path('api.sock');
   }
 
+  /** The service's process id (for watching what it holds open). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The value for DOCKER_HOST / CONTAINER_HOST. */
   get url(): string {
     return `unix://${this.socket}`;

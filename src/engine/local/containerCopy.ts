@@ -36,7 +36,7 @@ import { Readable, type Writable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { addEntry as entry, fileEntry, type TarHeader } from '../../storage/tarPack.js';
 import { syscalls } from '../../os/syscalls.js';
-import { BadInputError, InvalidArgumentError, TspodError, errorMessage } from '../../util/errors.js';
+import { BadInputError, InvalidArgumentError, NoSuchPathError, TspodError, errorMessage } from '../../util/errors.js';
 import { RootedTree } from './containerRootfs.js';
 
 export interface PackOptions {
@@ -356,7 +356,7 @@ export interface CopyOptions {
 export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions): Promise<void> {
   const followLast = src.path.endsWith('/') || contentsOnly(src.path);
   const source = src.tree.resolve(src.path, followLast);
-  if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
+  if (!source.stat) throw new NoSuchPathError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   if (src.path.endsWith('/') && !contentsOnly(src.path) && !source.stat.isDirectory()) {
     throw new InvalidArgumentError(`"${src.path}" ${src.where} is not a directory`);
   }
@@ -369,9 +369,9 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
     rootName = contentsOnly(src.path) && isDir ? '' : posix.basename(source.path) || 'root';
   } else {
     if (dest.stat && isDir) throw new InvalidArgumentError('destination must be a directory when copying a directory');
-    if (!dest.stat && dst.path.endsWith('/')) throw new InvalidArgumentError(`"${dst.path}" could not be found ${dst.where}: no such file or directory`);
+    if (!dest.stat && dst.path.endsWith('/')) throw new NoSuchPathError(`"${dst.path}" could not be found ${dst.where}: no such file or directory`);
     const parent = dst.tree.resolve(posix.dirname(dest.path), true);
-    if (!parent.stat?.isDirectory()) throw new InvalidArgumentError(`"${posix.dirname(dst.path)}" could not be found ${dst.where}: no such file or directory`);
+    if (!parent.stat?.isDirectory()) throw new NoSuchPathError(`"${posix.dirname(dst.path)}" could not be found ${dst.where}: no such file or directory`);
     baseDir = parent.path;
     rootName = posix.basename(dest.path);
   }
@@ -390,7 +390,7 @@ export async function copyBetween(src: CopyEnd, dst: CopyEnd, opts: CopyOptions)
 export async function copyToArchive(src: CopyEnd, out: NodeJS.WritableStream): Promise<void> {
   const followLast = src.path.endsWith('/') || contentsOnly(src.path);
   const source = src.tree.resolve(src.path, followLast);
-  if (!source.stat) throw new InvalidArgumentError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
+  if (!source.stat) throw new NoSuchPathError(`"${src.path}" could not be found ${src.where}: no such file or directory`);
   const rootName = contentsOnly(src.path) && source.stat.isDirectory() ? '' : posix.basename(source.path) || 'root';
   const tar = packResolved(src.tree, source.path, rootName);
   await pipeline(tar, out as unknown as Writable);
@@ -408,7 +408,7 @@ function packResolved(tree: RootedTree, path: string, rootName: string): Readabl
 /** `cp - CTR:DEST`: extract a tar archive from input into an existing directory. */
 export async function copyFromArchive(input: Readable, dst: CopyEnd, opts: CopyOptions): Promise<void> {
   const dest = dst.tree.resolve(dst.path, true);
-  if (!dest.stat) throw new InvalidArgumentError(`"${dst.path}" could not be found ${dst.where}: no such file or directory`);
+  if (!dest.stat) throw new NoSuchPathError(`"${dst.path}" could not be found ${dst.where}: no such file or directory`);
   if (!dest.stat.isDirectory()) throw new InvalidArgumentError('destination must be a directory when copying from stdin');
   await extractTar(input, {
     tree: dst.tree,

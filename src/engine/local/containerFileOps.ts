@@ -1,9 +1,9 @@
-import { resolve as resolveHost } from 'node:path';
+import { posix, resolve as resolveHost } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMountPoint } from '../../storage/containerLayer.js';
-import { InvalidArgumentError } from '../../util/errors.js';
-import type { ContainerActionReport, ContainerCopyOptions, FileChange } from '../types.js';
+import { InvalidArgumentError, NoSuchPathError } from '../../util/errors.js';
+import type { ContainerActionReport, ContainerCopyOptions, ContainerPathStat, FileChange } from '../types.js';
 import { copyBetween, copyFromArchive, copyToArchive, packTree } from './containerCopy.js';
 import { containerTree, mountDestinations, mountRootfs, withRootfs } from './containerFs.js';
 import type { ContainerRuntime } from './containerRuntime.js';
@@ -68,6 +68,23 @@ export async function copyTo(
     const copyOpts = { overwrite: opts.overwrite === true, owner, chown: rootful() };
     if ('stream' in source) return copyFromArchive(source.stream, dst, copyOpts);
     await copyBetween({ tree: hostTree(), path: absoluteHost(source.hostPath), where: 'on the host' }, dst, copyOpts);
+  });
+}
+
+export async function statPath(rt: ContainerRuntime, nameOrId: string, path: string): Promise<ContainerPathStat> {
+  return withRootfs(rt, nameOrId, async (record, rootfs) => {
+    const tree = containerTree(rt, record, rootfs);
+    const wanted = containerPath(path);
+    const found = tree.resolve(wanted, wanted.endsWith('/') || wanted.endsWith('/.'));
+    if (!found.stat) throw new NoSuchPathError(`"${path}" could not be found on container ${nameOrId}: no such file or directory`);
+    const linkTarget = found.stat.isSymbolicLink() ? tree.resolve(wanted, true).path : '';
+    return {
+      name: posix.basename(posix.normalize(wanted)) || '/',
+      size: found.stat.size,
+      mode: found.stat.mode,
+      mtime: found.stat.mtime.toISOString(),
+      linkTarget,
+    };
   });
 }
 

@@ -197,7 +197,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       CpuRealtimeRuntime: 0,
       CpusetCpus: spec.resources?.cpusetCpus ?? '',
       CpusetMems: '',
-      Devices: [],
+      Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d.path, PathInContainer: d.destination, CgroupPermissions: d.permissions })),
       DiskQuota: 0,
       KernelMemory: 0,
       MemoryReservation: spec.resources?.memoryReservation ?? 0,

@@ -582,8 +582,8 @@ export class ContainerRuntime {
 
   // -------------------------------------------------------- exit and stop
 
-  /** Resolves when conmon has written the exit file (or conmon is gone). */
-  waitForExit(record: ContainerRecord, timeoutMs?: number): Promise<boolean> {
+  /** Resolves when conmon has written the exit file (or conmon is gone); false after the timeout or an abort. */
+  waitForExit(record: ContainerRecord, timeoutMs?: number, signal?: AbortSignal): Promise<boolean> {
     const path = this.exitFile(record.config.id);
     // conmon writes the file just after the container ends; only a dead conmon means it never will.
     const gone = () =>
@@ -611,7 +611,8 @@ export class ContainerRuntime {
       // Backstop for a conmon killed before it could write the file.
       const poll = setInterval(() => gone() && finish(true), 200);
       const timer = timeoutMs !== undefined ? setTimeout(() => finish(gone()), timeoutMs) : undefined;
-      if (gone()) finish(true);
+      signal?.addEventListener('abort', () => finish(gone()), { once: true });
+      if (gone() || signal?.aborted) finish(gone());
     });
   }
 

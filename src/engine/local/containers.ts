@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { findConmon } from '../oci/conmon.js';
 import { networkMode } from './containerNetwork.js';
 import type { NetworkUsers } from './networks.js';
 import type { NetworkConfig } from '../network/types.js';
@@ -15,6 +17,7 @@ import type {
   ContainerCopyOptions,
   ContainerListOptions,
   ContainerLogsOptions,
+  ContainerPathStat,
   CheckpointOptions,
   ContainerRemoveOptions,
   RestoreOptions,
@@ -176,7 +179,7 @@ export class LocalContainers implements ContainersEngine {
     });
   }
 
-  async startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult> {
+  async startAttached(nameOrId: string, streams: AttachStreams, opts: { onStarted?: () => void } = {}): Promise<AttachResult> {
     this.requireStore(nameOrId);
     const record = this.rt.db.require(nameOrId);
     if (record.config.logDriver === 'passthrough') {
@@ -184,6 +187,7 @@ export class LocalContainers implements ContainersEngine {
       await this.rt.start(record.config.id, (created) => {
         writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
       });
+      opts.onStarted?.();
       return this.finishPassthrough(record.config.id, streams);
     }
     let session: AttachSession | undefined;
@@ -196,6 +200,7 @@ export class LocalContainers implements ContainersEngine {
       },
       streams.terminal?.size(),
     );
+    opts.onStarted?.();
     return this.finishAttach(record.config.id, session!, streams);
   }
 
@@ -242,6 +247,8 @@ export class LocalContainers implements ContainersEngine {
       await this.rt.waitForExit(record);
       trace('exited');
       const code = exitCodeFromFile(this.rt.exitFile(id));
+      // A wait in this process (the API service's) may find the container removed by the cleanup.
+      if (code !== undefined) rememberExit(id, code);
       await drain(streams.stdout);
       await this.rt.cleanup(id);
       trace('cleaned up');
@@ -351,7 +358,7 @@ export class LocalContainers implements ContainersEngine {
       const record = this.rt.db.lookup(name);
       if (!record) continue;
       const exit = exitCodeFromFile(this.rt.exitFile(record.config.id));
-      if (exit !== undefined) lastExit.set(record.config.id, exit);
+      if (exit !== undefined) rememberExit(record.config.id, exit);
       try {
         await this.rt.cleanup(record.config.id, opts.remove);
         reports.push({ name, id: record.config.id });
@@ -485,8 +492,9 @@ export class LocalContainers implements ContainersEngine {
           throw new TspodError(`this container is using the "${record.config.logDriver}" log driver, cannot read back logs: only k8s-file logs can be read`);
         }
         const running = isActive(this.rt.observe(record).state.status);
-        const stopped = opts.follow && running ? this.rt.waitForExit(record).then(() => undefined) : Promise.resolve();
+        const stopped = opts.follow && running ? this.rt.waitForExit(record, undefined, opts.signal).then(() => undefined) : Promise.resolve();
         for await (const entry of readK8sLog(record.config.logPath, { since: opts.since, until: opts.until, tail: opts.tail, follow: opts.follow && running, stopped })) {
+          if (opts.signal?.aborted) break;
           const text = formatLogEntry(entry, { timestamps: opts.timestamps, prefix: opts.names ? `${record.config.id.slice(0, 12)}` : undefined });
           (entry.stream === 'stderr' ? out.stderr : out.stdout).write(text);
         }
@@ -494,7 +502,7 @@ export class LocalContainers implements ContainersEngine {
     );
   }
 
-  async wait(names: string[], opts: { conditions?: string[]; ignore?: boolean } = {}): Promise<Array<ContainerActionReport & { exitCode?: number }>> {
+  async wait(names: string[], opts: { conditions?: string[]; ignore?: boolean; signal?: AbortSignal } = {}): Promise<Array<ContainerActionReport & { exitCode?: number }>> {
     const conditions = (opts.conditions?.length ? opts.conditions : ['stopped']).map(normalizeCondition);
     const reports: Array<ContainerActionReport & { exitCode?: number }> = [];
     await Promise.all(
@@ -504,6 +512,7 @@ export class LocalContainers implements ContainersEngine {
           const record = this.rt.db.require(name);
           const id = record.config.id;
           for (;;) {
+            if (opts.signal?.aborted) throw new TspodError('the wait was given up');
             const current = this.rt.db.get(id);
             if (!current) {
               reports.push({ name, id, exitCode: lastExit.get(id) ?? exitCodeFromFile(this.rt.exitFile(id)) ?? -1 });
@@ -514,7 +523,7 @@ export class LocalContainers implements ContainersEngine {
               reports.push({ name, id, exitCode: state.exitCode });
               return;
             }
-            if (isActive(state.status)) await this.rt.waitForExit(current, 1000);
+            if (isActive(state.status)) await this.rt.waitForExit(current, 1000, opts.signal);
             else await delay(100);
           }
         } catch (e) {
@@ -545,8 +554,11 @@ export class LocalContainers implements ContainersEngine {
       else env.push(`${k}=${v}`);
     }
     if (opts.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const size = opts.tty ? streams.terminal?.size() : undefined;
     const processSpec = {
       terminal: opts.tty === true,
+      // The runtime makes the pty this size: nothing in the process sees it unsized.
+      ...(size ? { consoleSize: { height: size.rows, width: size.columns } } : {}),
       user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : ociSpec.process.user,
       args: opts.command,
       env,
@@ -561,9 +573,30 @@ export class LocalContainers implements ContainersEngine {
     writeFileSync(processPath, JSON.stringify(processSpec));
     try {
       const oci = this.rt.ociFor(config);
-      const { execInContainer } = await import('../oci/exec.js');
       containerEvent(this.runtime, record, 'exec');
-      const code = await execInContainer(oci, config.id, processPath, { tty: opts.tty === true, detach: opts.detach === true, interactive: opts.interactive === true }, streams);
+      let code: number;
+      if (opts.tty && !opts.detach && streams.stdout !== process.stdout) {
+        // No terminal of this process's own to hand the runtime (the API service): conmon makes the pty.
+        const { execWithConmon } = await import('../oci/conmonExec.js');
+        const sessionId = randomBytes(6).toString('hex');
+        code = await execWithConmon(
+          {
+            conmonPath: findConmon(this.runtime.containersConf.engine.conmonPath, this.runtime.globals.conmon),
+            runtime: oci,
+            containerId: config.id,
+            containerName: config.name,
+            sessionDir: join(execDir, sessionId),
+            sessionId,
+            processPath,
+            tty: true,
+            interactive: opts.interactive === true,
+          },
+          streams,
+        );
+      } else {
+        const { execInContainer } = await import('../oci/exec.js');
+        code = await execInContainer(oci, config.id, processPath, { tty: opts.tty === true, detach: opts.detach === true, interactive: opts.interactive === true }, streams);
+      }
       if (!opts.detach) containerEvent(this.runtime, record, 'exec_died', { execExitCode: String(code) });
       return code;
     } finally {
@@ -628,6 +661,11 @@ export class LocalContainers implements ContainersEngine {
     return (await import('./containerFileOps.js')).copyTo(this.rt, nameOrId, path, source, opts);
   }
 
+  async stat(nameOrId: string, path: string): Promise<ContainerPathStat> {
+    this.requireStore(nameOrId);
+    return (await import('./containerFileOps.js')).statPath(this.rt, nameOrId, path);
+  }
+
   async commit(nameOrId: string, opts: ContainerCommitOptions): Promise<{ id: string; layers: string[] }> {
     this.requireStore(nameOrId);
     return (await import('./containerCommit.js')).commitContainer(this.rt, nameOrId, opts);
@@ -658,6 +696,14 @@ export class LocalContainers implements ContainersEngine {
 
 /** Exit codes read by a cleanup in this process before the container was removed (run --rm). */
 const lastExit = new Map<string, number>();
+/** A long-lived process (the API service) keeps only the newest. */
+const LAST_EXIT_KEPT = 1000;
+
+function rememberExit(id: string, code: number): void {
+  lastExit.delete(id);
+  lastExit.set(id, code);
+  if (lastExit.size > LAST_EXIT_KEPT) lastExit.delete(lastExit.keys().next().value!);
+}
 
 /**
  * One attached client: stdin (with the detach keys) to the container, terminal

@@ -3,9 +3,9 @@
  * (capabilities, masked and read-only paths, /dev, seccomp, cgroup limits)
  * with the user's spec applied on top.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { ContainerConfig } from '../local/containerRecord.js';
-import type { MountSpec } from '../spec/containerSpec.js';
+import type { DeviceSpec, MountSpec } from '../spec/containerSpec.js';
 import { seccompForContainer, findSeccompProfile } from './seccomp.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 
@@ -184,8 +184,9 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.annotations ?? {}),
     },
     linux: {
-      ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
+      ...sysctls(spec.network, spec.sysctls),
       resources: resources(input, privileged),
+      ...(spec.devices?.length ? { devices: spec.devices.map(hostDevice) } : {}),
       ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
       namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
       ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
@@ -252,7 +253,9 @@ function cgroupsPath(input: SpecInput): string {
 function resources(input: SpecInput, privileged: boolean): Record<string, unknown> {
   const r = input.config.spec.resources ?? {};
   const out: Record<string, unknown> = {
-    devices: privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],
+    devices: privileged
+      ? [{ allow: true, access: 'rwm' }]
+      : [{ allow: false, access: 'rwm' }, ...(input.config.spec.devices ?? []).map(deviceRule)],
   };
   const memory: Record<string, number> = {};
   if (r.memory !== undefined) memory.limit = r.memory;
@@ -271,6 +274,36 @@ function resources(input: SpecInput, privileged: boolean): Record<string, unknow
   const pids = r.pidsLimit ?? input.pidsLimit;
   if (pids > 0) out.pids = { limit: pids };
   return out;
+}
+
+function sysctls(network: string | undefined, requested: Record<string, string> | undefined): { sysctl?: Record<string, string> } {
+  const sysctl = { ...(network === 'host' ? {} : { 'net.ipv4.ping_group_range': '0 0' }), ...requested };
+  return Object.keys(sysctl).length ? { sysctl } : {};
+}
+
+/** A host device node's type and numbers, for the container's /dev. */
+function hostDevice(device: DeviceSpec): Record<string, unknown> {
+  const st = statDevice(device.path);
+  return { path: device.destination, type: st.type, major: st.major, minor: st.minor, fileMode: st.mode & 0o777, uid: 0, gid: 0 };
+}
+
+function deviceRule(device: DeviceSpec): Record<string, unknown> {
+  const st = statDevice(device.path);
+  return { allow: true, type: st.type, major: st.major, minor: st.minor, access: device.permissions };
+}
+
+function statDevice(path: string): { type: 'c' | 'b'; major: number; minor: number; mode: number } {
+  let st;
+  try {
+    st = statSync(path, { bigint: true });
+  } catch {
+    throw new InvalidArgumentError(`device ${path} does not exist on the host: give an existing device node`);
+  }
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new InvalidArgumentError(`${path} is not a device node: give a character or block device`);
+  // glibc's major()/minor() split of dev_t.
+  const major = Number(((st.rdev >> 8n) & 0xfffn) | ((st.rdev >> 32n) & ~0xfffn));
+  const minor = Number((st.rdev & 0xffn) | ((st.rdev >> 12n) & ~0xffn));
+  return { type: st.isCharacterDevice() ? 'c' : 'b', major, minor, mode: Number(st.mode) };
 }
 
 function maskedPaths(mask: string[] = [], unmask: string[] = []): string[] {

@@ -35,6 +35,14 @@ export interface NetworkAttachment {
   interfaceName?: string;
 }
 
+/** A host device made available in the container (--device HOST[:CONTAINER[:PERMISSIONS]]). */
+export interface DeviceSpec {
+  path: string;
+  destination: string;
+  /** Cgroup access: r, w, m. */
+  permissions: string;
+}
+
 export interface UlimitSpec {
   /** Without the RLIMIT_ prefix, lower case: nofile, nproc, core... */
   name: string;
@@ -143,6 +151,9 @@ export interface ContainerSpec {
   resources?: ResourceSpec;
   ulimits?: UlimitSpec[];
   shmSize?: number;
+  /** Namespaced kernel parameters (--sysctl), over the defaults. */
+  sysctls?: Record<string, string>;
+  devices?: DeviceSpec[];
   cgroups?: 'enabled' | 'disabled' | 'no-conmon' | 'split';
   cgroupParent?: string;
   /** An OCI runtime name or path (runc, crun, /usr/bin/runc). */

@@ -1,13 +1,17 @@
 import { parseTlsVerify } from '../image/pullFlags.js';
 import { readFileSync, existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { collect } from '../../output.js';
 import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
 import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 import { healthSpecFromFlags, type HealthFlags } from '../../../engine/spec/healthSpec.js';
-import { isVolumeSpec, parseSecretFlag, parseVolumeFlag, parseVolumeMount, parseVolumesFrom } from './volumeFlags.js';
+import { parseSecretFlag, parseVolumeMount } from './volumeFlags.js';
+import { parseTmpfs, parseVolume, parseVolumesFrom } from '../../../engine/spec/mountSpec.js';
+import { applySecurityOpt } from '../../../engine/spec/securityOpt.js';
+
+export { parseTmpfs, parseVolume } from '../../../engine/spec/mountSpec.js';
 
 /** The networking flags of `create`/`run` and `pod create` (without -P and --expose, which only containers take). */
 export function addNetworkFlags(cmd: Command, what: 'container' | 'pod'): void {
@@ -345,7 +349,7 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
   if (flags.capAdd?.length) spec.capAdd = flags.capAdd.flatMap(splitList);
   if (flags.capDrop?.length) spec.capDrop = flags.capDrop.flatMap(splitList);
   if (flags.privileged) spec.privileged = true;
-  for (const opt of flags.securityOpt ?? []) applySecurityOpt(spec, opt);
+  for (const opt of flags.securityOpt ?? []) applySecurityOpt(spec, opt, '--security-opt');
   if (flags.init) spec.init = true;
   if (flags.initPath) spec.initPath = flags.initPath;
   const labels = { ...parseKeyValueFiles(flags.labelFile ?? []), ...parseKeyValues(flags.label ?? [], '--label') };
@@ -449,36 +453,6 @@ export function parseEnv(files: string[], entries: string[]): Record<string, str
   return env;
 }
 
-const BIND_OPTIONS = /^(ro|rw|z|Z|r?shared|r?slave|r?private|r?unbindable|r?bind|nosuid|suid|nodev|dev|noexec|exec|nocopy|copy|U|O|idmap(=.*)?|delegated|cached|consistent)$/;
-
-/** `-v HOST:CTR[:OPTS]` (bind mounts; named and anonymous volumes come with volume support). */
-export function parseVolume(spec: string): MountSpec {
-  if (isVolumeSpec(spec)) return parseVolumeFlag(spec);
-  const parts = spec.split(':');
-  if (parts.length > 3) throw new InvalidArgumentError(`invalid volume "${spec}": use HOST-DIR:CONTAINER-DIR[:OPTIONS]`);
-  const [source = '', destination, opts] = parts;
-  if (destination === undefined) {
-    throw new InvalidArgumentError(`anonymous volume "${spec}" is not supported yet: bind a host directory with -v HOST-DIR:${spec}`);
-  }
-  if (source === '') throw new InvalidArgumentError(`invalid volume "${spec}": host directory cannot be empty`);
-  if (destination === '' || !destination.startsWith('/')) {
-    throw new InvalidArgumentError(`invalid volume "${spec}": container directory "${destination}" must be an absolute path`);
-  }
-  if (!isAbsolute(source) && !source.startsWith('.')) {
-    throw new InvalidArgumentError(`named volume "${source}" is not supported yet: bind an absolute host path instead (-v /path:${destination})`);
-  }
-  const options = opts ? opts.split(',').filter(Boolean) : [];
-  for (const o of options) {
-    if (!BIND_OPTIONS.test(o)) throw new InvalidArgumentError(`invalid volume option "${o}" in "${spec}": use ro, rw, z, Z, nosuid, nodev, noexec or a propagation mode`);
-  }
-  if (options.includes('ro') && options.includes('rw')) throw new InvalidArgumentError(`invalid volume "${spec}": ro and rw are mutually exclusive`);
-  const hostPath = resolve(source);
-  if (!existsSync(hostPath)) {
-    throw new InvalidArgumentError(`invalid volume "${spec}": host path ${hostPath} does not exist: create it first`);
-  }
-  return { type: 'bind', source: hostPath, destination, options: options.filter((o) => !['z', 'Z', 'U', 'O'].includes(o)) };
-}
-
 /** `--mount type=bind,source=/a,target=/b,readonly` and `type=tmpfs,target=/t,tmpfs-size=64m`. */
 export function parseMount(spec: string): MountSpec {
   const fields: Record<string, string> = {};
@@ -514,12 +488,6 @@ export function parseMount(spec: string): MountSpec {
   throw new InvalidArgumentError(`invalid mount type "${type ?? ''}" in "${spec}": use type=bind, type=tmpfs or type=volume`);
 }
 
-export function parseTmpfs(spec: string): MountSpec {
-  const [destination, opts] = splitOnce(spec, ':');
-  if (!destination.startsWith('/')) throw new InvalidArgumentError(`invalid tmpfs "${spec}": the path must be absolute`);
-  return { type: 'tmpfs', destination, options: opts ? opts.split(',').filter(Boolean) : [] };
-}
-
 /** `--entrypoint cmd` or a JSON array; '' clears the image's entrypoint. */
 function parseEntrypoint(value: string): string[] {
   if (value === '') return [];
@@ -532,32 +500,6 @@ function parseEntrypoint(value: string): string[] {
     }
   }
   return [value];
-}
-
-function applySecurityOpt(spec: ContainerSpec, opt: string): void {
-  const [key, value = ''] = opt.includes('=') ? splitOnce(opt, '=') : splitOnce(opt, ':');
-  switch (key) {
-    case 'seccomp':
-      if (value !== 'unconfined' && !existsSync(value)) throw new InvalidArgumentError(`seccomp profile ${value} not found: give a path or "unconfined"`);
-      spec.seccompProfile = value;
-      return;
-    case 'no-new-privileges':
-      spec.noNewPrivileges = value === '' || value === 'true';
-      return;
-    case 'apparmor':
-      spec.apparmorProfile = value;
-      return;
-    case 'label':
-      return;
-    case 'mask':
-      spec.mask = [...(spec.mask ?? []), ...value.split(':').filter(Boolean)];
-      return;
-    case 'unmask':
-      spec.unmask = [...(spec.unmask ?? []), ...value.split(':').filter(Boolean)];
-      return;
-    default:
-      throw new InvalidArgumentError(`invalid --security-opt "${opt}": use seccomp=, no-new-privileges, apparmor=, label=, mask= or unmask=`);
-  }
 }
 
 function parseKeyValues(entries: string[], flag: string): Record<string, string> {

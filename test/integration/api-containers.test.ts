@@ -1,0 +1,332 @@
+/**
+ * The Docker API's container and exec routes, driven by real clients: the
+ * docker CLI (28.2, API 1.44) and dockerode, against a `tspod system service`
+ * over a Sandbox with the busybox fixture loaded.
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { Sandbox, fixturesDir, freePort, httpGet } from './harness.js';
+import { ApiService } from './api-harness.js';
+import { buildFixtures } from '../fixtures/images.js';
+
+const box = new Sandbox('api-containers');
+const api = new ApiService(box);
+const IMG = 'localhost/tspod-test/busybox';
+
+before(async () => {
+  const fx = await buildFixtures(fixturesDir());
+  box.ok(['load', '-i', fx.busybox.ociArchive]);
+  await api.start();
+});
+
+after(async () => {
+  await api.stop();
+  box.run(['rm', '-fa', '-t', '0']);
+  box.cleanup();
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function docker(args: string[], opts: { input?: string; timeout?: number } = {}): Result {
+  const r = spawnSync('docker', args, { env: api.clientEnv, input: opts.input, timeout: opts.timeout ?? 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+function dockerOk(args: string[], opts: { input?: string } = {}): string {
+  const r = docker(args, opts);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Runs a docker command on a terminal of its own (script(1) gives it a pty of 24x80). Its input
+ * stays open until it is done: at the end of its input script would type the terminal's EOF
+ * character into the session.
+ */
+function dockerOnTty(command: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', `stty rows 24 cols 80; ${command}`, '/dev/null'], { env: api.clientEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+/** How many files a process watches through inotify (the `inotify wd:` lines of its inotify fds). */
+function inotifyWatches(pid: number): number {
+  let count = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue;
+      count += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify wd:')).length;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
+
+/** Waits for a condition on real state; fails after a bound. */
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('docker run', { timeout: 120_000 }, () => {
+  test('prints the output and exits with the container code; --rm removes it', () => {
+    const hi = docker(['run', '--rm', IMG, 'echo', 'hi']);
+    assert.equal(hi.code, 0, hi.stderr);
+    assert.equal(hi.stdout, 'hi\n');
+    const three = docker(['run', '--rm', '--name', 'three', IMG, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(three.code, 3, three.stderr);
+    assert.equal(three.stdout, 'out\n');
+    assert.equal(three.stderr, 'err\n');
+    assert.equal(dockerOk(['ps', '-aq', '--filter', 'name=three']), '');
+  });
+
+  test('-i passes stdin, -it gives a terminal', async () => {
+    const piped = docker(['run', '--rm', '-i', IMG, 'sh', '-c', 'cat; echo done'], { input: 'line one\nline two\n' });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, 'line one\nline two\ndone\n');
+    const tty = await dockerOnTty(`docker run -it --rm ${IMG} sh -c 'tty; stty size; exit 2'`);
+    assert.equal(tty.code, 2, tty.stdout + tty.stderr);
+    assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
+  });
+
+  test('an image that is not there is a 404 the CLI reports', () => {
+    const r = docker(['create', '--pull', 'never', 'localhost/no/such-image']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /No such image: localhost\/no\/such-image/);
+  });
+});
+
+describe('a detached container', { timeout: 180_000 }, () => {
+  let port: number;
+  let id: string;
+
+  before(async () => {
+    port = await freePort();
+    id = dockerOk([
+      'run', '-d', '--name', 'web', '-l', 'tier=front', '-p', `127.0.0.1:${port}:80`, IMG,
+      'sh', '-c', 'mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 80 -h /www',
+    ]).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+  });
+
+  test('answers on its published port from the host', async () => {
+    let answer: { status: number; body: string } | undefined;
+    for (let i = 0; i < 100 && answer?.status !== 200; i++) {
+      answer = await httpGet(port).catch(() => undefined);
+      if (answer?.status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(answer?.status, 200);
+    assert.equal(answer?.body, 'served\n');
+  });
+
+  test('docker ps lists it, with its port; filters by label and status', () => {
+    const ps = dockerOk(['ps', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.Ports}} {{.Status}}']);
+    assert.match(ps, new RegExp(`^${id.slice(0, 12)} web ${IMG}(:latest)? 127\\.0\\.0\\.1:${port}->80/tcp Up `, 'm'));
+    assert.equal(dockerOk(['ps', '-a', '--filter', 'label=tier=front', '--format', '{{.Names}}']), 'web\n');
+    assert.equal(dockerOk(['ps', '-a', '--filter', 'label=tier=back', '--format', '{{.Names}}']), '');
+    assert.equal(dockerOk(['ps', '-a', '--filter', 'status=running', '--filter', 'name=^web$', '--format', '{{.Names}}']), 'web\n');
+  });
+
+  test('docker inspect shows Docker\'s shape', () => {
+    const [info] = JSON.parse(dockerOk(['inspect', 'web']));
+    assert.equal(info.Id, id);
+    assert.equal(info.Name, '/web');
+    assert.equal(info.State.Status, 'running');
+    assert.equal(info.State.Running, true);
+    assert.ok(info.State.Pid > 0);
+    assert.match(info.State.StartedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    assert.match(info.Created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    assert.match(info.Image, /^sha256:[0-9a-f]{64}$/);
+    assert.match(info.Config.Image, /^localhost\/tspod-test\/busybox/);
+    assert.deepEqual(info.Config.Labels, { tier: 'front' });
+    assert.equal(info.Config.Cmd[0], 'sh');
+    assert.deepEqual(info.NetworkSettings.Ports['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+    assert.deepEqual(info.HostConfig.PortBindings['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+    assert.equal(info.HostConfig.RestartPolicy.Name, 'no');
+    const networks = Object.values(info.NetworkSettings.Networks) as Array<{ IPAddress: string }>;
+    assert.equal(networks.length, 1);
+    assert.match(networks[0]!.IPAddress, /^10\.\d+\.\d+\.\d+$/);
+    assert.deepEqual(info.Mounts, []);
+  });
+
+  test('docker exec runs commands, with stdin, exit codes and a terminal', async () => {
+    assert.equal(dockerOk(['exec', 'web', 'cat', '/etc/hostname']), `${id.slice(0, 12)}\n`);
+    assert.equal(dockerOk(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
+    assert.equal(docker(['exec', 'web', 'sh', '-c', 'exit 7']).code, 7);
+    const tty = await dockerOnTty("docker exec -it web sh -c 'tty; stty size; exit 6'");
+    assert.equal(tty.code, 6, tty.stdout + tty.stderr);
+    assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
+    const detached = docker(['exec', '-d', 'web', 'touch', '/tmp/from-detached-exec']);
+    assert.equal(detached.code, 0, detached.stderr);
+  });
+
+  test('docker cp copies both ways', () => {
+    const dir = box.path('cp');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'to-container.txt'), 'host to container\n');
+    dockerOk(['cp', join(dir, 'to-container.txt'), 'web:/tmp/']);
+    assert.equal(dockerOk(['exec', 'web', 'cat', '/tmp/to-container.txt']), 'host to container\n');
+    dockerOk(['exec', 'web', 'sh', '-c', 'mkdir -p /out/sub && echo container to host > /out/sub/f.txt']);
+    dockerOk(['cp', 'web:/out', join(dir, 'copied')]);
+    assert.equal(readFileSync(join(dir, 'copied', 'sub', 'f.txt'), 'utf8'), 'container to host\n');
+    const missing = docker(['cp', 'web:/no/such/file', dir]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /could not be found|No such/i);
+  });
+
+  test('docker stats --no-stream and docker top show its process', () => {
+    const stats = dockerOk(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}} {{.MemUsage}}', 'web']);
+    assert.match(stats, /^web [1-9]\d* \d+(\.\d+)?[KMG]iB \/ /);
+    const top = dockerOk(['top', 'web']);
+    assert.match(top.split('\n')[0]!, /PID/);
+    assert.match(top, /httpd -f -p 80/);
+  });
+
+  test('docker stop and docker rm end it', () => {
+    dockerOk(['stop', '-t', '1', 'web']);
+    const [info] = JSON.parse(dockerOk(['inspect', 'web']));
+    assert.equal(info.State.Status, 'exited');
+    assert.equal(info.State.Running, false);
+    assert.match(dockerOk(['ps', '-a', '--filter', 'name=^web$', '--format', '{{.Status}}']), /^Exited \(\d+\) /);
+    dockerOk(['rm', 'web']);
+    assert.equal(docker(['inspect', 'web']).code, 1);
+  });
+});
+
+describe('logs and wait', { timeout: 120_000 }, () => {
+  test('docker logs splits stdout from stderr; logs -f ends when the container exits', () => {
+    dockerOk(['run', '-d', '--name', 'talker', IMG, 'sh', '-c', 'echo out1; echo err1 >&2; sleep 1; echo out2; exit 0']);
+    const followed = docker(['logs', '-f', 'talker'], { timeout: 30_000 });
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, 'out1\nout2\n');
+    assert.equal(followed.stderr, 'err1\n');
+    const tail = docker(['logs', '--tail', '1', 'talker']);
+    assert.equal(tail.stdout + tail.stderr, 'out2\n');
+    dockerOk(['rm', 'talker']);
+  });
+
+  test('docker wait prints the exit code', () => {
+    dockerOk(['run', '-d', '--name', 'waited', IMG, 'sh', '-c', 'sleep 0.5; exit 5']);
+    assert.equal(dockerOk(['wait', 'waited']), '5\n');
+    dockerOk(['rm', 'waited']);
+  });
+
+  test('a client killed during logs -f leaves the service answering, and its stream stopped', async () => {
+    dockerOk(['run', '-d', '--name', 'ticker', IMG, 'sh', '-c', 'while true; do echo tick; sleep 0.1; done']);
+    const before = inotifyWatches(api.pid!);
+    for (let round = 0; round < 5; round++) {
+      const child = spawn('docker', ['logs', '-f', 'ticker'], { env: api.clientEnv, stdio: ['ignore', 'pipe', 'ignore'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    const ping = await api.request('GET', '/_ping');
+    assert.equal(ping.status, 200);
+    // Each follow watches the log file and the exit file while it runs: released with its client.
+    await until('the followers\' watches to be released', () => inotifyWatches(api.pid!) <= before);
+    assert.equal(dockerOk(['exec', 'ticker', 'echo', 'still fine']), 'still fine\n');
+    dockerOk(['rm', '-f', 'ticker']);
+  });
+});
+
+describe('request bodies', { timeout: 60_000 }, () => {
+  test('malformed JSON and a field of the wrong type are 400s naming the problem; 20 MB is a 413', async () => {
+    const malformed = await api.request('POST', '/v1.44/containers/create', '{"Image": ');
+    assert.equal(malformed.status, 400);
+    assert.match(malformed.json.message, /malformed JSON/);
+    const wrongType = await api.request('POST', '/v1.44/containers/create', { Image: IMG, HostConfig: { Memory: '1g' } });
+    assert.equal(wrongType.status, 400);
+    assert.match(wrongType.json.message, /HostConfig\.Memory must be an integer/);
+    const wrongEnv = await api.request('POST', '/v1.44/containers/create', { Image: IMG, Env: 'A=1' });
+    assert.equal(wrongEnv.status, 400);
+    assert.match(wrongEnv.json.message, /Env must be a list of strings/);
+    const huge = await api.request('POST', '/v1.44/containers/create', Buffer.alloc(20 * 1024 * 1024, 0x20));
+    assert.equal(huge.status, 413);
+    const none = await api.request('POST', '/v1.44/containers/create', { Image: 'localhost/no/such-image' });
+    assert.equal(none.status, 404);
+    assert.equal(none.json.message, 'No such image: localhost/no/such-image');
+    assert.equal((await api.request('GET', '/v1.44/containers/json')).status, 200);
+  });
+
+  test('the create body becomes the container: env, workdir, user, binds, restart policy, resources', async () => {
+    const dir = box.path('bound');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'in.txt'), 'bound file\n');
+    const created = await api.request('POST', '/v1.44/containers/create?name=shaped', {
+      Image: IMG,
+      Cmd: ['sh', '-c', 'echo $GREETING; pwd; id -u; cat /data/in.txt; cat /proc/sys/net/ipv4/ip_forward'],
+      Env: ['GREETING=hello'],
+      WorkingDir: '/tmp',
+      User: '1:1',
+      Labels: { made: 'by-api' },
+      HostConfig: {
+        Binds: [`${dir}:/data:ro`],
+        RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 },
+        Memory: 64 * 1024 * 1024,
+        NanoCpus: 500_000_000,
+        Sysctls: { 'net.ipv4.ip_forward': '1' },
+      },
+    });
+    assert.equal(created.status, 201, created.body.toString());
+    const started = await api.request('POST', '/v1.44/containers/shaped/start');
+    assert.equal(started.status, 204, started.body.toString());
+    const waited = await api.request('POST', '/v1.44/containers/shaped/wait');
+    assert.equal(waited.json.StatusCode, 0);
+    assert.equal(dockerOk(['logs', 'shaped']), 'hello\n/tmp\n1\nbound file\n1\n');
+    const [info] = JSON.parse(dockerOk(['inspect', 'shaped']));
+    assert.deepEqual(info.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
+    assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
+    assert.equal(info.HostConfig.NanoCpus, 500_000_000);
+    assert.deepEqual(info.Config.Labels, { made: 'by-api' });
+    assert.deepEqual(info.Mounts.map((m: { Source: string; Destination: string; RW: boolean }) => [m.Source, m.Destination, m.RW]), [[dir, '/data', false]]);
+    dockerOk(['rm', 'shaped']);
+  });
+});
+
+describe('dockerode', { timeout: 60_000 }, () => {
+  test('creates, starts, waits for and reads the logs of a container', async () => {
+    const client = new Docker({ socketPath: api.socket });
+    const container = await client.createContainer({ Image: IMG, Cmd: ['sh', '-c', 'echo from dockerode; echo to stderr >&2; exit 9'], Labels: { client: 'dockerode' } });
+    await container.start();
+    const result = await container.wait();
+    assert.equal(result.StatusCode, 9);
+    const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    // The multiplexed framing: stream byte, three zeros, big-endian length, then the line.
+    const frames: Array<[number, string]> = [];
+    for (let at = 0; at < logs.length; ) {
+      const size = logs.readUInt32BE(at + 4);
+      frames.push([logs[at]!, logs.subarray(at + 8, at + 8 + size).toString()]);
+      at += 8 + size;
+    }
+    assert.deepEqual(frames, [[1, 'from dockerode\n'], [2, 'to stderr\n']]);
+    const listed = await client.listContainers({ all: true, filters: { label: ['client=dockerode'] } });
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0]!.State, 'exited');
+    assert.equal(listed[0]!.Id, container.id);
+    await container.remove();
+  });
+});
