@@ -43,7 +43,7 @@ export async function readJsonBody<T extends object = Record<string, unknown>>(
 ): Promise<T> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
-    discardBody(req);
+    await discardBody(req);
     throw new PayloadTooLargeError(`request body of ${declared} bytes is larger than the ${limit}-byte limit`);
   }
   const chunks: Buffer[] = [];
@@ -54,8 +54,8 @@ export async function readJsonBody<T extends object = Record<string, unknown>>(
       if (size <= limit) return void chunks.push(chunk);
       req.off('data', onData);
       req.off('end', resolve);
-      discardBody(req);
-      reject(new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`));
+      const refused = new PayloadTooLargeError(`request body is larger than the ${limit}-byte limit`);
+      void discardBody(req).then(() => reject(refused));
     };
     req.on('data', onData);
     req.once('end', resolve);
@@ -69,16 +69,25 @@ const DISCARD_LIMIT = 256 * 1024 * 1024;
 
 /**
  * Reads the rest of a refused body and drops it, so the client can finish
- * sending and read the error; one that goes on and on is cut off.
+ * sending and then read the error (answering first and closing, as a client
+ * that asked for `Connection: close` gets, would cut it off mid-send: EPIPE).
+ * One that goes on and on is cut off.
  */
-function discardBody(req: IncomingMessage): void {
-  let dropped = 0;
-  req.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > DISCARD_LIMIT) req.socket.destroy();
+function discardBody(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    let dropped = 0;
+    req.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > DISCARD_LIMIT) {
+        req.socket.destroy();
+        resolve();
+      }
+    });
+    req.once('end', () => resolve());
+    req.once('close', () => resolve());
+    req.on('error', () => resolve());
+    req.resume();
   });
-  req.on('error', () => {});
-  req.resume();
 }
 
 function parseJsonBody<T extends object>(body: Buffer): T {
