@@ -67,7 +67,7 @@ function parseBool(key: string, value: string): boolean {
   throw new InvalidArgumentError(`invalid filter "${key}=${value}": the value must be true or false`);
 }
 
-/** Matches like podman: a glob against the full name, the name without `docker.io/library/`, and the path's last part. */
+/** Matches like podman: a glob against the full name, the name without `docker.io/library/` (or `localhost/`), and the path's last part. */
 function referenceFilter(pattern: string): Predicate {
   const withTag = pattern.includes(':') && !pattern.endsWith(']');
   const re = globToRegExp(pattern);
@@ -82,6 +82,8 @@ function nameForms(name: string): string[] {
   const forms = [name];
   if (name.startsWith('docker.io/library/')) forms.push(name.slice('docker.io/library/'.length));
   if (name.startsWith('docker.io/')) forms.push(name.slice('docker.io/'.length));
+  // Names given without a registry are kept under localhost/ and matched as given.
+  if (name.startsWith('localhost/')) forms.push(name.slice('localhost/'.length));
   const slash = name.lastIndexOf('/');
   if (slash >= 0) forms.push(name.slice(slash + 1));
   return forms;
