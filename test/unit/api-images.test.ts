@@ -9,6 +9,7 @@ import {
   imageInspect,
   imageSummary,
   isLoopbackRegistry,
+  keepMatchingReferences,
   rfc3339Nano,
   versionBefore,
 } from '../../src/api/compat/images.js';
@@ -63,6 +64,16 @@ describe('image list entries', () => {
     assert.deepEqual(imageSummary(untagged, '1.41').RepoDigests, ['<none>@<none>']);
     assert.deepEqual(imageSummary(untagged, '1.43').RepoTags, []);
     assert.deepEqual(imageSummary(untagged, '1.44').RepoDigests, []);
+  });
+});
+
+describe('reference filters', () => {
+  it('keep only the names that match, by name:tag or by name, with * not crossing /', () => {
+    const listed = imageSummary(summary({ RepoTags: ['localhost/team/app:1', 'docker.io/library/busybox:latest', 'localhost/team/sub/x:2'] }), '1.44');
+    assert.deepEqual(keepMatchingReferences(listed, ['team/*']).RepoTags, ['team/app:1']);
+    assert.deepEqual(keepMatchingReferences(listed, ['busybox:lat*', 'team/sub/?:2']).RepoTags, ['busybox:latest', 'team/sub/x:2']);
+    assert.deepEqual(keepMatchingReferences(listed, ['busybox']).RepoDigests, [`busybox@sha256:${'b'.repeat(64)}`]);
+    assert.equal(keepMatchingReferences(listed, []), listed);
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import type { ImageHistoryEntry, ImageInspectReport, ImageRemoveReport, ImageSearchResult, ImageSummary } from '../../engine/types.js';
 import { familiarName, parseReference } from '../../image/reference.js';
+import { pathMatch } from '../../util/pathMatch.js';
 
 /** `a.b` or `a.b.c` compared numerically; an absent version is the newest. */
 export function versionBefore(apiVersion: string | undefined, than: string): boolean {
@@ -77,6 +78,19 @@ export function imageSummary(s: ImageSummary, apiVersion: string | undefined): D
   };
   if (versionBefore(apiVersion, '1.44')) out.VirtualSize = s.Size;
   return out;
+}
+
+/**
+ * With `reference` filters Docker lists only the names that match one of them
+ * (as Go's path.Match against `name:tag`, or against the name alone).
+ */
+export function keepMatchingReferences(image: DockerImageSummary, patterns: string[]): DockerImageSummary {
+  if (patterns.length === 0) return image;
+  const matches = (ref: string) => {
+    const name = ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : ref.lastIndexOf(':') > ref.lastIndexOf('/') ? ref.slice(0, ref.lastIndexOf(':')) : ref;
+    return patterns.some((p) => pathMatch(p, ref) || pathMatch(p, name));
+  };
+  return { ...image, RepoTags: image.RepoTags.filter(matches), RepoDigests: image.RepoDigests.filter(matches) };
 }
 
 /**

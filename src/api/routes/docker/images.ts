@@ -16,6 +16,7 @@ import {
   imageListFilters,
   imageSummary,
   isLoopbackRegistry,
+  keepMatchingReferences,
   searchResult,
   versionBefore,
 } from '../../compat/images.js';
@@ -72,7 +73,8 @@ async function listImages(ctx: ApiContext): Promise<void> {
   if (!body) {
     // Docker hides an untagged image that is another's parent unless asked for all, filters or not.
     const shown = all ? summaries : summaries.filter((s) => !s.Intermediate);
-    body = Buffer.from(JSON.stringify(shown.map((s) => imageSummary(s, ctx.apiVersion))));
+    const references = filters.filter((f) => f.startsWith('reference=')).map((f) => f.slice('reference='.length));
+    body = Buffer.from(JSON.stringify(shown.map((s) => keepMatchingReferences(imageSummary(s, ctx.apiVersion), references))));
     rendered.set(variant, body);
   }
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
