@@ -241,6 +241,32 @@ test('docker build (the classic builder a Builder-Version 1 server gets) with CO
   assert.match(bad.stderr + bad.stdout, /exit 3|exit status 3|code: 3/);
 });
 
+test('docker commit, docker import, docker image prune and docker search', () => {
+  box.ok(['create', '--name', 'api-commit-src', '--network', 'none', BUSYBOX, 'true']);
+  try {
+    const committed = docker(['commit', '-c', 'ENV FROM_COMMIT=yes', '-m', 'by the API', 'api-commit-src', 'committed/app:2']);
+    assert.equal(committed.code, 0, committed.stderr);
+    assert.match(committed.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assert.match(box.ok(['image', 'inspect', '--format', '{{.Config.Env}}', 'committed/app:2']), /FROM_COMMIT=yes/);
+  } finally {
+    box.run(['rm', '-f', 'api-commit-src']);
+  }
+  const imported = docker(['import', box.path('rootfs.tar'), 'imported/fs:1']);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.match(imported.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  assert.equal(box.ok(['run', '--rm', '--network', 'none', '--entrypoint', '', 'committed/app:2', 'echo', 'ok']), 'ok\n');
+  // An untagged image: prune removes it, and only it.
+  const untagged = box.ok(['import', '-q', box.path('rootfs.tar')]).trim().replace(/^sha256:/, '');
+  const pruned = docker(['image', 'prune', '-f']);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(pruned.stdout, new RegExp(`^deleted: sha256:${untagged}$`, 'm'));
+  assert.match(pruned.stdout, /^Total reclaimed space: /m);
+  assert.equal(box.run(['image', 'exists', untagged]).code, 1);
+  assert.equal(box.run(['image', 'exists', 'imported/fs:1']).code, 0);
+  const found = dockerOk(['search', '--format', '{{.Name}}', `${plain.host}/alpha`]);
+  assert.match(found, new RegExp(`^${plain.host.replace(/\./g, '\\.')}/alpha/busybox$`, 'm'));
+});
+
 test('docker info and docker system df', () => {
   const info = dockerOk(['info', '--format', '{{json .}}']);
   const parsed = JSON.parse(info);
@@ -300,6 +326,22 @@ test('docker login checks the password with the registry (htpasswd over TLS); a 
   const pulled = docker(['pull', `${secure.host}/private/busybox:7`]);
   assert.equal(pulled.code, 0, pulled.stderr);
   assert.match(pulled.stdout, /Status: (Downloaded newer image|Image is up to date) for /);
+  // Push sends the login in X-Registry-Auth; a classic build sends every login in X-Registry-Config.
+  dockerOk(['tag', 'tspod-test/busybox', `${secure.host}/private/pushed:1`]);
+  const pushed = docker(['push', `${secure.host}/private/pushed:1`]);
+  assert.equal(pushed.code, 0, pushed.stderr);
+  assert.match(pushed.stdout, /^1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  box.ok(['rmi', `${secure.host}/private/pushed:1`]);
+  const ctx = box.path('auth-ctx');
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(`${ctx}/Dockerfile`, `FROM ${secure.host}/private/pushed:1\nRUN echo authed > /a\n`);
+  const built = docker(['build', '-t', 'authed/build', ctx]);
+  assert.equal(built.code, 0, built.stderr + built.stdout);
+  assert.match(built.stdout, /Successfully tagged authed\/build:latest/);
+  dockerOk(['logout', secure.host]);
+  box.ok(['rmi', `${secure.host}/private/pushed:1`]);
+  const refused = docker(['pull', `${secure.host}/private/pushed:1`]);
+  assert.equal(refused.code, 1);
 });
 
 test('docker-py: images.list, images.pull and images.build', () => {
