@@ -74,6 +74,9 @@ export class ApiService {
       const req = httpRequest(
         {
           socketPath: this.socket,
+          // A fresh connection each time: a kept-alive one may have been closed by the service's idle
+          // timeout while a test blocked the event loop (spawnSync), and would fail with EPIPE.
+          agent: false,
           method,
           path,
           headers: { ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}), ...headers },

@@ -344,6 +344,26 @@ test('docker login checks the password with the registry (htpasswd over TLS); a 
   assert.equal(refused.code, 1);
 });
 
+test('bad requests are 400s and unknown images 404s, with Docker-shaped messages', async () => {
+  const cases: Array<[string, string, unknown, number, RegExp]> = [
+    ['POST', '/v1.44/images/create', undefined, 400, /fromImage/],
+    ['POST', '/v1.44/images/create?fromImage=Bad%20Name', undefined, 400, /invalid fromImage "Bad Name"/],
+    ['POST', '/v1.44/build?platform=windows/amd64', undefined, 400, /cannot build for windows\/amd64/],
+    ['GET', '/v1.44/images/no/such:image/json', undefined, 404, /no\/such:image/],
+    ['GET', '/v1.44/images/no/such:image/history', undefined, 404, /no\/such:image/],
+    ['POST', '/v1.44/images/tspod-test/busybox/tag', undefined, 400, /repo is required/],
+    ['GET', `/v1.44/events?filters=${encodeURIComponent('{"daemon":["x"]}')}`, undefined, 400, /invalid filter "daemon=x"/],
+    ['GET', '/v1.44/events?since=soon', undefined, 400, /since/],
+    ['POST', '/v1.44/auth', { username: 7 }, 400, /username must be a string/],
+    ['GET', '/v1.44/images/get?names=no/such', undefined, 404, /no\/such/],
+  ];
+  for (const [method, path, body, status, message] of cases) {
+    const r = await api.request(method, path, body);
+    assert.equal(r.status, status, `${method} ${path}: ${r.body}`);
+    assert.match(r.json.message, message, `${method} ${path}`);
+  }
+});
+
 test('docker-py: images.list, images.pull and images.build', () => {
   const listed = JSON.parse(dockerPy('print(json.dumps(sorted(t for i in client.images.list() for t in i.tags)))'));
   assert.ok(listed.includes('tspod-test/busybox:latest'), listed);

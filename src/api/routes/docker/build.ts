@@ -13,6 +13,7 @@ import { decodeRegistryConfig, dockerId, isLoopbackRegistry } from '../../compat
 import { classicBuildLine, LayerProgress } from '../../compat/progress.js';
 import type { Engine, ImagesEngine, ImagePullOptions } from '../../../engine/types.js';
 import { BadInputError } from '../../../util/errors.js';
+import { hostArchitecture } from '../../../util/platform.js';
 import { parseReference } from '../../../image/reference.js';
 
 export function register(router: ApiRouter): void {
@@ -78,7 +79,12 @@ async function build(ctx: ApiContext): Promise<void> {
   const { query } = ctx;
   if (query.get('remote')) throw new BadInputError('query parameter remote: remote build contexts are not supported: send the context as a tar archive in the body');
   const platform = query.get('platform');
-  if (platform && platform.split(',').length > 1) throw new BadInputError('query parameter platform: building for several platforms at once is not supported: give one');
+  if (platform) {
+    const [os, arch] = platform.split('/');
+    if (platform.includes(',') || (os && os !== 'linux') || (arch && arch !== hostArchitecture())) {
+      throw new BadInputError(`query parameter platform: cannot build for ${platform} on this linux/${hostArchitecture()} host: only the host platform is supported`);
+    }
+  }
   const quiet = queryBool(query, 'q');
   const tags = query.getAll('t').filter(Boolean);
   const stream = progressStream(ctx.res);
