@@ -342,6 +342,7 @@ test('docker login checks the password with the registry (htpasswd over TLS); a 
   box.ok(['rmi', `${secure.host}/private/pushed:1`]);
   const refused = docker(['pull', `${secure.host}/private/pushed:1`]);
   assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /^Error response from daemon: .*authentication required/m);
 });
 
 test('bad requests are 400s and unknown images 404s, with Docker-shaped messages', async () => {
