@@ -197,6 +197,16 @@ function notFound(instruction: string, pattern: string): InvalidArgumentError {
 }
 
 /** A context-relative path: `/a/../b/` -> `b`, `..` past the root dropped. */
+/** The Containerfile `name` (a path inside the context) of an unpacked context archive. */
+export function readContainerfile(context: BuildContext, name: string): { name: string; content: string } {
+  const path = join(context.root, cleanRel(name));
+  try {
+    return { name, content: readFileSync(path, 'utf8') };
+  } catch {
+    throw new InvalidArgumentError(`no ${name} in the context archive: add one or name it with -f`);
+  }
+}
+
 export function cleanRel(path: string): string {
   const out: string[] = [];
   for (const part of path.split('/')) {

@@ -177,8 +177,13 @@ export interface ImagesEngine {
   /** Pulls `reference` (a name, docker://..., or by digest); resolves with the pulled image ids. */
   pull(reference: string, opts: ImagePullOptions): Promise<{ ids: string[] }>;
   /** Pushes a local image to a registry (docker://, or a bare name) or to oci:, oci-archive:, docker-archive:, dir:. */
-  push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }>;
+  push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string; /** The manifest's size, for registries. */ size?: number }>;
   search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]>;
+  /**
+   * Checks credentials against a registry (`key` is HOST[:PORT][/REPOSITORY]); stores nothing.
+   * Refused credentials are an InvalidCredentialsError.
+   */
+  checkLogin(key: string, opts: RegistryAccessOptions & { credentials: { username: string; password: string } }): Promise<void>;
   list(opts: ImageListOptions): Promise<ImageSummary[]>;
   inspect(names: string[]): Promise<Array<ImageInspectReport | Error>>;
   history(name: string): Promise<ImageHistoryEntry[]>;

@@ -6,6 +6,7 @@ import { isProcessAlive } from '../util/process.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, writeTransaction, type Database } from './db.js';
 import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
 
@@ -109,6 +110,8 @@ export class Store {
   readonly runBase: string;
   readonly driver: StorageDriver;
   private database: Database | undefined;
+  private changeStatements: { connection: number; dataVersion: BetterSqlite3.Statement; ownChanges: BetterSqlite3.Statement } | undefined;
+  private connection = 0;
 
   constructor(readonly options: StoreOptions) {
     this.base = join(options.graphRoot, 'tspod');
@@ -120,8 +123,27 @@ export class Store {
     if (!this.database) {
       mkdirSync(this.base, { recursive: true, mode: 0o700 });
       this.database = openDatabase(join(this.base, 'state.db'));
+      this.connection += 1;
     }
     return this.database;
+  }
+
+  /**
+   * A key that changes whenever anyone commits to the database: another
+   * connection's commits move SQLite's data_version, this connection's move
+   * its total_changes. Caches of what was read from the database key on it.
+   */
+  changeCounter(): string {
+    const db = this.db;
+    if (this.changeStatements?.connection !== this.connection) {
+      this.changeStatements = {
+        connection: this.connection,
+        dataVersion: db.prepare('PRAGMA data_version').pluck(),
+        ownChanges: db.prepare('SELECT total_changes()').pluck(),
+      };
+    }
+    const { dataVersion, ownChanges } = this.changeStatements;
+    return `${this.connection}:${dataVersion.get() as number}:${ownChanges.get() as number}`;
   }
 
   close(): void {

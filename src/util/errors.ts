@@ -19,6 +19,12 @@ export class InvalidArgumentError extends TspodError {
   override status = 400;
 }
 
+/** A registry refused the username and password (login). */
+export class InvalidCredentialsError extends TspodError {
+  override code = 'INVALID_CREDENTIALS';
+  override status = 401;
+}
+
 export class NoSuchImageError extends TspodError {
   override code = 'NO_SUCH_IMAGE';
   override status = 404;

@@ -3,18 +3,20 @@
  * libpod routes live in routes/docker/ and routes/libpod/.
  */
 import { ApiRouter } from '../router.js';
+import * as dockerBuild from './docker/build.js';
 import * as dockerContainerAttach from './docker/containerAttach.js';
 import * as dockerContainerOutput from './docker/containerOutput.js';
 import * as dockerContainers from './docker/containers.js';
 import * as dockerExec from './docker/exec.js';
+import * as dockerImages from './docker/images.js';
 import * as dockerNetworks from './docker/networks.js';
 import * as dockerSystem from './docker/system.js';
+import * as dockerSystemEvents from './docker/systemEvents.js';
 import * as dockerVolumes from './docker/volumes.js';
 
 export function buildRouter(): ApiRouter {
   const router = new ApiRouter();
-  for (const module of [dockerSystem, dockerContainers, dockerContainerAttach, dockerContainerOutput, dockerExec, dockerNetworks, dockerVolumes]) {
-    module.register(router);
-  }
+  const modules = [dockerSystem, dockerSystemEvents, dockerContainers, dockerContainerAttach, dockerContainerOutput, dockerExec, dockerImages, dockerBuild, dockerNetworks, dockerVolumes];
+  for (const module of modules) module.register(router);
   return router;
 }

@@ -1,5 +1,6 @@
 import type { ImageSummary } from '../types.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { pathPattern } from '../../util/pathMatch.js';
 
 type Predicate = (image: ImageSummary) => boolean;
 
@@ -67,11 +68,12 @@ function parseBool(key: string, value: string): boolean {
   throw new InvalidArgumentError(`invalid filter "${key}=${value}": the value must be true or false`);
 }
 
-/** Matches like podman: a glob against the full name, the name without `docker.io/library/`, and the path's last part. */
+/** Matches like podman: a glob against the full name, the name without `docker.io/library/` (or `localhost/`), and the path's last part. */
 function referenceFilter(pattern: string): Predicate {
   const withTag = pattern.includes(':') && !pattern.endsWith(']');
-  const re = globToRegExp(pattern);
+  const re = pathPattern(pattern);
   return (image) =>
+    re !== undefined &&
     image.Names.some((name) => {
       const forms = nameForms(name);
       return forms.some((f) => re.test(withTag ? f : f.slice(0, tagColon(f))));
@@ -82,6 +84,8 @@ function nameForms(name: string): string[] {
   const forms = [name];
   if (name.startsWith('docker.io/library/')) forms.push(name.slice('docker.io/library/'.length));
   if (name.startsWith('docker.io/')) forms.push(name.slice('docker.io/'.length));
+  // Names given without a registry are kept under localhost/ and matched as given.
+  if (name.startsWith('localhost/')) forms.push(name.slice('localhost/'.length));
   const slash = name.lastIndexOf('/');
   if (slash >= 0) forms.push(name.slice(slash + 1));
   return forms;
@@ -91,16 +95,6 @@ function tagColon(name: string): number {
   const slash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
   return colon > slash ? colon : name.length;
-}
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (const ch of glob) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 function labelFilter(spec: string, wanted: boolean): Predicate {

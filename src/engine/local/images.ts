@@ -27,7 +27,7 @@ import { MEDIA, hostArchitecture } from '../../image/oci.js';
 import { buildManifest } from '../../image/manifest.js';
 import { lookupImage, findImage, stripTag, storageName } from './imageLookup.js';
 import { imageFilter } from './imageFilters.js';
-import { NoSuchImageError, TspodError } from '../../util/errors.js';
+import { InvalidArgumentError, InvalidCredentialsError, NoSuchImageError, TspodError } from '../../util/errors.js';
 
 /** How image removal with --force gets rid of the containers using an image (the containers group does it). */
 export type RemoveContainersOfImage = (imageId: string) => Promise<void>;
@@ -42,17 +42,62 @@ export class LocalImages implements ImagesEngine {
     return this.runtime.store;
   }
 
+  /**
+   * The same options give the same (frozen) array for as long as the database is
+   * unchanged, so a caller may keep what it derived from it (the API service keeps
+   * its JSON); `until` filters depend on the clock and are worked out every time.
+   */
   async list(opts: ImageListOptions): Promise<ImageSummary[]> {
     if (!this.store.exists()) return [];
-    const summaries = this.summaries();
+    const cache = this.cachedSummaries();
     const filters = opts.filters ?? [];
+    const memoKey = filters.some((f) => f.startsWith('until=')) ? undefined : JSON.stringify([opts.all === true, filters]);
+    const hit = memoKey === undefined ? undefined : cache.lists.get(memoKey);
+    if (hit) return hit;
+    const result = Object.freeze(this.filterSummaries(cache, opts.all === true, filters)) as ImageSummary[];
+    if (memoKey !== undefined) {
+      if (cache.lists.size >= 64) cache.lists.clear();
+      cache.lists.set(memoKey, result);
+    }
+    return result;
+  }
+
+  private filterSummaries(cache: SummaryCache, all: boolean, given: string[]): ImageSummary[] {
+    const { summaries, manifestLists } = cache;
+    // manifest=false: images only (what Docker clients list), manifest=true: lists only.
+    const manifest = given.filter((f) => f.startsWith('manifest=')).map(parseBoolFilter);
+    const filters = given.filter((f) => !f.startsWith('manifest='));
     const resolve = (name: string) => {
       const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
       return summaries.find((s) => s.Id === image.id)!;
     };
     const keep = imageFilter(filters, resolve);
-    return summaries.filter((s) => (opts.all || !s.Intermediate || filters.length > 0) && keep(s));
+    return summaries.filter(
+      (s) => (all || !s.Intermediate || filters.length > 0) && (manifest.length === 0 || manifest.includes(manifestLists.has(s.Id))) && keep(s),
+    );
   }
+
+  /**
+   * The summaries, computed again only when the database changed since the last
+   * call (any process's commit changes the key), so a long-lived API service
+   * answers image lists cheaply and never from stale state. They are frozen:
+   * every caller shares them.
+   */
+  private cachedSummaries(): SummaryCache {
+    const key = this.store.changeCounter();
+    if (this.summaryCache?.key !== key) {
+      const lists = manifestListSummaries(this.store);
+      const summaries = [...this.summaries(), ...lists];
+      for (const s of summaries) {
+        for (const value of Object.values(s)) if (value && typeof value === 'object') Object.freeze(value);
+        Object.freeze(s);
+      }
+      this.summaryCache = { key, summaries, manifestLists: new Set(lists.map((l) => l.Id)), lists: new Map() };
+    }
+    return this.summaryCache;
+  }
+
+  private summaryCache: SummaryCache | undefined;
 
   /** One query for images, names and digests; parents from the layer graph. */
   private summaries(): ImageSummary[] {
@@ -91,10 +136,7 @@ export class LocalImages implements ImagesEngine {
     for (const row of this.store.db.prepare('SELECT image_id, COUNT(*) AS n FROM containers GROUP BY image_id').all() as Array<{ image_id: string; n: number }>) {
       containerCounts.set(row.image_id, row.n);
     }
-    return [
-      ...images.map((image) => summarize(image, parentOf.get(image.id) ?? '', hasChildren.has(image.id), containerCounts.get(image.id) ?? 0)),
-      ...manifestListSummaries(this.store),
-    ];
+    return images.map((image) => summarize(image, parentOf.get(image.id) ?? '', hasChildren.has(image.id), containerCounts.get(image.id) ?? 0));
   }
 
   async inspect(names: string[]): Promise<Array<ImageInspectReport | Error>> {
@@ -356,7 +398,7 @@ export class LocalImages implements ImagesEngine {
     return pulled;
   }
 
-  async push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string }> {
+  async push(source: string, destination: string | undefined, opts: ImagePushOptions): Promise<{ digest: string; size?: number }> {
     const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, source);
     const { pushImage } = await import('../../image/registry/push.js');
     const pushed = await pushImage({ store: this.store, registries: this.runtime.registriesConf }, { image, name: matchedName ?? image.names[0] ?? image.id }, destination, opts);
@@ -367,6 +409,28 @@ export class LocalImages implements ImagesEngine {
   async search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]> {
     const { searchRegistries } = await import('../../image/registry/search.js');
     return searchRegistries(this.runtime.registriesConf, term, opts);
+  }
+
+  async checkLogin(key: string, opts: RegistryAccessOptions & { credentials: { username: string; password: string } }): Promise<void> {
+    const [{ RegistryClient, RegistryError }, { isInsecure }] = await Promise.all([import('../../image/registry/client.js'), import('../../config/registriesConf.js')]);
+    const registry = key.split('/')[0]!;
+    const client = new RegistryClient({
+      registry,
+      tlsVerify: opts.tlsVerify ?? !isInsecure(this.runtime.registriesConf, registry),
+      certDir: opts.certDir,
+      credentials: opts.credentials,
+    });
+    try {
+      await client.ping();
+    } catch (e) {
+      // The client's wording names the host and may suggest `tspod login`; here the key is what the user typed.
+      if (e instanceof RegistryError && (e.httpStatus === 401 || e.httpStatus === 403)) {
+        throw new InvalidCredentialsError(`logging in to "${key}": invalid username/password: check them and try again`, { cause: e });
+      }
+      throw e;
+    } finally {
+      await client.close();
+    }
   }
 
   async mount(names: string[], opts: { all?: boolean } = {}): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>> {
@@ -427,6 +491,22 @@ export class LocalImages implements ImagesEngine {
     const layers = this.store.layerChain(image.topLayer).map((l) => ({ id: l.id, size: l.tarSize, images: byTop.get(l.id) ?? [] }));
     return { image: summary, layers };
   }
+}
+
+interface SummaryCache {
+  /** The database's change counter the summaries were read at. */
+  key: string;
+  summaries: ImageSummary[];
+  manifestLists: Set<string>;
+  /** Results of list() by options. */
+  lists: Map<string, ImageSummary[]>;
+}
+
+function parseBoolFilter(filter: string): boolean {
+  const value = filter.slice(filter.indexOf('=') + 1);
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new InvalidArgumentError(`invalid filter "${filter}": the value must be true or false`);
 }
 
 function parseConfig(image: ImageRecord): ImageConfig {

@@ -198,6 +198,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
   if (!known) progress(`Trying to pull ${candidate}...`);
   const wanted = parseReference(candidate);
   const failures: string[] = [];
+  let lastFailure: unknown;
   let access: RepoAccess | undefined;
   let top;
   for (const source of pullSources(ctx.registries, candidate)) {
@@ -209,13 +210,18 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
       break;
     } catch (e) {
       failures.push(errorMessage(e));
+      lastFailure = e;
       await attempt.client.close();
     }
   }
   if (!access || !top) {
     const primary = failures.pop();
     const mirrors = failures.length ? ` (mirrors also failed: ${failures.join('; ')})` : '';
-    throw new PullError(`initializing source docker://${candidate}: ${primary}${mirrors}`);
+    const error = new PullError(`initializing source docker://${candidate}: ${primary}${mirrors}`, { cause: lastFailure });
+    // The API answers a manifest the registry does not have, or refused credentials, with the registry's status.
+    const httpStatus = (lastFailure as { httpStatus?: unknown } | undefined)?.httpStatus;
+    if (httpStatus === 404 || httpStatus === 401 || httpStatus === 403) error.status = httpStatus === 404 ? 404 : 401;
+    throw error;
   }
   try {
     const where = `docker://${candidate}`;

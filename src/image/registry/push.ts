@@ -34,7 +34,7 @@ const KNOWN_TRANSPORTS = new Set(['docker', 'oci', 'oci-archive', 'docker-archiv
  * `tspod push`: copies a local image to a registry or to a file-system
  * transport and resolves with the digest of the manifest written there.
  */
-export async function pushImage(ctx: PushContext, source: PushSource, destination: string | undefined, opts: PushOptions): Promise<{ digest: string }> {
+export async function pushImage(ctx: PushContext, source: PushSource, destination: string | undefined, opts: PushOptions): Promise<{ digest: string; size?: number }> {
   const dest = parseDestination(destination ?? defaultDestination(source));
   if (opts.authFile && !existsSync(opts.authFile)) {
     throw new InvalidArgumentError(`credential file ${opts.authFile} does not exist: check --authfile`);
@@ -49,9 +49,10 @@ export async function pushImage(ctx: PushContext, source: PushSource, destinatio
   const progress = opts.progress;
   progress?.('Getting image source signatures');
   let digest: string;
+  let size: number | undefined;
   switch (dest.transport) {
     case 'docker':
-      digest = await pushToRegistry(store, registries, image, dest.ref, opts);
+      ({ digest, size } = await pushToRegistry(store, registries, image, dest.ref, opts));
       break;
     case 'oci':
       digest = await pushToOciLayout(store, image, dest.path, dest.refName, progress);
@@ -72,7 +73,7 @@ export async function pushImage(ctx: PushContext, source: PushSource, destinatio
   }
   if (dest.transport !== 'docker') progress?.('Storing signatures');
   if (opts.digestFile) writeFileSync(opts.digestFile, digest);
-  return { digest };
+  return { digest, ...(size !== undefined && { size }) };
 }
 
 function defaultDestination(source: PushSource): string {

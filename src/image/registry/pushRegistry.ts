@@ -29,7 +29,7 @@ const PARALLEL_LAYERS = 3;
  * already has it (HEAD) or mounted from another repository of the same
  * registry when the image came from there; otherwise compressed straight into
  * an upload (POST, one streamed PATCH, PUT with the digest). Then the config,
- * then the manifest under the tag. Resolves with the manifest's digest.
+ * then the manifest under the tag. Resolves with the manifest's digest and size.
  */
 export async function pushToRegistry(
   store: Store,
@@ -37,8 +37,8 @@ export async function pushToRegistry(
   image: ImageRecord,
   ref: ImageReference & { domain: string },
   opts: ImagePushOptions,
-): Promise<string> {
-  return (await pushImageManifest(store, registries, image, ref, opts, false)).digest;
+): Promise<PushedManifest> {
+  return pushImageManifest(store, registries, image, ref, opts, false);
 }
 
 export interface PushedManifest {

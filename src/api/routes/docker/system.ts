@@ -1,7 +1,11 @@
-/** `_ping`, `version` and `info`: what every Docker client asks first. */
-import { release } from 'node:os';
+/** `_ping`, `version` and `info`: what every Docker client asks first; `system/df` and `auth`. */
+import { readFileSync } from 'node:fs';
+import { machine, release } from 'node:os';
 import type { ApiRouter } from '../../router.js';
-import { sendJson } from '../../http.js';
+import { readJsonBody, sendJson, type ApiContext } from '../../http.js';
+import { dockerDiskUsage, dockerInfo } from '../../compat/system.js';
+import { isLoopbackRegistry } from '../../compat/images.js';
+import { BadInputError } from '../../../util/errors.js';
 import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION } from '../../server.js';
 import { API_VERSION, BUILT, VERSION } from '../../../version.js';
 import { hostArchitecture } from '../../../util/platform.js';
@@ -26,6 +30,9 @@ export function register(router: ApiRouter): void {
     });
   }
   router.get('/version', ({ res }) => sendJson(res, 200, versionReport()));
+  router.get('/info', info);
+  router.get('/system/df', diskUsage);
+  router.post('/auth', auth);
   router.get('/libpod/version', ({ res }) => sendJson(res, 200, versionReport()));
 }
 
@@ -63,3 +70,56 @@ export function versionReport(): Record<string, unknown> {
   };
 }
 
+
+async function info(ctx: ApiContext): Promise<void> {
+  const report = await ctx.engine.system.info();
+  const env = process.env;
+  sendJson(
+    ctx.res,
+    200,
+    dockerInfo(report, {
+      machine: machine(),
+      serverVersion: VERSION,
+      systemTime: new Date().toISOString(),
+      operatingSystem: prettyOsName(),
+      proxies: { http: env.HTTP_PROXY ?? env.http_proxy ?? '', https: env.HTTPS_PROXY ?? env.https_proxy ?? '', no: env.NO_PROXY ?? env.no_proxy ?? '' },
+    }),
+  );
+}
+
+function prettyOsName(): string | undefined {
+  try {
+    return /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+async function diskUsage(ctx: ApiContext): Promise<void> {
+  const [df, images, volumes] = await Promise.all([
+    ctx.engine.system.df(),
+    ctx.engine.images.list({ all: true, filters: ['manifest=false'] }),
+    ctx.engine.volumes.list(),
+  ]);
+  sendJson(ctx.res, 200, dockerDiskUsage(df, images, volumes, ctx.apiVersion));
+}
+
+/**
+ * `POST /auth`: checks the credentials against the registry and stores nothing (the
+ * client keeps them and sends them with each pull and push).
+ */
+async function auth(ctx: ApiContext): Promise<void> {
+  const body = await readJsonBody<{ username?: unknown; password?: unknown; serveraddress?: unknown }>(ctx.req);
+  for (const field of ['username', 'password', 'serveraddress'] as const) {
+    if (body[field] !== undefined && typeof body[field] !== 'string') throw new BadInputError(`${field} must be a string`);
+  }
+  const username = (body.username as string | undefined) ?? '';
+  const password = (body.password as string | undefined) ?? '';
+  const address = (body.serveraddress as string | undefined) || 'docker.io';
+  if (!username) throw new BadInputError('username is required');
+  // `https://index.docker.io/v1/` is how clients name Docker Hub; a URL names its host.
+  const key = /^https?:\/\//.test(address) ? new URL(address).host : address.replace(/\/+$/, '');
+  const registry = key === 'index.docker.io' ? 'docker.io' : key;
+  await ctx.engine.images.checkLogin(registry, { credentials: { username, password }, ...(isLoopbackRegistry(registry) && { tlsVerify: false }) });
+  sendJson(ctx.res, 200, { Status: 'Login Succeeded', IdentityToken: '' });
+}

@@ -84,7 +84,7 @@ export default defineCommand<Options>({
   },
   async run(ctx, args, opts) {
     const access = registryAccess(opts, args);
-    const [{ Builder }, { BuildContext }, { looksLikeTarArchive }] = await Promise.all([
+    const [{ Builder }, { BuildContext, readContainerfile }, { looksLikeTarArchive }] = await Promise.all([
       import('../../../builder/builder.js'),
       import('../../../builder/buildContext.js'),
       import('../../../storage/tar/decompress.js'),
@@ -145,12 +145,12 @@ export default defineCommand<Options>({
         context = await BuildContext.fromArchive(Readable.from([data]), { containerfileInContext: files[0], ignoreFile: opts.ignorefile });
         if (!files.length || files[0] !== '-') {
           const name = files[0] ?? (existsSync(join(context.root, 'Containerfile')) ? 'Containerfile' : 'Dockerfile');
-          const path = join(context.root, name);
-          if (!existsSync(path)) {
+          try {
+            containerfile = readContainerfile(context, name);
+          } catch (e) {
             context.dispose();
-            throw new InvalidArgumentError(`no ${name} in the context archive: add one or name it with -f`);
+            throw e;
           }
-          containerfile = { name, content: readFileSync(path, 'utf8') };
         }
       } else {
         // A Containerfile on stdin and no context, as `docker build - < Dockerfile`.

@@ -5,8 +5,7 @@ import { defineCommand } from '../../command.js';
 import { loadRegistriesConf, isInsecure } from '../../../config/registriesConf.js';
 import { parseReference } from '../../../image/reference.js';
 import { credentialsFor, defaultAuthFile, storeCredentials } from '../../../image/registry/authFile.js';
-import { RegistryClient, RegistryError } from '../../../image/registry/client.js';
-import { InvalidArgumentError, TspodError } from '../../../util/errors.js';
+import { InvalidArgumentError, InvalidCredentialsError, TspodError } from '../../../util/errors.js';
 
 interface Options {
   username?: string;
@@ -59,13 +58,9 @@ export default defineCommand<Options>({
       if (!opts.username) throw new InvalidArgumentError('--password-stdin needs --username');
       password = await readPasswordFromStdin();
     }
+    const engine = await ctx.engine();
     const check = (username: string, pass: string) =>
-      checkCredentials(key, {
-        registry,
-        tlsVerify: opts.tlsVerify ?? !isInsecure(conf, registry),
-        certDir: opts.certDir,
-        credentials: { username, password: pass },
-      });
+      engine.images.checkLogin(key, { tlsVerify: opts.tlsVerify ?? !isInsecure(conf, registry), certDir: opts.certDir, credentials: { username, password: pass } });
 
     if (!opts.username && !password && stored?.username && stored.password) {
       ctx.out(`Checking the stored credentials for ${key}\n`);
@@ -102,23 +97,6 @@ export default defineCommand<Options>({
     ctx.out('Login Succeeded!\n');
   },
 });
-
-class InvalidCredentialsError extends TspodError {}
-
-async function checkCredentials(key: string, options: ConstructorParameters<typeof RegistryClient>[0]): Promise<void> {
-  const client = new RegistryClient(options);
-  try {
-    await client.ping();
-  } catch (e) {
-    // The client's wording names the host and may suggest `tspod login`; here the key is what the user typed.
-    if (e instanceof RegistryError && (e.httpStatus === 401 || e.httpStatus === 403)) {
-      throw new InvalidCredentialsError(`logging in to "${key}": invalid username/password: check them and try again`, { cause: e });
-    }
-    throw e;
-  } finally {
-    await client.close();
-  }
-}
 
 /**
  * The auth.json key and the registry host of the command's argument: a URL
