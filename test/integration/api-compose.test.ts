@@ -33,7 +33,7 @@ function compose(args: string[]): { code: number; stdout: string; stderr: string
   return { code: r.status ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-test('docker-compose brings up two services on a network with a volume, and takes them down', { todo: 'needs container routes' }, async () => {
+test('docker-compose brings up two services on a network with a volume, and takes them down', async () => {
   writeFileSync(
     box.path('compose.yaml'),
     `version: "3.8"
