@@ -10,7 +10,7 @@ import { parseDocument, type Tags } from 'yaml';
 import { ComposeFileError } from './errors.js';
 import { interpolateTree, parseDotenv, type Environment } from './interpolate.js';
 import { mergeModels, mergeService } from './merge.js';
-import { normalizeFile, type ComposeModel, type ServiceConfig } from './model.js';
+import { emptyModel, normalizeFile, type ComposeModel, type ServiceConfig } from './model.js';
 import { OverrideTag, ResetTag } from './tags.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
@@ -50,6 +50,15 @@ const TAGS: Tags = [
   { tag: '!override', collection: 'seq', resolve: (v: { toJSON(): unknown }) => new OverrideTag(v.toJSON()) } as never,
 ];
 
+/** `0440` is octal in Compose files (Go's YAML reads a leading 0 that way), not the decimal YAML 1.2 makes of it. */
+const LEADING_ZERO_OCTAL = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^0[0-7]+$/,
+  resolve: (text: string) => parseInt(text, 8),
+};
+
 function readYaml(file: string): unknown {
   let text: string;
   try {
@@ -57,7 +66,7 @@ function readYaml(file: string): unknown {
   } catch {
     throw new InvalidArgumentError(`${file}: cannot read the Compose file: check the path given with -f`);
   }
-  const doc = parseDocument(text, { customTags: TAGS, merge: true, uniqueKeys: true });
+  const doc = parseDocument(text, { customTags: (core) => [LEADING_ZERO_OCTAL as never, ...core, ...TAGS], merge: true, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     throw new ComposeFileError(basename(file), `line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0]!);
@@ -97,7 +106,7 @@ function loadFile(file: string, dir: string, env: Environment, warn?: (m: string
   const included = (raw as { include?: unknown })?.include;
   if (included !== undefined) {
     if (!Array.isArray(included)) throw new ComposeFileError(basename(file), 'include', 'must be a list of files');
-    let merged: ComposeModel = { services: {}, networks: {}, volumes: {}, secrets: {} };
+    let merged = emptyModel();
     for (const [i, entry] of included.entries()) {
       const paths = typeof entry === 'string' ? [entry] : ((entry as { path?: string | string[] })?.path ?? []);
       for (const p of Array.isArray(paths) ? paths : [paths]) {
@@ -167,7 +176,7 @@ export function loadProject(opts: LoadOptions): ComposeProject {
     dotenv = { ...dotenv, ...parseDotenv(text, basename(f), { ...dotenv, ...opts.env }) };
   }
   const env: Environment = { ...dotenv, ...opts.env };
-  let model: ComposeModel = { services: {}, networks: {}, volumes: {}, secrets: {} };
+  let model = emptyModel();
   for (const file of files) {
     const loaded = loadFile(file, workingDir, env, opts.warn);
     resolveExtends(loaded, file, workingDir, env);
@@ -227,16 +236,18 @@ export function loadProject(opts: LoadOptions): ComposeProject {
         throw new ComposeFileError(firstFile, `${where}.volumes[${i}]`, `service "${svcName}" refers to undefined volume ${v.source}: define it under the top-level volumes key`);
       }
     }
-    for (const [i, s] of (svc.secrets ?? []).entries()) {
-      if (!model.secrets[s.source]) throw new ComposeFileError(firstFile, `${where}.secrets[${i}]`, `service "${svcName}" refers to undefined secret ${s.source}: define it under the top-level secrets key`);
+    for (const kind of ['secrets', 'configs'] as const) {
+      for (const [i, s] of (svc[kind] ?? []).entries()) {
+        if (!model[kind][s.source]) throw new ComposeFileError(firstFile, `${where}.${kind}[${i}]`, `service "${svcName}" refers to undefined ${kind.slice(0, -1)} ${s.source}: define it under the top-level ${kind} key`);
+      }
     }
   }
   // Resources no enabled service uses are left out, as Compose does.
-  const used = (kind: 'networks' | 'volumes' | 'secrets', key: string): boolean =>
+  const used = (kind: 'networks' | 'volumes' | 'secrets' | 'configs', key: string): boolean =>
     Object.values(model.services).some((s) =>
-      kind === 'networks' ? key in (s.networks ?? {}) : kind === 'volumes' ? s.volumes?.some((v) => v.type === 'volume' && v.source === key) : s.secrets?.some((x) => x.source === key),
+      kind === 'networks' ? key in (s.networks ?? {}) : kind === 'volumes' ? s.volumes?.some((v) => v.type === 'volume' && v.source === key) : s[kind]?.some((x) => x.source === key),
     );
-  for (const kind of ['networks', 'volumes', 'secrets'] as const) {
+  for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     for (const [key, res] of Object.entries(model[kind])) {
       if (!used(kind, key) && kind !== 'volumes') {
         delete model[kind][key];
@@ -247,7 +258,16 @@ export function loadProject(opts: LoadOptions): ComposeProject {
         const secret = res as ComposeModel['secrets'][string];
         if (!secret.external && !secret.file && !secret.environment) throw new ComposeFileError(firstFile, `secrets.${key}`, 'needs file: or environment:');
       }
+      if (kind === 'configs') {
+        const config = res as ComposeModel['configs'][string];
+        if (!config.external && !config.file && !config.environment && config.content === undefined) throw new ComposeFileError(firstFile, `configs.${key}`, 'needs file:, environment: or content:');
+      }
     }
+  }
+  // Configs are kept as the engine's secrets: a config may not take the name of a secret it would overwrite.
+  for (const [key, config] of Object.entries(model.configs)) {
+    const clash = Object.entries(model.secrets).find(([, s]) => s.name === config.name && !(s.external && config.external));
+    if (clash) throw new ComposeFileError(firstFile, `configs.${key}`, `has the same name "${config.name}" as secret ${clash[0]}: give one of them another name: key`);
   }
   return { name, workingDir, configFiles: files, model, disabled, env };
 }

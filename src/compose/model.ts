@@ -49,6 +49,7 @@ export interface HealthcheckConfig {
   disable?: boolean;
 }
 
+/** A service's use of a secret or a config (long syntax; the short syntax is just the source). */
 export interface ServiceSecretConfig {
   source: string;
   target?: string;
@@ -92,6 +93,7 @@ export interface ServiceConfig {
   privileged?: boolean;
   read_only?: boolean;
   secrets?: ServiceSecretConfig[];
+  configs?: ServiceSecretConfig[];
   init?: boolean;
   stop_signal?: string;
   stop_grace_period?: string;
@@ -132,12 +134,22 @@ export interface SecretConfig {
   external?: boolean;
 }
 
+/** A top-level config: like a secret, and its content may also be given inline. */
+export interface ConfigConfig extends SecretConfig {
+  content?: string;
+}
+
 export interface ComposeModel {
   name?: string;
   services: Record<string, ServiceConfig>;
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
   secrets: Record<string, SecretConfig>;
+  configs: Record<string, ConfigConfig>;
+}
+
+export function emptyModel(): ComposeModel {
+  return { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {} };
 }
 
 /** Where a node came from, for error messages. */
@@ -378,16 +390,23 @@ function serviceNetworks(v: unknown, where: Where, path: string): Record<string,
   return out;
 }
 
-function secrets(v: unknown, where: Where, path: string): ServiceSecretConfig[] {
+/** A service's secrets: or configs: list. */
+function fileUses(v: unknown, where: Where, path: string, kind: 'secret' | 'config'): ServiceSecretConfig[] {
   if (!Array.isArray(v)) fail(where, path, 'must be a list');
   return v.map((s, i) => {
     if (typeof s === 'string') return { source: s };
-    if (!isObject(s) || s.source === undefined) fail(where, `${path}[${i}]`, 'give a secret name or {source: NAME, target: ...}');
+    if (!isObject(s) || s.source === undefined) fail(where, `${path}[${i}]`, `give a ${kind} name or {source: NAME, target: ...}`);
     const out: ServiceSecretConfig = { source: str(s.source, where, `${path}[${i}].source`) };
     if (s.target !== undefined) out.target = str(s.target, where, `${path}[${i}].target`);
     if (s.uid !== undefined) out.uid = str(s.uid, where, `${path}[${i}].uid`);
     if (s.gid !== undefined) out.gid = str(s.gid, where, `${path}[${i}].gid`);
-    if (s.mode !== undefined) out.mode = typeof s.mode === 'number' ? s.mode : parseInt(str(s.mode, where, `${path}[${i}].mode`), 8);
+    if (s.mode !== undefined) {
+      out.mode = typeof s.mode === 'number' ? s.mode : parseInt(str(s.mode, where, `${path}[${i}].mode`), 8);
+      if (!Number.isInteger(out.mode) || out.mode < 0 || out.mode > 0o7777) fail(where, `${path}[${i}].mode`, `invalid mode "${String(s.mode)}": give an octal mode such as 0440`);
+    }
+    for (const id of ['uid', 'gid'] as const) {
+      if (out[id] !== undefined && !/^\d+$/.test(out[id]!)) fail(where, `${path}[${i}].${id}`, `invalid ${id} "${out[id]}": give a number`);
+    }
     return out;
   });
 }
@@ -411,7 +430,7 @@ const LISTS = ['dns', 'dns_search', 'cap_add', 'cap_drop', 'profiles', 'tmpfs'] 
 const KNOWN = new Set<string>([
   ...SIMPLE_STRINGS, ...BOOLEANS, ...LISTS,
   'build', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'expose', 'volumes', 'networks', 'depends_on',
-  'healthcheck', 'labels', 'extra_hosts', 'secrets', 'deploy', 'scale', 'extends',
+  'healthcheck', 'labels', 'extra_hosts', 'secrets', 'configs', 'deploy', 'scale', 'extends',
 ]);
 
 /** One service of one file in canonical form (relative paths resolved, env_file read later). */
@@ -459,7 +478,8 @@ export function normalizeService(name: string, raw: unknown, where: Where): Serv
         case 'extra_hosts':
           s.extra_hosts = isObject(v) ? Object.entries(v).map(([h, ip]) => `${h}=${str(ip, where, `${p}.${h}`)}`) : strList(v, where, p).map((e) => e.replace(/^([^:=]+):/, '$1='));
           break;
-        case 'secrets': s.secrets = secrets(v, where, p); break;
+        case 'secrets': s.secrets = fileUses(v, where, p, 'secret'); break;
+        case 'configs': s.configs = fileUses(v, where, p, 'config'); break;
         case 'deploy': {
           if (!isObject(v)) fail(where, p, 'must be a mapping');
           s.deploy = {};
@@ -520,10 +540,10 @@ function topLevel<T>(raw: unknown, where: Where, section: string, keys: string[]
 export function normalizeFile(raw: unknown, where: Where): ComposeModel {
   if (raw === null || raw === undefined) raw = {};
   if (!isObject(raw)) fail(where, '', 'the top level must be a mapping');
-  const model: ComposeModel = { services: {}, networks: {}, volumes: {}, secrets: {} };
+  const model = emptyModel();
   for (const key of Object.keys(raw)) {
     if (!['name', 'version', 'services', 'networks', 'volumes', 'secrets', 'configs', 'include'].includes(key) && !key.startsWith('x-')) {
-      fail(where, key, `unsupported top-level key "${key}": use services, networks, volumes, secrets or name`);
+      fail(where, key, `unsupported top-level key "${key}": use services, networks, volumes, secrets, configs or name`);
     }
   }
   if (raw.name !== undefined) model.name = str(raw.name, where, 'name');
@@ -534,5 +554,6 @@ export function normalizeFile(raw: unknown, where: Where): ComposeModel {
   model.networks = topLevel<NetworkConfig>(raw.networks, where, 'networks', ['name', 'driver', 'internal', 'external', 'labels', 'driver_opts', 'ipam', 'enable_ipv6', 'attachable']);
   model.volumes = topLevel<VolumeConfig>(raw.volumes, where, 'volumes', ['name', 'driver', 'external', 'labels', 'driver_opts']);
   model.secrets = topLevel<SecretConfig>(raw.secrets, where, 'secrets', ['name', 'file', 'environment', 'external']);
+  model.configs = topLevel<ConfigConfig>(raw.configs, where, 'configs', ['name', 'file', 'environment', 'content', 'external']);
   return model;
 }

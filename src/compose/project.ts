@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSummary, Engine } from '../engine/types.js';
 import type { ComposeProject } from './loader.js';
+import type { ConfigConfig } from './model.js';
 import { LABEL, configHash, imageName, replicas, serviceSpec } from './specs.js';
 import { InvalidArgumentError, TspodError } from '../util/errors.js';
 
@@ -75,29 +76,42 @@ export async function ensureResources(engine: Engine, project: ComposeProject, p
     await engine.volumes.create({ name: vol.name, driver: vol.driver, labels: { ...vol.labels, [LABEL.project]: project.name, [LABEL.volume]: key }, options: vol.driver_opts });
     progress(`Volume "${vol.name}"  Created`);
   }
-  for (const [key, secret] of Object.entries(m.secrets)) {
-    if (secret.external) {
-      if (!(await engine.secrets.exists(secret.name!))) throw new InvalidArgumentError(`external secret "${secret.name}" not found: create it with tspod secret create`);
-      continue;
-    }
-    let data: Buffer;
-    if (secret.file) {
-      try {
-        data = readFileSync(secret.file);
-      } catch {
-        throw new InvalidArgumentError(`secrets.${key}.file: cannot read ${secret.file}: create the file or fix the path`);
-      }
-    } else {
-      const value = project.env[secret.environment!];
-      if (value === undefined) throw new InvalidArgumentError(`secrets.${key}.environment: variable ${secret.environment} is not set: set it or use file:`);
-      data = Buffer.from(value);
-    }
-    if (await engine.secrets.exists(secret.name!)) {
-      const [info] = await engine.secrets.inspect([secret.name!], { showSecret: true });
-      if (!(info instanceof Error) && info?.SecretData === data.toString()) continue;
-    }
-    await engine.secrets.create(secret.name!, data, { labels: { [LABEL.project]: project.name }, replace: true });
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const [key, source] of Object.entries(m[kind])) await ensureFileObject(engine, project, kind, key, source);
   }
+}
+
+/**
+ * A secret's or config's content, kept as one of the engine's secrets
+ * (configs too: the engine mounts both the same way), replaced when it changed.
+ */
+async function ensureFileObject(engine: Engine, project: ComposeProject, kind: 'secrets' | 'configs', key: string, source: ConfigConfig): Promise<void> {
+  const what = kind.slice(0, -1);
+  if (source.external) {
+    if (!(await engine.secrets.exists(source.name!))) throw new InvalidArgumentError(`external ${what} "${source.name}" not found: create it with tspod secret create`);
+    return;
+  }
+  let data: Buffer;
+  if (source.file) {
+    try {
+      data = readFileSync(source.file);
+    } catch {
+      throw new InvalidArgumentError(`${kind}.${key}.file: cannot read ${source.file}: create the file or fix the path`);
+    }
+  } else if (source.environment !== undefined) {
+    const value = project.env[source.environment];
+    if (value === undefined) throw new InvalidArgumentError(`${kind}.${key}.environment: variable ${source.environment} is not set: set it or use file:`);
+    data = Buffer.from(value);
+  } else {
+    data = Buffer.from(source.content ?? '');
+  }
+  if (data.length === 0) throw new InvalidArgumentError(`${kind}.${key}: is empty: tspod keeps ${kind} as secrets, which cannot be empty: give it some content`);
+  if (await engine.secrets.exists(source.name!)) {
+    const [info] = await engine.secrets.inspect([source.name!], { showSecret: true });
+    if (!(info instanceof Error) && info?.SecretData === data.toString()) return;
+  }
+  const labels: Record<string, string> = { [LABEL.project]: project.name, ...(kind === 'configs' ? { [LABEL.config]: key } : {}) };
+  await engine.secrets.create(source.name!, data, { labels, replace: true });
 }
 
 export async function buildService(engine: Engine, project: ComposeProject, service: string, progress: Progress): Promise<void> {

@@ -5,12 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName } from '../engine/spec/containerSpec.js';
+import { posix } from 'node:path';
+import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, SecretUse } from '../engine/spec/containerSpec.js';
 import { parseExpose, parsePublish } from '../engine/network/ports.js';
 import { parseGoDuration } from '../engine/spec/healthSpec.js';
 import { ComposeFileError } from './errors.js';
 import type { ComposeProject } from './loader.js';
-import type { ServiceConfig } from './model.js';
+import type { ServiceConfig, ServiceSecretConfig } from './model.js';
 
 export const LABEL = {
   project: 'com.docker.compose.project',
@@ -22,6 +23,7 @@ export const LABEL = {
   configFiles: 'com.docker.compose.project.config_files',
   network: 'com.docker.compose.network',
   volume: 'com.docker.compose.volume',
+  config: 'com.docker.compose.config',
   image: 'com.docker.compose.image',
 } as const;
 
@@ -37,7 +39,7 @@ function sortKeys(v: unknown): unknown {
 export function configYaml(project: ComposeProject): string {
   const m = project.model;
   const doc: Record<string, unknown> = { name: project.name, services: sortKeys(m.services) };
-  for (const kind of ['networks', 'volumes', 'secrets'] as const) if (Object.keys(m[kind]).length) doc[kind] = sortKeys(m[kind]);
+  for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) if (Object.keys(m[kind]).length) doc[kind] = sortKeys(m[kind]);
   return stringify(doc, { lineWidth: 0 });
 }
 
@@ -98,6 +100,10 @@ function mounts(project: ComposeProject, svc: ServiceConfig): MountSpec[] {
     out.push({ type: 'tmpfs', destination: dest!, options: ['rw', 'nosuid', 'nodev', ...(opts ? opts.split(',') : [])] });
   }
   return out;
+}
+
+function fileUse(use: ServiceSecretConfig, name: string, target: string): SecretUse {
+  return { name, type: 'mount', target, uid: use.uid ? Number(use.uid) : 0, gid: use.gid ? Number(use.gid) : 0, mode: use.mode ?? 0o444 };
 }
 
 export interface SpecOptions {
@@ -186,15 +192,11 @@ export function serviceSpec(project: ComposeProject, service: string, opts: Spec
       };
     }
   }
-  if (svc.secrets?.length) {
-    spec.secrets = svc.secrets.map((s) => ({
-      name: project.model.secrets[s.source]!.name!,
-      type: 'mount' as const,
-      target: s.target ?? s.source,
-      uid: s.uid ? Number(s.uid) : 0,
-      gid: s.gid ? Number(s.gid) : 0,
-      mode: s.mode ?? 0o444,
-    }));
-  }
+  // Configs travel as the engine's secrets too, mounted read-only at /<name> unless a target says otherwise.
+  const files = [
+    ...(svc.secrets ?? []).map((s) => fileUse(s, project.model.secrets[s.source]!.name!, s.target ?? s.source)),
+    ...(svc.configs ?? []).map((c) => fileUse(c, project.model.configs[c.source]!.name!, posix.join('/', c.target ?? c.source))),
+  ];
+  if (files.length) spec.secrets = files;
   return spec;
 }

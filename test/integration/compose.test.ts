@@ -17,10 +17,19 @@ function compose(args: string[]) {
 
 /** Like Sandbox.run, with extra environment variables (the compose file reads WEB_PORT, TOKEN, MODE). */
 function composeEnv(args: string[], env: Record<string, string>) {
+  return withEnv(env, () => compose(args));
+}
+
+/** Compose in another project folder (its compose.yaml), with extra environment variables. */
+function composeIn(projectDir: string, args: string[], env: Record<string, string> = {}) {
+  return withEnv(env, () => box.run(['compose', '--project-directory', projectDir, ...args]));
+}
+
+function withEnv<T>(env: Record<string, string>, fn: () => T): T {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    return compose(args);
+    return fn();
   } finally {
     for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
     Object.assign(process.env, saved);
@@ -256,4 +265,56 @@ test('one-shot dependencies, replicas and --scale, stop/start/kill/rm -f, down -
   assert.deepEqual(names(), []);
   assert.equal(box.run(['image', 'exists', 'localhost/small-tool']).code, 1, 'the built image is removed');
   assert.equal(box.run(['image', 'exists', IMG]).code, 0, 'a pulled image stays');
+});
+
+test('configs from a file, a variable and inline content are mounted read-only at /<name> or their target', () => {
+  const proj = box.path('configs');
+  mkdirSync(proj);
+  writeFileSync(join(proj, 'app.conf'), 'listen 8080\n');
+  writeFileSync(
+    join(proj, 'compose.yaml'),
+    `services:
+  app:
+    image: ${IMG}
+    network_mode: none
+    command: ["sleep", "300"]
+    init: true
+    configs:
+      - app_conf
+      - source: greeting
+        target: /etc/greeting.txt
+        uid: "100"
+        gid: "101"
+        mode: 0440
+      - {source: banner, target: banner.txt}
+configs:
+  app_conf: {file: ./app.conf}
+  greeting: {environment: GREETING}
+  banner: {content: "welcome to \${GREETING}"}
+  unused: {file: ./missing.conf}
+`,
+  );
+  const c = (args: string[]) => composeIn(proj, args, { GREETING: 'hello' });
+  const cfg = parse(c(['config']).stdout);
+  assert.deepEqual(cfg.services.app.configs, [{ source: 'app_conf' }, { source: 'greeting', target: '/etc/greeting.txt', uid: '100', gid: '101', mode: 0o440 }, { source: 'banner', target: 'banner.txt' }]);
+  assert.deepEqual(cfg.configs, {
+    app_conf: { file: join(proj, 'app.conf'), name: 'configs_app_conf' },
+    banner: { content: 'welcome to hello', name: 'configs_banner' },
+    greeting: { environment: 'GREETING', name: 'configs_greeting' },
+  });
+  const r = c(['up', '-d']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(box.ok(['exec', 'configs-app-1', 'cat', '/app_conf']), 'listen 8080\n');
+  assert.equal(box.ok(['exec', 'configs-app-1', 'cat', '/etc/greeting.txt']), 'hello');
+  assert.equal(box.ok(['exec', 'configs-app-1', 'cat', '/banner.txt']), 'welcome to hello');
+  assert.equal(box.ok(['exec', 'configs-app-1', 'stat', '-c', '%a %u %g', '/etc/greeting.txt', '/app_conf']), '440 100 101\n444 0 0\n');
+  const write = box.run(['exec', 'configs-app-1', 'sh', '-c', 'echo x > /app_conf']);
+  assert.notEqual(write.code, 0);
+  assert.match(write.stderr, /Read-only file system/);
+  assert.equal(c(['down', '-t', '0']).code, 0);
+  assert.equal(box.ok(['secret', 'ls', '--format', '{{.Name}}']).trim(), '', 'down removes what held the configs');
+  writeFileSync(join(proj, 'compose.yaml'), `services:\n  app:\n    image: ${IMG}\n    configs: [nope]\n`);
+  const bad = c(['config']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr.trim(), 'Error: compose.yaml: services.app.configs[0]: service "app" refers to undefined config nope: define it under the top-level configs key');
 });

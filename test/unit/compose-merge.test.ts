@@ -97,3 +97,16 @@ test('extends copies a service and merges the local keys over it', () => {
   assert.equal(p.model.services.web!.image, 'b');
   assert.deepEqual(p.model.services.web!.environment, { A: '1', B: '2' });
 });
+
+test('configs: an override replaces a use by its target; 0440 is an octal mode; a config may not overwrite a secret', () => {
+  const p = project({
+    'compose.yaml': 'services:\n  web:\n    image: x\n    configs: [a, {source: b, target: /b, mode: 0440}]\nconfigs:\n  a: {content: one}\n  b: {file: ./b.conf}\n',
+    'compose.override.yaml': 'services:\n  web:\n    configs: [{source: a, mode: 0400}]\nconfigs:\n  a: {content: two}\n',
+  });
+  assert.deepEqual(p.model.services.web!.configs, [{ source: 'a', mode: 0o400 }, { source: 'b', target: '/b', mode: 0o440 }]);
+  assert.deepEqual(p.model.configs.a, { content: 'two', name: 'myproject_a' });
+  assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    configs: [a]\n    secrets: [a]\nconfigs:\n  a: {content: c}\nsecrets:\n  a: {file: ./s}\n' }), {
+    message: 'compose.yaml: configs.a: has the same name "myproject_a" as secret a: give one of them another name: key',
+  });
+  assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    configs: [a]\nconfigs:\n  a: {}\n' }), { message: 'compose.yaml: configs.a: needs file:, environment: or content:' });
+});
