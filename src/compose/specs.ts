@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { posix } from 'node:path';
-import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, SecretUse } from '../engine/spec/containerSpec.js';
+import type { ContainerSpec, MountSpec, NetworkAttachment, ResourceSpec, RestartPolicyName, SecretUse } from '../engine/spec/containerSpec.js';
+import { logDriver, logOptions, ulimit } from '../engine/spec/hostSpec.js';
 import { parseExpose, parsePublish } from '../engine/network/ports.js';
 import { parseGoDuration } from '../engine/spec/healthSpec.js';
 import { ComposeFileError } from './errors.js';
@@ -102,6 +103,36 @@ function mounts(project: ComposeProject, svc: ServiceConfig): MountSpec[] {
   return out;
 }
 
+/** Resources, ulimits, devices, sysctls and logging; deploy.resources wins over the service's own keys, as in Docker Compose. */
+function hostSettings(svc: ServiceConfig, projectDir: string): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  const limits = svc.deploy?.resources?.limits ?? {};
+  const reservations = svc.deploy?.resources?.reservations ?? {};
+  const resources: ResourceSpec = {};
+  const memory = limits.memory ?? svc.mem_limit;
+  if (memory !== undefined) resources.memory = Number(memory);
+  const reservation = reservations.memory ?? svc.mem_reservation;
+  if (reservation !== undefined) resources.memoryReservation = Number(reservation);
+  if (svc.memswap_limit !== undefined) resources.memorySwap = Number(svc.memswap_limit);
+  const cpus = limits.cpus ?? svc.cpus;
+  if (cpus) resources.cpus = cpus;
+  if (svc.cpu_shares !== undefined) resources.cpuShares = svc.cpu_shares;
+  if (svc.cpuset !== undefined) resources.cpusetCpus = svc.cpuset;
+  const pids = limits.pids ?? svc.pids_limit;
+  if (pids !== undefined) resources.pidsLimit = pids <= 0 ? 0 : pids;
+  if (Object.keys(resources).length) out.resources = resources;
+  if (svc.shm_size !== undefined) out.shmSize = Number(svc.shm_size);
+  if (svc.ulimits) {
+    out.ulimits = Object.entries(svc.ulimits).map(([name, l]) => (typeof l === 'number' ? ulimit(name, l, l) : ulimit(name, l.soft, l.hard)));
+  }
+  if (svc.devices?.length) out.devices = svc.devices.map((d) => ({ source: d.source, destination: d.target, permissions: d.permissions }));
+  if (svc.sysctls && Object.keys(svc.sysctls).length) out.sysctls = svc.sysctls;
+  if (svc.logging?.driver) out.logDriver = logDriver(svc.logging.driver);
+  if (svc.logging?.options) Object.assign(out, logOptions(svc.logging.options));
+  if (out.logPath) out.logPath = posix.resolve(projectDir, out.logPath);
+  return out;
+}
+
 function fileUse(use: ServiceSecretConfig, name: string, target: string): SecretUse {
   return { name, type: 'mount', target, uid: use.uid ? Number(use.uid) : 0, gid: use.gid ? Number(use.gid) : 0, mode: use.mode ?? 0o444 };
 }
@@ -150,6 +181,15 @@ export function serviceSpec(project: ComposeProject, service: string, opts: Spec
   if (svc.dns_search) spec.dnsSearch = svc.dns_search;
   if (svc.extra_hosts) spec.addHosts = svc.extra_hosts.map((e) => e.replace('=', ':'));
   if (svc.restart) Object.assign(spec, restartPolicy(svc.restart, `${where}.restart`));
+  const deployed = svc.deploy?.restart_policy;
+  if (deployed) {
+    // As Docker Compose: deploy.restart_policy wins over restart.
+    const name = deployed.condition === 'none' ? 'no' : deployed.condition === 'on-failure' ? 'on-failure' : 'always';
+    spec.restartPolicy = name;
+    if (name === 'on-failure' && deployed.max_attempts) spec.restartRetries = deployed.max_attempts;
+    else delete spec.restartRetries;
+  }
+  Object.assign(spec, hostSettings(svc, project.workingDir));
   const m = mounts(project, svc);
   if (m.length) spec.mounts = m;
   if (svc.network_mode) {

@@ -318,3 +318,70 @@ configs:
   assert.equal(bad.code, 125);
   assert.equal(bad.stderr.trim(), 'Error: compose.yaml: services.app.configs[0]: service "app" refers to undefined config nope: define it under the top-level configs key');
 });
+
+test('memory, cpu and pids limits, ulimits, shm_size, sysctls, devices and logging reach the container; deploy.resources wins', () => {
+  const proj = box.path('limits');
+  mkdirSync(proj);
+  writeFileSync(
+    join(proj, 'compose.yaml'),
+    `services:
+  limited:
+    image: ${IMG}
+    network_mode: none
+    init: true
+    command: ["sleep", "300"]
+    mem_limit: 256m
+    memswap_limit: 512m
+    cpus: 1.5
+    pids_limit: 200
+    shm_size: 16m
+    ulimits:
+      nofile: {soft: 1000, hard: 2000}
+      core: 0
+    sysctls:
+      net.ipv4.ip_forward: 1
+    devices: ["/dev/fuse:/dev/myfuse:r"]
+    logging:
+      driver: json-file
+      options: {max-size: 10m, max-file: "3", tag: limited}
+  deployed:
+    image: ${IMG}
+    network_mode: none
+    init: true
+    command: ["sleep", "300"]
+    mem_limit: 1g
+    deploy:
+      resources:
+        limits: {cpus: "0.5", memory: 64M, pids: 50}
+        reservations: {memory: 32M}
+      restart_policy: {condition: on-failure, max_attempts: 3}
+`,
+  );
+  const cfg = parse(composeIn(proj, ['config']).stdout);
+  const limited = cfg.services.limited;
+  assert.deepEqual([limited.mem_limit, limited.memswap_limit, limited.cpus, limited.pids_limit, limited.shm_size], ['268435456', '536870912', 1.5, 200, '16777216']);
+  assert.deepEqual(limited.ulimits, { nofile: { soft: 1000, hard: 2000 }, core: 0 });
+  assert.deepEqual(limited.devices, [{ source: '/dev/fuse', target: '/dev/myfuse', permissions: 'r' }]);
+  assert.deepEqual(limited.sysctls, { 'net.ipv4.ip_forward': '1' });
+  assert.deepEqual(cfg.services.deployed.deploy.resources, { limits: { cpus: 0.5, memory: '67108864', pids: 50 }, reservations: { memory: '33554432' } });
+  const r = composeIn(proj, ['up', '-d']);
+  assert.equal(r.code, 0, r.stderr);
+  const host = (name: string) => JSON.parse(box.ok(['inspect', '--format', '{{json .HostConfig}}', name]));
+  const h = host('limits-limited-1');
+  assert.deepEqual([h.Memory, h.MemorySwap, h.NanoCpus, h.PidsLimit, h.ShmSize], [268435456, 536870912, 1500000000, 200, 16777216]);
+  assert.deepEqual(h.Ulimits, [{ Name: 'RLIMIT_NOFILE', Soft: 1000, Hard: 2000 }, { Name: 'RLIMIT_CORE', Soft: 0, Hard: 0 }]);
+  assert.deepEqual(h.Devices, [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/myfuse', CgroupPermissions: '' }]);
+  assert.equal(h.LogConfig.Type, 'k8s-file');
+  assert.equal(h.LogConfig.Size, '10MB');
+  assert.equal(h.LogConfig.Tag, 'limited');
+  const inside = (name: string, script: string) => box.ok(['exec', name, 'sh', '-c', script]);
+  assert.equal(inside('limits-limited-1', 'ulimit -n; ulimit -Hn; cat /proc/sys/net/ipv4/ip_forward /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; test -c /dev/myfuse && echo device'), '1000\n2000\n1\n268435456\n200\ndevice\n');
+  const write = box.run(['exec', 'limits-limited-1', 'sh', '-c', 'exec 3>/dev/myfuse']);
+  assert.notEqual(write.code, 0, 'the device was given read-only');
+  assert.match(write.stderr, /Operation not permitted/);
+  const d = host('limits-deployed-1');
+  assert.deepEqual([d.Memory, d.MemoryReservation, d.NanoCpus, d.PidsLimit], [67108864, 33554432, 500000000, 50]);
+  assert.deepEqual(d.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
+  assert.equal(inside('limits-deployed-1', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '50000\n');
+  assert.equal(composeIn(proj, ['down', '-t', '0']).code, 0);
+});

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { ContainerConfig } from '../local/containerRecord.js';
 import type { MountSpec } from '../spec/containerSpec.js';
 import { seccompForContainer, findSeccompProfile } from './seccomp.js';
+import { hostDeviceNodes, type OciDevice } from './devices.js';
+import { rlimitType, ULIMIT_NAMES } from '../spec/hostSpec.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 
 export interface OciMount {
@@ -53,7 +55,7 @@ export interface OciSpec {
     resources?: Record<string, unknown>;
     cgroupsPath?: string;
     namespaces: Array<{ type: string; path?: string }>;
-    devices?: Array<Record<string, unknown>>;
+    devices?: OciDevice[];
     seccomp?: OciSeccomp;
     maskedPaths?: string[];
     readonlyPaths?: string[];
@@ -184,32 +186,32 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.annotations ?? {}),
     },
     linux: {
-      ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
+      ...sysctls(spec.network === 'host', spec.sysctls),
       resources: resources(input, privileged),
       ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
       namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
       ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
+  if (spec.devices?.length) {
+    const { nodes, rules } = hostDeviceNodes(spec.devices);
+    ociSpec.linux.devices = nodes;
+    (ociSpec.linux.resources!.devices as unknown[]).push(...rules);
+  }
   const seccomp = seccompProfile(spec.seccompProfile, caps, privileged);
   if (seccomp) ociSpec.linux.seccomp = seccomp;
   if (spec.apparmorProfile && spec.apparmorProfile !== 'unconfined') ociSpec.process.apparmorProfile = spec.apparmorProfile;
   return ociSpec;
 }
 
-function withHome(env: string[], home: string): string[] {
-  return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
+/** podman's ping range (not with the host's network) and the user's sysctls over it. */
+function sysctls(hostNetwork: boolean, user: Record<string, string> = {}): { sysctl?: Record<string, string> } {
+  const all = { ...(hostNetwork ? {} : { 'net.ipv4.ping_group_range': '0 0' }), ...user };
+  return Object.keys(all).length ? { sysctl: all } : {};
 }
 
-const RLIMIT_NAMES: Record<string, string> = {
-  core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE', locks: 'RLIMIT_LOCKS',
-  memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', nofile: 'RLIMIT_NOFILE', nproc: 'RLIMIT_NPROC',
-  rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO', rttime: 'RLIMIT_RTTIME', sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK',
-  as: 'RLIMIT_AS',
-};
-
-export function rlimitType(name: string): string | undefined {
-  return RLIMIT_NAMES[name.toLowerCase().replace(/^rlimit_/, '')];
+function withHome(env: string[], home: string): string[] {
+  return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
 }
 
 /**
@@ -224,7 +226,7 @@ function rlimits(ulimits: Array<{ name: string; soft: number; hard: number }>, h
   result.set('RLIMIT_NPROC', { type: 'RLIMIT_NPROC', hard: nproc, soft: nproc });
   for (const u of ulimits) {
     const type = rlimitType(u.name);
-    if (!type) throw new InvalidArgumentError(`invalid ulimit type "${u.name}": use one of ${Object.keys(RLIMIT_NAMES).join(', ')}`);
+    if (!type) throw new InvalidArgumentError(`invalid ulimit type "${u.name}": use one of ${ULIMIT_NAMES.join(', ')}`);
     const toRlimit = (v: number) => (v < 0 ? 2 ** 64 - 1 : v);
     result.set(type, { type, hard: toRlimit(u.hard), soft: toRlimit(u.soft) });
   }

@@ -35,6 +35,14 @@ export interface NetworkAttachment {
   interfaceName?: string;
 }
 
+/** `--device HOST[:CONTAINER][:PERMISSIONS]`: a host device node (or every node under a host folder). */
+export interface DeviceSpec {
+  source: string;
+  destination: string;
+  /** The device cgroup access: some of r, w, m. */
+  permissions: string;
+}
+
 export interface UlimitSpec {
   /** Without the RLIMIT_ prefix, lower case: nofile, nproc, core... */
   name: string;
@@ -100,6 +108,10 @@ export interface ContainerSpec {
   healthOnFailure?: HealthOnFailure;
   logDriver?: 'k8s-file' | 'none' | 'passthrough';
   logPath?: string;
+  /** --log-opt max-size: bytes after which conmon rotates the log. */
+  logSizeMax?: number;
+  /** --log-opt tag. */
+  logTag?: string;
   mounts?: MountSpec[];
   /** --volumes-from CTR[:ro|rw]: that container's volumes and binds, at the same places. */
   volumesFrom?: string[];
@@ -143,6 +155,10 @@ export interface ContainerSpec {
   resources?: ResourceSpec;
   ulimits?: UlimitSpec[];
   shmSize?: number;
+  /** --device: host devices made available in the container. */
+  devices?: DeviceSpec[];
+  /** --sysctl: namespaced kernel parameters (net.*, fs.mqueue.*, the IPC ones of kernel.*). */
+  sysctls?: Record<string, string>;
   cgroups?: 'enabled' | 'disabled' | 'no-conmon' | 'split';
   cgroupParent?: string;
   /** An OCI runtime name or path (runc, crun, /usr/bin/runc). */
