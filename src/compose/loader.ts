@@ -59,29 +59,49 @@ const LEADING_ZERO_OCTAL = {
   resolve: (text: string) => parseInt(text, 8),
 };
 
-function readYaml(file: string): unknown {
-  let text: string;
+/** `-f -`: the Compose file is read from standard input. */
+export const STDIN_FILE = '-';
+let stdinText: string | undefined;
+
+/** A Compose file's name in messages. */
+function shortName(file: string): string {
+  return file === STDIN_FILE ? 'stdin' : basename(file);
+}
+
+function readComposeText(file: string): string {
+  if (file === STDIN_FILE) {
+    try {
+      stdinText ??= readFileSync(0, 'utf8');
+    } catch {
+      throw new InvalidArgumentError('-f -: cannot read the Compose file from standard input: pipe it in or give a file');
+    }
+    return stdinText;
+  }
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     throw new InvalidArgumentError(`${file}: cannot read the Compose file: check the path given with -f`);
   }
+}
+
+function readYaml(file: string): unknown {
+  const text = readComposeText(file);
   const doc = parseDocument(text, { customTags: (core) => [LEADING_ZERO_OCTAL as never, ...core, ...TAGS], merge: true, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    throw new ComposeFileError(basename(file), `line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0]!);
+    throw new ComposeFileError(shortName(file), `line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0]!);
   }
   try {
     return doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     // Aliases and merge keys are resolved here: an unknown anchor or a bad `<<:` source.
-    throw new ComposeFileError(basename(file), 'YAML', (e as Error).message.split('\n')[0]!);
+    throw new ComposeFileError(shortName(file), 'YAML', (e as Error).message.split('\n')[0]!);
   }
 }
 
 /** The Compose files to use: -f, COMPOSE_FILE, or the first default file found here or above, with its override. */
 export function findComposeFiles(opts: Pick<LoadOptions, 'files' | 'cwd' | 'env'>): string[] {
-  if (opts.files?.length) return opts.files.map((f) => resolve(opts.cwd, f));
+  if (opts.files?.length) return opts.files.map((f) => (f === STDIN_FILE ? f : resolve(opts.cwd, f)));
   const fromEnv = opts.env.COMPOSE_FILE;
   if (fromEnv) return fromEnv.split(opts.env.COMPOSE_PATH_SEPARATOR ?? ':').filter(Boolean).map((f) => resolve(opts.cwd, f));
   for (let dir = resolve(opts.cwd); ; dir = dirname(dir)) {
@@ -101,22 +121,22 @@ export function normalizeProjectName(name: string): string {
 }
 
 function loadFile(file: string, dir: string, env: Environment, warn?: (m: string) => void): ComposeModel {
-  const raw = interpolateTree(readYaml(file), { env, file: basename(file), warn });
-  const model = normalizeFile(raw, { file: basename(file), dir, env });
+  const raw = interpolateTree(readYaml(file), { env, file: shortName(file), warn });
+  const model = normalizeFile(raw, { file: shortName(file), dir, env });
   const included = (raw as { include?: unknown })?.include;
   if (included !== undefined) {
-    if (!Array.isArray(included)) throw new ComposeFileError(basename(file), 'include', 'must be a list of files');
+    if (!Array.isArray(included)) throw new ComposeFileError(shortName(file), 'include', 'must be a list of files');
     let merged = emptyModel();
     for (const [i, entry] of included.entries()) {
       const paths = typeof entry === 'string' ? [entry] : ((entry as { path?: string | string[] })?.path ?? []);
       for (const p of Array.isArray(paths) ? paths : [paths]) {
-        if (typeof p !== 'string') throw new ComposeFileError(basename(file), `include[${i}]`, 'give a file path');
+        if (typeof p !== 'string') throw new ComposeFileError(shortName(file), `include[${i}]`, 'give a file path');
         const path = resolve(dir, p);
         merged = mergeModels(merged, loadFile(path, dirname(path), env, warn));
       }
     }
     for (const name of Object.keys(model.services)) {
-      if (merged.services[name]) throw new ComposeFileError(basename(file), `services.${name}`, 'conflicts with a service of an included file: rename one of them');
+      if (merged.services[name]) throw new ComposeFileError(shortName(file), `services.${name}`, 'conflicts with a service of an included file: rename one of them');
     }
     return mergeModels(merged, model);
   }
@@ -128,7 +148,7 @@ function resolveExtends(model: ComposeModel, file: string, dir: string, env: Env
     if (!svc.extends) continue;
     const { service, file: other } = svc.extends;
     const key = `${other ?? file}#${service}`;
-    if (seen.includes(key)) throw new ComposeFileError(basename(file), `services.${name}.extends`, `circular extends through ${service}`);
+    if (seen.includes(key)) throw new ComposeFileError(shortName(file), `services.${name}.extends`, `circular extends through ${service}`);
     let source: ComposeModel = model;
     if (other) {
       source = normalizeFile(interpolateTree(readYaml(other), { env, file: basename(other) }), { file: basename(other), dir: dirname(other), env });
@@ -137,7 +157,7 @@ function resolveExtends(model: ComposeModel, file: string, dir: string, env: Env
       resolveExtends({ ...model, services: { [service]: model.services[service]! } }, file, dir, env, [...seen, key]);
     }
     const base = source.services[service];
-    if (!base) throw new ComposeFileError(basename(file), `services.${name}.extends`, `no service "${service}" to extend${other ? ` in ${other}` : ''}`);
+    if (!base) throw new ComposeFileError(shortName(file), `services.${name}.extends`, `no service "${service}" to extend${other ? ` in ${other}` : ''}`);
     const { extends: _, ...own } = svc;
     const { depends_on: __, ...inherited } = base;
     model.services[name] = mergeService(inherited, own);
@@ -163,7 +183,9 @@ function applyEnvFiles(svc: ServiceConfig, name: string, env: Environment): void
 
 export function loadProject(opts: LoadOptions): ComposeProject {
   const files = findComposeFiles(opts);
-  const workingDir = opts.projectDirectory ? resolve(opts.cwd, opts.projectDirectory) : dirname(files[0]!);
+  if (files.filter((f) => f === STDIN_FILE).length > 1) throw new InvalidArgumentError('-f - given twice: standard input holds one Compose file');
+  // From standard input, relative paths and the project name come from the current folder.
+  const workingDir = opts.projectDirectory ? resolve(opts.cwd, opts.projectDirectory) : files[0] === STDIN_FILE ? resolve(opts.cwd) : dirname(files[0]!);
   const dotenvFiles = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(opts.cwd, f)) : [join(workingDir, '.env')].filter((f) => existsSync(f));
   let dotenv: Record<string, string> = {};
   for (const f of dotenvFiles) {
@@ -182,7 +204,7 @@ export function loadProject(opts: LoadOptions): ComposeProject {
     resolveExtends(loaded, file, workingDir, env);
     model = mergeModels(model, loaded);
   }
-  const firstFile = basename(files[0]!);
+  const firstFile = shortName(files[0]!);
   const rawName = opts.projectName ?? env.COMPOSE_PROJECT_NAME ?? model.name ?? basename(workingDir);
   const name = normalizeProjectName(rawName);
   if (!name) throw new InvalidArgumentError(`project name "${rawName}" has no letters or digits: give one with -p or the name: key`);

@@ -385,3 +385,18 @@ test('memory, cpu and pids limits, ulimits, shm_size, sysctls, devices and loggi
   assert.equal(inside('limits-deployed-1', 'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '50000\n');
   assert.equal(composeIn(proj, ['down', '-t', '0']).code, 0);
 });
+
+test('-f - reads the Compose file from standard input; relative paths are from the project folder', () => {
+  const proj = box.path('piped');
+  mkdirSync(proj);
+  writeFileSync(join(proj, 'motd'), 'piped in\n');
+  const file = `services:\n  app:\n    image: ${IMG}\n    network_mode: none\n    init: true\n    command: ["sleep", "300"]\n    volumes: ["./motd:/motd:ro"]\n`;
+  const r = box.run(['compose', '--project-directory', proj, '-f', '-', 'up', '-d'], { input: file });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(box.ok(['exec', 'piped-app-1', 'cat', '/motd']), 'piped in\n');
+  assert.equal(box.run(['compose', '-p', 'piped', 'down', '-t', '0']).code, 0);
+  assert.equal(box.ok(['ps', '-a', '--filter', 'label=com.docker.compose.project=piped', '-q']), '');
+  const bad = box.run(['compose', '-f', '-', 'config'], { input: 'services:\n  app:\n    image: x\n    ports: [abc]\n' });
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr.trim(), 'Error: stdin: services.app.ports[0]: invalid port "abc": use [HOST:]CONTAINER[/PROTO]');
+});
