@@ -400,3 +400,50 @@ test('-f - reads the Compose file from standard input; relative paths are from t
   assert.equal(bad.code, 125);
   assert.equal(bad.stderr.trim(), 'Error: stdin: services.app.ports[0]: invalid port "abc": use [HOST:]CONTAINER[/PROTO]');
 });
+
+test('up --abort-on-container-exit stops the rest when one exits; --exit-code-from returns that service\'s code', () => {
+  const proj = box.path('abort');
+  mkdirSync(proj);
+  writeFileSync(
+    join(proj, 'compose.yaml'),
+    `services:
+  prep:
+    image: ${IMG}
+    network_mode: none
+    command: ["true"]
+  server:
+    image: ${IMG}
+    network_mode: none
+    init: true
+    command: ["sleep", "300"]
+    depends_on: {prep: {condition: service_completed_successfully}}
+  job:
+    image: ${IMG}
+    network_mode: none
+    command: ["sh", "-c", "echo job ran; exit 3"]
+    depends_on: [server]
+`,
+  );
+  const status = () =>
+    box
+      .ok(['ps', '-a', '--filter', 'label=com.docker.compose.project=abort', '--format', '{{.Names}} {{.Status}}'])
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/\) .*$/, ')'))
+      .sort();
+  let r = composeIn(proj, ['up', '--exit-code-from', 'job']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stdout, /^job-1 +\| job ran$/m);
+  assert.match(r.stdout, /^job-1 exited with code 3\nAborting on container exit\.\.\.$/m);
+  assert.deepEqual(status(), ['abort-job-1 Exited (3)', 'abort-prep-1 Exited (0)', 'abort-server-1 Exited (143)']);
+  r = composeIn(proj, ['up', '--abort-on-container-exit']);
+  assert.equal(r.code, 3, 'the code of the container that ended it (the one-shot prep does not count)');
+  r = composeIn(proj, ['up', '--exit-code-from', 'server', '-t', '2']);
+  assert.equal(r.code, 143, 'server was stopped with SIGTERM');
+  r = composeIn(proj, ['up', '-d', '--abort-on-container-exit']);
+  assert.equal(r.code, 125);
+  assert.equal(r.stderr.trim(), "Error: --abort-on-container-exit cannot be combined with -d: the containers' exits are watched attached");
+  r = composeIn(proj, ['up', '--exit-code-from', 'nope']);
+  assert.equal(r.stderr.trim(), 'Error: --exit-code-from nope: no such service: give one of prep, server, job');
+  assert.equal(composeIn(proj, ['down', '-t', '0']).code, 0);
+});
