@@ -451,3 +451,25 @@ test('up --abort-on-container-exit stops the rest when one exits; --exit-code-fr
   assert.equal(r.stderr.trim(), 'Error: --exit-code-from nope: no such service: give one of prep, server, job');
   assert.equal(composeIn(proj, ['down', '-t', '0']).code, 0);
 });
+
+test('independent services start together; a service starts after what it depends on or shares the network of', () => {
+  const proj = box.path('order');
+  mkdirSync(proj);
+  const svc = (extra: string) => `    image: ${IMG}\n    init: true\n    command: ["sleep", "300"]\n${extra}`;
+  writeFileSync(
+    join(proj, 'compose.yaml'),
+    `services:\n  side:\n${svc('    network_mode: "service:base"\n')}  base:\n${svc('    network_mode: none\n')}  one:\n${svc('    network_mode: none\n')}  two:\n${svc('    network_mode: none\n')}  last:\n${svc('    network_mode: none\n    depends_on: [one, two, side]\n')}`,
+  );
+  const r = composeIn(proj, ['up', '-d']);
+  assert.equal(r.code, 0, r.stderr);
+  const at = (line: string) => {
+    const i = r.stderr.indexOf(` Container order-${line}\n`);
+    assert.ok(i >= 0, `no "${line}" in:\n${r.stderr}`);
+    return i;
+  };
+  assert.ok(at('base-1  Started') < at('side-1  Creating'), 'side joins the network of base, so it waits for it');
+  for (const dep of ['one', 'two', 'side']) assert.ok(at(`${dep}-1  Started`) < at('last-1  Creating'), `last waits for ${dep}`);
+  const netns = (name: string) => box.ok(['exec', name, 'readlink', '/proc/1/ns/net']);
+  assert.equal(netns('order-side-1'), netns('order-base-1'));
+  assert.equal(composeIn(proj, ['down', '-t', '0']).code, 0);
+});

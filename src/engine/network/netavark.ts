@@ -54,7 +54,24 @@ function failure(op: string, code: number | null, stdout: string, stderr: string
   return new TspodError(`netavark (${op}): ${message || `exited with code ${code}`}`);
 }
 
+/**
+ * netavark calls from this process, one at a time (Podman locks around them
+ * too): two setups racing to make a new network's iptables chains fail with
+ * "Chain already exists", as when compose starts a project's services at once.
+ */
+let netavarkQueue: Promise<unknown> = Promise.resolve();
+
+function oneAtATime<T>(run: () => Promise<T>): Promise<T> {
+  const result = netavarkQueue.then(run, run);
+  netavarkQueue = result.catch(() => undefined);
+  return result;
+}
+
 export function netavarkSetup(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Record<string, NetworkStatus>> {
+  return oneAtATime(() => runSetup(driver, netns, input));
+}
+
+function runSetup(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Record<string, NetworkStatus>> {
   return new Promise((resolve, reject) => {
     const child = spawn(driver.binary, args(driver, 'setup', netns), { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -78,6 +95,10 @@ export function netavarkSetup(driver: NetavarkDriver, netns: string, input: Neta
 
 /** Tears down; resolves with the error rather than throwing, since teardown must go on regardless. */
 export function netavarkTeardown(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Error | undefined> {
+  return oneAtATime(() => runTeardown(driver, netns, input));
+}
+
+function runTeardown(driver: NetavarkDriver, netns: string, input: NetavarkInput): Promise<Error | undefined> {
   return new Promise((resolve) => {
     const child = spawn(driver.binary, args(driver, 'teardown', netns), { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

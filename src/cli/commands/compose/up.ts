@@ -75,6 +75,7 @@ export default defineCommand<Options>({
         noStart: opts.start === false,
         scale,
         wait: opts.wait,
+        parallel: parallelLimit(),
       },
       progressTo(ctx),
     );
@@ -82,6 +83,14 @@ export default defineCommand<Options>({
     return attach(ctx, engine, project, names, opts);
   },
 });
+
+/** COMPOSE_PARALLEL_LIMIT, as Docker Compose reads it (unset: no limit). */
+function parallelLimit(): number | undefined {
+  const text = process.env.COMPOSE_PARALLEL_LIMIT;
+  if (text === undefined || text === '') return undefined;
+  if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError(`COMPOSE_PARALLEL_LIMIT=${text}: give a whole number`);
+  return Number(text);
+}
 
 /** Services others wait on to complete (init jobs): their exit is expected and aborts nothing. */
 function oneShotServices(project: ComposeProject): Set<string> {
