@@ -62,8 +62,7 @@ export function median(xs: number[]): number {
 export const rotated = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]!);
 
 /** Prints rows of [label, tspod, podman, ratio] with aligned columns. */
-export function printTable(rows: Array<[string, string, string, string]>): void {
-  const header: [string, string, string, string] = ['', 'tspod', 'podman', 'tspod/podman'];
+export function printTable(rows: Array<[string, string, string, string]>, header: [string, string, string, string] = ['', 'tspod', 'podman', 'tspod/podman']): void {
   const widths = [0, 1, 2, 3].map((i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
   const line = (r: string[]) => console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   '));
   console.log();

@@ -10,7 +10,7 @@ import { parseDocument, type Tags } from 'yaml';
 import { ComposeFileError } from './errors.js';
 import { interpolateTree, parseDotenv, type Environment } from './interpolate.js';
 import { mergeModels, mergeService } from './merge.js';
-import { normalizeFile, type ComposeModel, type ServiceConfig } from './model.js';
+import { emptyModel, normalizeFile, type ComposeModel, type ServiceConfig } from './model.js';
 import { OverrideTag, ResetTag } from './tags.js';
 import { InvalidArgumentError } from '../util/errors.js';
 
@@ -50,29 +50,58 @@ const TAGS: Tags = [
   { tag: '!override', collection: 'seq', resolve: (v: { toJSON(): unknown }) => new OverrideTag(v.toJSON()) } as never,
 ];
 
-function readYaml(file: string): unknown {
-  let text: string;
+/** `0440` is octal in Compose files (Go's YAML reads a leading 0 that way), not the decimal YAML 1.2 makes of it. */
+const LEADING_ZERO_OCTAL = {
+  identify: () => false,
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^0[0-7]+$/,
+  resolve: (text: string) => parseInt(text, 8),
+};
+
+/** `-f -`: the Compose file is read from standard input. */
+export const STDIN_FILE = '-';
+let stdinText: string | undefined;
+
+/** A Compose file's name in messages. */
+function shortName(file: string): string {
+  return file === STDIN_FILE ? 'stdin' : basename(file);
+}
+
+function readComposeText(file: string): string {
+  if (file === STDIN_FILE) {
+    try {
+      stdinText ??= readFileSync(0, 'utf8');
+    } catch {
+      throw new InvalidArgumentError('-f -: cannot read the Compose file from standard input: pipe it in or give a file');
+    }
+    return stdinText;
+  }
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
     throw new InvalidArgumentError(`${file}: cannot read the Compose file: check the path given with -f`);
   }
-  const doc = parseDocument(text, { customTags: TAGS, merge: true, uniqueKeys: true });
+}
+
+function readYaml(file: string): unknown {
+  const text = readComposeText(file);
+  const doc = parseDocument(text, { customTags: (core) => [LEADING_ZERO_OCTAL as never, ...core, ...TAGS], merge: true, uniqueKeys: true });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    throw new ComposeFileError(basename(file), `line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0]!);
+    throw new ComposeFileError(shortName(file), `line ${e.linePos?.[0]?.line ?? '?'}`, e.message.split('\n')[0]!);
   }
   try {
     return doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     // Aliases and merge keys are resolved here: an unknown anchor or a bad `<<:` source.
-    throw new ComposeFileError(basename(file), 'YAML', (e as Error).message.split('\n')[0]!);
+    throw new ComposeFileError(shortName(file), 'YAML', (e as Error).message.split('\n')[0]!);
   }
 }
 
 /** The Compose files to use: -f, COMPOSE_FILE, or the first default file found here or above, with its override. */
 export function findComposeFiles(opts: Pick<LoadOptions, 'files' | 'cwd' | 'env'>): string[] {
-  if (opts.files?.length) return opts.files.map((f) => resolve(opts.cwd, f));
+  if (opts.files?.length) return opts.files.map((f) => (f === STDIN_FILE ? f : resolve(opts.cwd, f)));
   const fromEnv = opts.env.COMPOSE_FILE;
   if (fromEnv) return fromEnv.split(opts.env.COMPOSE_PATH_SEPARATOR ?? ':').filter(Boolean).map((f) => resolve(opts.cwd, f));
   for (let dir = resolve(opts.cwd); ; dir = dirname(dir)) {
@@ -92,22 +121,22 @@ export function normalizeProjectName(name: string): string {
 }
 
 function loadFile(file: string, dir: string, env: Environment, warn?: (m: string) => void): ComposeModel {
-  const raw = interpolateTree(readYaml(file), { env, file: basename(file), warn });
-  const model = normalizeFile(raw, { file: basename(file), dir, env });
+  const raw = interpolateTree(readYaml(file), { env, file: shortName(file), warn });
+  const model = normalizeFile(raw, { file: shortName(file), dir, env });
   const included = (raw as { include?: unknown })?.include;
   if (included !== undefined) {
-    if (!Array.isArray(included)) throw new ComposeFileError(basename(file), 'include', 'must be a list of files');
-    let merged: ComposeModel = { services: {}, networks: {}, volumes: {}, secrets: {} };
+    if (!Array.isArray(included)) throw new ComposeFileError(shortName(file), 'include', 'must be a list of files');
+    let merged = emptyModel();
     for (const [i, entry] of included.entries()) {
       const paths = typeof entry === 'string' ? [entry] : ((entry as { path?: string | string[] })?.path ?? []);
       for (const p of Array.isArray(paths) ? paths : [paths]) {
-        if (typeof p !== 'string') throw new ComposeFileError(basename(file), `include[${i}]`, 'give a file path');
+        if (typeof p !== 'string') throw new ComposeFileError(shortName(file), `include[${i}]`, 'give a file path');
         const path = resolve(dir, p);
         merged = mergeModels(merged, loadFile(path, dirname(path), env, warn));
       }
     }
     for (const name of Object.keys(model.services)) {
-      if (merged.services[name]) throw new ComposeFileError(basename(file), `services.${name}`, 'conflicts with a service of an included file: rename one of them');
+      if (merged.services[name]) throw new ComposeFileError(shortName(file), `services.${name}`, 'conflicts with a service of an included file: rename one of them');
     }
     return mergeModels(merged, model);
   }
@@ -119,7 +148,7 @@ function resolveExtends(model: ComposeModel, file: string, dir: string, env: Env
     if (!svc.extends) continue;
     const { service, file: other } = svc.extends;
     const key = `${other ?? file}#${service}`;
-    if (seen.includes(key)) throw new ComposeFileError(basename(file), `services.${name}.extends`, `circular extends through ${service}`);
+    if (seen.includes(key)) throw new ComposeFileError(shortName(file), `services.${name}.extends`, `circular extends through ${service}`);
     let source: ComposeModel = model;
     if (other) {
       source = normalizeFile(interpolateTree(readYaml(other), { env, file: basename(other) }), { file: basename(other), dir: dirname(other), env });
@@ -128,7 +157,7 @@ function resolveExtends(model: ComposeModel, file: string, dir: string, env: Env
       resolveExtends({ ...model, services: { [service]: model.services[service]! } }, file, dir, env, [...seen, key]);
     }
     const base = source.services[service];
-    if (!base) throw new ComposeFileError(basename(file), `services.${name}.extends`, `no service "${service}" to extend${other ? ` in ${other}` : ''}`);
+    if (!base) throw new ComposeFileError(shortName(file), `services.${name}.extends`, `no service "${service}" to extend${other ? ` in ${other}` : ''}`);
     const { extends: _, ...own } = svc;
     const { depends_on: __, ...inherited } = base;
     model.services[name] = mergeService(inherited, own);
@@ -154,7 +183,9 @@ function applyEnvFiles(svc: ServiceConfig, name: string, env: Environment): void
 
 export function loadProject(opts: LoadOptions): ComposeProject {
   const files = findComposeFiles(opts);
-  const workingDir = opts.projectDirectory ? resolve(opts.cwd, opts.projectDirectory) : dirname(files[0]!);
+  if (files.filter((f) => f === STDIN_FILE).length > 1) throw new InvalidArgumentError('-f - given twice: standard input holds one Compose file');
+  // From standard input, relative paths and the project name come from the current folder.
+  const workingDir = opts.projectDirectory ? resolve(opts.cwd, opts.projectDirectory) : files[0] === STDIN_FILE ? resolve(opts.cwd) : dirname(files[0]!);
   const dotenvFiles = opts.envFiles?.length ? opts.envFiles.map((f) => resolve(opts.cwd, f)) : [join(workingDir, '.env')].filter((f) => existsSync(f));
   let dotenv: Record<string, string> = {};
   for (const f of dotenvFiles) {
@@ -167,13 +198,13 @@ export function loadProject(opts: LoadOptions): ComposeProject {
     dotenv = { ...dotenv, ...parseDotenv(text, basename(f), { ...dotenv, ...opts.env }) };
   }
   const env: Environment = { ...dotenv, ...opts.env };
-  let model: ComposeModel = { services: {}, networks: {}, volumes: {}, secrets: {} };
+  let model = emptyModel();
   for (const file of files) {
     const loaded = loadFile(file, workingDir, env, opts.warn);
     resolveExtends(loaded, file, workingDir, env);
     model = mergeModels(model, loaded);
   }
-  const firstFile = basename(files[0]!);
+  const firstFile = shortName(files[0]!);
   const rawName = opts.projectName ?? env.COMPOSE_PROJECT_NAME ?? model.name ?? basename(workingDir);
   const name = normalizeProjectName(rawName);
   if (!name) throw new InvalidArgumentError(`project name "${rawName}" has no letters or digits: give one with -p or the name: key`);
@@ -227,16 +258,18 @@ export function loadProject(opts: LoadOptions): ComposeProject {
         throw new ComposeFileError(firstFile, `${where}.volumes[${i}]`, `service "${svcName}" refers to undefined volume ${v.source}: define it under the top-level volumes key`);
       }
     }
-    for (const [i, s] of (svc.secrets ?? []).entries()) {
-      if (!model.secrets[s.source]) throw new ComposeFileError(firstFile, `${where}.secrets[${i}]`, `service "${svcName}" refers to undefined secret ${s.source}: define it under the top-level secrets key`);
+    for (const kind of ['secrets', 'configs'] as const) {
+      for (const [i, s] of (svc[kind] ?? []).entries()) {
+        if (!model[kind][s.source]) throw new ComposeFileError(firstFile, `${where}.${kind}[${i}]`, `service "${svcName}" refers to undefined ${kind.slice(0, -1)} ${s.source}: define it under the top-level ${kind} key`);
+      }
     }
   }
   // Resources no enabled service uses are left out, as Compose does.
-  const used = (kind: 'networks' | 'volumes' | 'secrets', key: string): boolean =>
+  const used = (kind: 'networks' | 'volumes' | 'secrets' | 'configs', key: string): boolean =>
     Object.values(model.services).some((s) =>
-      kind === 'networks' ? key in (s.networks ?? {}) : kind === 'volumes' ? s.volumes?.some((v) => v.type === 'volume' && v.source === key) : s.secrets?.some((x) => x.source === key),
+      kind === 'networks' ? key in (s.networks ?? {}) : kind === 'volumes' ? s.volumes?.some((v) => v.type === 'volume' && v.source === key) : s[kind]?.some((x) => x.source === key),
     );
-  for (const kind of ['networks', 'volumes', 'secrets'] as const) {
+  for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     for (const [key, res] of Object.entries(model[kind])) {
       if (!used(kind, key) && kind !== 'volumes') {
         delete model[kind][key];
@@ -247,7 +280,16 @@ export function loadProject(opts: LoadOptions): ComposeProject {
         const secret = res as ComposeModel['secrets'][string];
         if (!secret.external && !secret.file && !secret.environment) throw new ComposeFileError(firstFile, `secrets.${key}`, 'needs file: or environment:');
       }
+      if (kind === 'configs') {
+        const config = res as ComposeModel['configs'][string];
+        if (!config.external && !config.file && !config.environment && config.content === undefined) throw new ComposeFileError(firstFile, `configs.${key}`, 'needs file:, environment: or content:');
+      }
     }
+  }
+  // Configs are kept as the engine's secrets: a config may not take the name of a secret it would overwrite.
+  for (const [key, config] of Object.entries(model.configs)) {
+    const clash = Object.entries(model.secrets).find(([, s]) => s.name === config.name && !(s.external && config.external));
+    if (clash) throw new ComposeFileError(firstFile, `configs.${key}`, `has the same name "${config.name}" as secret ${clash[0]}: give one of them another name: key`);
   }
   return { name, workingDir, configFiles: files, model, disabled, env };
 }

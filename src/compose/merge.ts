@@ -1,7 +1,7 @@
 /**
  * Merging Compose files (the specification's merge rules), on models already
  * in canonical form: mappings merge key by key, commands are replaced,
- * ports/volumes/secrets merge by their unique key, other lists append
+ * ports/volumes/secrets/configs merge by their unique key, other lists append
  * without repeats. `!reset` in the override removes a value, `!override`
  * replaces instead of merging.
  */
@@ -20,6 +20,7 @@ function uniqueKey(key: string, item: unknown): string | undefined {
     case 'volumes':
       return String(item.target);
     case 'secrets':
+    case 'configs':
       return String(item.target ?? item.source);
     default:
       return undefined;
@@ -27,7 +28,7 @@ function uniqueKey(key: string, item: unknown): string | undefined {
 }
 
 function mergeLists(key: string, base: unknown[], over: unknown[]): unknown[] {
-  if (['ports', 'volumes', 'secrets'].includes(key)) {
+  if (['ports', 'volumes', 'secrets', 'configs'].includes(key)) {
     const out = new Map<string, unknown>();
     let anonymous = 0;
     for (const item of [...base, ...over]) out.set(uniqueKey(key, item) ?? `#${anonymous++}`, item);
@@ -70,6 +71,7 @@ export function mergeModels(base: ComposeModel, over: ComposeModel): ComposeMode
     networks: mergeValues(base.networks, over.networks, 'networks') as ComposeModel['networks'],
     volumes: mergeValues(base.volumes, over.volumes, 'volumes') as ComposeModel['volumes'],
     secrets: mergeValues(base.secrets, over.secrets, 'secrets') as ComposeModel['secrets'],
+    configs: mergeValues(base.configs, over.configs, 'configs') as ComposeModel['configs'],
   };
   for (const [name, svc] of Object.entries(over.services)) {
     out.services[name] = out.services[name] ? mergeService(out.services[name]!, svc) : svc;

@@ -8,6 +8,9 @@ import { homedir } from 'node:os';
 import { ComposeFileError } from './errors.js';
 import type { Environment } from './interpolate.js';
 import { OverrideTag, ResetTag } from './tags.js';
+import { checkSysctl, logDriver, logOptions, parseDevice, ulimit } from '../engine/spec/hostSpec.js';
+import { InvalidArgumentError } from '../util/errors.js';
+import { ramInBytes } from '../util/units.js';
 
 export interface PortConfig {
   mode: 'ingress';
@@ -49,12 +52,27 @@ export interface HealthcheckConfig {
   disable?: boolean;
 }
 
+/** A service's use of a secret or a config (long syntax; the short syntax is just the source). */
 export interface ServiceSecretConfig {
   source: string;
   target?: string;
   uid?: string;
   gid?: string;
   mode?: number;
+}
+
+export interface ResourceLimits {
+  cpus?: number;
+  memory?: string;
+  pids?: number;
+}
+
+export interface DeployConfig {
+  replicas?: number;
+  resources?: { limits?: ResourceLimits; reservations?: Omit<ResourceLimits, 'pids'> };
+  restart_policy?: { condition?: string; max_attempts?: number; delay?: string; window?: string };
+  /** Swarm placement and rollout settings: kept for `config`, without effect on one host. */
+  [swarmOnly: string]: unknown;
 }
 
 export interface BuildConfig {
@@ -92,12 +110,27 @@ export interface ServiceConfig {
   privileged?: boolean;
   read_only?: boolean;
   secrets?: ServiceSecretConfig[];
+  configs?: ServiceSecretConfig[];
   init?: boolean;
   stop_signal?: string;
   stop_grace_period?: string;
   tty?: boolean;
   stdin_open?: boolean;
-  deploy?: { replicas?: number };
+  deploy?: DeployConfig;
+  /** Byte sizes as decimal strings of bytes, as `docker compose config` prints them. */
+  mem_limit?: string;
+  memswap_limit?: string;
+  mem_reservation?: string;
+  shm_size?: string;
+  cpus?: number;
+  cpu_shares?: number;
+  cpuset?: string;
+  pids_limit?: number;
+  /** A single number sets soft and hard alike. */
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  logging?: { driver?: string; options?: Record<string, string> };
+  devices?: Array<{ source: string; target: string; permissions: string }>;
+  sysctls?: Record<string, string>;
   scale?: number;
   profiles?: string[];
   container_name?: string;
@@ -132,12 +165,22 @@ export interface SecretConfig {
   external?: boolean;
 }
 
+/** A top-level config: like a secret, and its content may also be given inline. */
+export interface ConfigConfig extends SecretConfig {
+  content?: string;
+}
+
 export interface ComposeModel {
   name?: string;
   services: Record<string, ServiceConfig>;
   networks: Record<string, NetworkConfig>;
   volumes: Record<string, VolumeConfig>;
   secrets: Record<string, SecretConfig>;
+  configs: Record<string, ConfigConfig>;
+}
+
+export function emptyModel(): ComposeModel {
+  return { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {} };
 }
 
 /** Where a node came from, for error messages. */
@@ -378,16 +421,23 @@ function serviceNetworks(v: unknown, where: Where, path: string): Record<string,
   return out;
 }
 
-function secrets(v: unknown, where: Where, path: string): ServiceSecretConfig[] {
+/** A service's secrets: or configs: list. */
+function fileUses(v: unknown, where: Where, path: string, kind: 'secret' | 'config'): ServiceSecretConfig[] {
   if (!Array.isArray(v)) fail(where, path, 'must be a list');
   return v.map((s, i) => {
     if (typeof s === 'string') return { source: s };
-    if (!isObject(s) || s.source === undefined) fail(where, `${path}[${i}]`, 'give a secret name or {source: NAME, target: ...}');
+    if (!isObject(s) || s.source === undefined) fail(where, `${path}[${i}]`, `give a ${kind} name or {source: NAME, target: ...}`);
     const out: ServiceSecretConfig = { source: str(s.source, where, `${path}[${i}].source`) };
     if (s.target !== undefined) out.target = str(s.target, where, `${path}[${i}].target`);
     if (s.uid !== undefined) out.uid = str(s.uid, where, `${path}[${i}].uid`);
     if (s.gid !== undefined) out.gid = str(s.gid, where, `${path}[${i}].gid`);
-    if (s.mode !== undefined) out.mode = typeof s.mode === 'number' ? s.mode : parseInt(str(s.mode, where, `${path}[${i}].mode`), 8);
+    if (s.mode !== undefined) {
+      out.mode = typeof s.mode === 'number' ? s.mode : parseInt(str(s.mode, where, `${path}[${i}].mode`), 8);
+      if (!Number.isInteger(out.mode) || out.mode < 0 || out.mode > 0o7777) fail(where, `${path}[${i}].mode`, `invalid mode "${String(s.mode)}": give an octal mode such as 0440`);
+    }
+    for (const id of ['uid', 'gid'] as const) {
+      if (out[id] !== undefined && !/^\d+$/.test(out[id]!)) fail(where, `${path}[${i}].${id}`, `invalid ${id} "${out[id]}": give a number`);
+    }
     return out;
   });
 }
@@ -405,14 +455,146 @@ function build(v: unknown, where: Where, path: string): BuildConfig {
   return out;
 }
 
-const SIMPLE_STRINGS = ['image', 'restart', 'user', 'working_dir', 'hostname', 'stop_signal', 'stop_grace_period', 'container_name', 'pull_policy', 'network_mode'] as const;
+const SIMPLE_STRINGS = ['image', 'restart', 'user', 'working_dir', 'hostname', 'stop_signal', 'stop_grace_period', 'container_name', 'pull_policy', 'network_mode', 'cpuset'] as const;
 const BOOLEANS = ['privileged', 'read_only', 'init', 'tty', 'stdin_open'] as const;
 const LISTS = ['dns', 'dns_search', 'cap_add', 'cap_drop', 'profiles', 'tmpfs'] as const;
 const KNOWN = new Set<string>([
   ...SIMPLE_STRINGS, ...BOOLEANS, ...LISTS,
   'build', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'expose', 'volumes', 'networks', 'depends_on',
-  'healthcheck', 'labels', 'extra_hosts', 'secrets', 'deploy', 'scale', 'extends',
+  'healthcheck', 'labels', 'extra_hosts', 'secrets', 'configs', 'deploy', 'scale', 'extends',
+  'mem_limit', 'memswap_limit', 'mem_reservation', 'shm_size', 'cpus', 'cpu_shares', 'pids_limit', 'ulimits', 'logging', 'devices', 'sysctls',
 ]);
+
+/** The engine's own check of a value, its complaint reported at the key. */
+function checked<T>(where: Where, path: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) fail(where, path, e.message);
+    throw e;
+  }
+}
+
+function wholeNumber(v: unknown, where: Where, path: string, min: number): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) fail(where, path, `invalid number "${String(v)}": give a whole number${min < 0 ? ', -1 for unlimited' : ''}`);
+  return n;
+}
+
+/** `512m`, `1g`, `1073741824` -> bytes as a decimal string; -1 (unlimited) only where it means something. */
+function byteSize(v: unknown, where: Where, path: string, unlimited = false): string {
+  if (unlimited && (v === -1 || v === '-1')) return '-1';
+  const bytes = typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : ramInBytes(str(v, where, path));
+  if (bytes === undefined) fail(where, path, `invalid size "${String(v)}": give bytes or a number with a unit b, k, m or g`);
+  return String(bytes);
+}
+
+function cpuCount(v: unknown, where: Where, path: string): number {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) fail(where, path, `invalid cpus "${String(v)}": give a number of CPUs such as 0.5 or 2`);
+  return n;
+}
+
+function ulimits(v: unknown, where: Where, path: string): NonNullable<ServiceConfig['ulimits']> {
+  if (!isObject(v)) fail(where, path, 'must be a mapping of NAME: LIMIT or NAME: {soft: N, hard: N}');
+  const out: NonNullable<ServiceConfig['ulimits']> = {};
+  for (const [name, limit] of Object.entries(v)) {
+    const p = `${path}.${name}`;
+    if (isObject(limit)) {
+      if (limit.soft === undefined || limit.hard === undefined) fail(where, p, 'give both soft: and hard:');
+      out[name] = { soft: wholeNumber(limit.soft, where, `${p}.soft`, -1), hard: wholeNumber(limit.hard, where, `${p}.hard`, -1) };
+    } else out[name] = wholeNumber(limit, where, p, -1);
+    const { soft, hard } = typeof out[name] === 'number' ? { soft: out[name], hard: out[name] } : out[name];
+    checked(where, p, () => ulimit(name, soft, hard));
+  }
+  return out;
+}
+
+function logging(v: unknown, where: Where, path: string): NonNullable<ServiceConfig['logging']> {
+  if (!isObject(v)) fail(where, path, 'must be a mapping with driver: and options:');
+  const out: NonNullable<ServiceConfig['logging']> = {};
+  for (const k of Object.keys(v)) if (k !== 'driver' && k !== 'options') fail(where, `${path}.${k}`, `unsupported key "${k}": use driver or options`);
+  if (v.driver !== undefined) {
+    out.driver = str(v.driver, where, `${path}.driver`);
+    checked(where, `${path}.driver`, () => logDriver(out.driver!));
+  }
+  if (v.options !== undefined && v.options !== null) {
+    out.options = stringMap(v.options, where, `${path}.options`);
+    checked(where, `${path}.options`, () => logOptions(out.options!));
+  }
+  return out;
+}
+
+function devices(v: unknown, where: Where, path: string): NonNullable<ServiceConfig['devices']> {
+  if (!Array.isArray(v)) fail(where, path, 'must be a list');
+  return v.map((d, i) => {
+    const p = `${path}[${i}]`;
+    if (isObject(d)) {
+      if (d.source === undefined) fail(where, `${p}.source`, 'is required');
+      const source = str(d.source, where, `${p}.source`);
+      const target = d.target === undefined ? source : str(d.target, where, `${p}.target`);
+      const permissions = d.permissions === undefined ? 'rwm' : str(d.permissions, where, `${p}.permissions`);
+      checked(where, p, () => parseDevice(`${source}:${target}:${permissions}`));
+      return { source, target, permissions };
+    }
+    const parsed = checked(where, p, () => parseDevice(str(d, where, p)));
+    return { source: parsed.source, target: parsed.destination, permissions: parsed.permissions };
+  });
+}
+
+function sysctls(v: unknown, where: Where, path: string): Record<string, string> {
+  const out = stringMap(v, where, path);
+  for (const [key, value] of Object.entries(out)) checked(where, `${path}.${key}`, () => checkSysctl(key, value));
+  return out;
+}
+
+const SWARM_ONLY_DEPLOY = ['mode', 'placement', 'update_config', 'rollback_config', 'endpoint_mode', 'labels'];
+
+function resourceLimits(v: unknown, where: Where, path: string, keys: string[]): ResourceLimits {
+  if (!isObject(v)) fail(where, path, 'must be a mapping');
+  const out: ResourceLimits = {};
+  for (const [k, x] of Object.entries(v)) {
+    const p = `${path}.${k}`;
+    if (k === 'cpus') out.cpus = cpuCount(x, where, p);
+    else if (k === 'memory') out.memory = byteSize(x, where, p);
+    else if (k === 'pids' && keys.includes('pids')) out.pids = wholeNumber(x, where, p, -1);
+    else if (k === 'devices' || k === 'generic_resources') fail(where, p, `reserving ${k === 'devices' ? 'devices (GPUs)' : 'generic resources'} is not supported: remove it, or give devices: on the service`);
+    else fail(where, p, `unsupported key "${k}": use ${keys.join(', ')}`);
+  }
+  return out;
+}
+
+function deploy(v: unknown, where: Where, path: string): DeployConfig {
+  if (!isObject(v)) fail(where, path, 'must be a mapping');
+  const out: DeployConfig = {};
+  for (const [k, x] of Object.entries(v)) {
+    const p = `${path}.${k}`;
+    if (k === 'replicas') out.replicas = wholeNumber(x, where, p, 0);
+    else if (k === 'resources') {
+      if (!isObject(x)) fail(where, p, 'must be a mapping with limits: and reservations:');
+      out.resources = {};
+      for (const [kind, limits] of Object.entries(x)) {
+        if (kind === 'limits') out.resources.limits = resourceLimits(limits, where, `${p}.limits`, ['cpus', 'memory', 'pids']);
+        else if (kind === 'reservations') out.resources.reservations = resourceLimits(limits, where, `${p}.reservations`, ['cpus', 'memory']);
+        else fail(where, `${p}.${kind}`, `unsupported key "${kind}": use limits or reservations`);
+      }
+    } else if (k === 'restart_policy') {
+      if (!isObject(x)) fail(where, p, 'must be a mapping');
+      const policy: NonNullable<DeployConfig['restart_policy']> = {};
+      for (const [pk, pv] of Object.entries(x)) {
+        if (pk === 'condition') {
+          policy.condition = str(pv, where, `${p}.condition`);
+          if (!['none', 'on-failure', 'any'].includes(policy.condition)) fail(where, `${p}.condition`, `invalid condition "${policy.condition}": use none, on-failure or any`);
+        } else if (pk === 'max_attempts') policy.max_attempts = wholeNumber(pv, where, `${p}.max_attempts`, 0);
+        else if (pk === 'delay' || pk === 'window') policy[pk] = str(pv, where, `${p}.${pk}`);
+        else fail(where, `${p}.${pk}`, `unsupported key "${pk}": use condition, max_attempts, delay or window`);
+      }
+      out.restart_policy = policy;
+    } else if (SWARM_ONLY_DEPLOY.includes(k)) out[k] = x;
+    else fail(where, p, `unsupported key "${k}": use replicas, resources or restart_policy`);
+  }
+  return out;
+}
 
 /** One service of one file in canonical form (relative paths resolved, env_file read later). */
 export function normalizeService(name: string, raw: unknown, where: Where): ServiceConfig {
@@ -459,17 +641,18 @@ export function normalizeService(name: string, raw: unknown, where: Where): Serv
         case 'extra_hosts':
           s.extra_hosts = isObject(v) ? Object.entries(v).map(([h, ip]) => `${h}=${str(ip, where, `${p}.${h}`)}`) : strList(v, where, p).map((e) => e.replace(/^([^:=]+):/, '$1='));
           break;
-        case 'secrets': s.secrets = secrets(v, where, p); break;
-        case 'deploy': {
-          if (!isObject(v)) fail(where, p, 'must be a mapping');
-          s.deploy = {};
-          if (v.replicas !== undefined) {
-            const n = Number(v.replicas);
-            if (!Number.isInteger(n) || n < 0) fail(where, `${p}.replicas`, `invalid replicas "${String(v.replicas)}": give a whole number`);
-            s.deploy.replicas = n;
-          }
-          break;
-        }
+        case 'secrets': s.secrets = fileUses(v, where, p, 'secret'); break;
+        case 'configs': s.configs = fileUses(v, where, p, 'config'); break;
+        case 'deploy': s.deploy = deploy(v, where, p); break;
+        case 'mem_limit': case 'mem_reservation': case 'shm_size': s[key] = byteSize(v, where, p); break;
+        case 'memswap_limit': s.memswap_limit = byteSize(v, where, p, true); break;
+        case 'cpus': s.cpus = cpuCount(v, where, p); break;
+        case 'cpu_shares': s.cpu_shares = wholeNumber(v, where, p, 0); break;
+        case 'pids_limit': s.pids_limit = wholeNumber(v, where, p, -1); break;
+        case 'ulimits': s.ulimits = ulimits(v, where, p); break;
+        case 'logging': s.logging = logging(v, where, p); break;
+        case 'devices': s.devices = devices(v, where, p); break;
+        case 'sysctls': s.sysctls = sysctls(v, where, p); break;
         case 'scale': {
           const n = Number(v);
           if (!Number.isInteger(n) || n < 0) fail(where, p, `invalid scale "${String(v)}": give a whole number`);
@@ -520,10 +703,10 @@ function topLevel<T>(raw: unknown, where: Where, section: string, keys: string[]
 export function normalizeFile(raw: unknown, where: Where): ComposeModel {
   if (raw === null || raw === undefined) raw = {};
   if (!isObject(raw)) fail(where, '', 'the top level must be a mapping');
-  const model: ComposeModel = { services: {}, networks: {}, volumes: {}, secrets: {} };
+  const model = emptyModel();
   for (const key of Object.keys(raw)) {
     if (!['name', 'version', 'services', 'networks', 'volumes', 'secrets', 'configs', 'include'].includes(key) && !key.startsWith('x-')) {
-      fail(where, key, `unsupported top-level key "${key}": use services, networks, volumes, secrets or name`);
+      fail(where, key, `unsupported top-level key "${key}": use services, networks, volumes, secrets, configs or name`);
     }
   }
   if (raw.name !== undefined) model.name = str(raw.name, where, 'name');
@@ -534,5 +717,6 @@ export function normalizeFile(raw: unknown, where: Where): ComposeModel {
   model.networks = topLevel<NetworkConfig>(raw.networks, where, 'networks', ['name', 'driver', 'internal', 'external', 'labels', 'driver_opts', 'ipam', 'enable_ipv6', 'attachable']);
   model.volumes = topLevel<VolumeConfig>(raw.volumes, where, 'volumes', ['name', 'driver', 'external', 'labels', 'driver_opts']);
   model.secrets = topLevel<SecretConfig>(raw.secrets, where, 'secrets', ['name', 'file', 'environment', 'external']);
+  model.configs = topLevel<ConfigConfig>(raw.configs, where, 'configs', ['name', 'file', 'environment', 'content', 'external']);
   return model;
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSummary, Engine } from '../engine/types.js';
 import type { ComposeProject } from './loader.js';
+import type { ConfigConfig, ServiceConfig } from './model.js';
 import { LABEL, configHash, imageName, replicas, serviceSpec } from './specs.js';
 import { InvalidArgumentError, TspodError } from '../util/errors.js';
 
@@ -31,6 +32,13 @@ export function nameOf(c: ContainerSummary): string {
   return c.Names[0] ?? c.Id.slice(0, 12);
 }
 
+/** The services one must wait for: depends_on, and the one whose network it shares (network_mode: service:NAME). */
+export function dependenciesOf(svc: ServiceConfig): string[] {
+  const deps = Object.keys(svc.depends_on ?? {});
+  const shared = svc.network_mode?.startsWith('service:') ? svc.network_mode.slice(8) : undefined;
+  return shared && !deps.includes(shared) ? [...deps, shared] : deps;
+}
+
 /** Services in an order where each comes after the ones it depends on. */
 export function dependencyOrder(project: ComposeProject, only?: string[]): string[] {
   const services = project.model.services;
@@ -41,7 +49,7 @@ export function dependencyOrder(project: ComposeProject, only?: string[]): strin
     if (state.get(name) === 'visiting') throw new InvalidArgumentError(`dependency cycle: ${[...chain, name].join(' -> ')}: remove one of these depends_on`);
     if (!services[name]) throw new InvalidArgumentError(`no such service: ${name}`);
     state.set(name, 'visiting');
-    for (const dep of Object.keys(services[name]!.depends_on ?? {})) visit(dep, [...chain, name]);
+    for (const dep of dependenciesOf(services[name]!)) visit(dep, [...chain, name]);
     state.set(name, 'done');
     order.push(name);
   };
@@ -75,29 +83,42 @@ export async function ensureResources(engine: Engine, project: ComposeProject, p
     await engine.volumes.create({ name: vol.name, driver: vol.driver, labels: { ...vol.labels, [LABEL.project]: project.name, [LABEL.volume]: key }, options: vol.driver_opts });
     progress(`Volume "${vol.name}"  Created`);
   }
-  for (const [key, secret] of Object.entries(m.secrets)) {
-    if (secret.external) {
-      if (!(await engine.secrets.exists(secret.name!))) throw new InvalidArgumentError(`external secret "${secret.name}" not found: create it with tspod secret create`);
-      continue;
-    }
-    let data: Buffer;
-    if (secret.file) {
-      try {
-        data = readFileSync(secret.file);
-      } catch {
-        throw new InvalidArgumentError(`secrets.${key}.file: cannot read ${secret.file}: create the file or fix the path`);
-      }
-    } else {
-      const value = project.env[secret.environment!];
-      if (value === undefined) throw new InvalidArgumentError(`secrets.${key}.environment: variable ${secret.environment} is not set: set it or use file:`);
-      data = Buffer.from(value);
-    }
-    if (await engine.secrets.exists(secret.name!)) {
-      const [info] = await engine.secrets.inspect([secret.name!], { showSecret: true });
-      if (!(info instanceof Error) && info?.SecretData === data.toString()) continue;
-    }
-    await engine.secrets.create(secret.name!, data, { labels: { [LABEL.project]: project.name }, replace: true });
+  for (const kind of ['secrets', 'configs'] as const) {
+    for (const [key, source] of Object.entries(m[kind])) await ensureFileObject(engine, project, kind, key, source);
   }
+}
+
+/**
+ * A secret's or config's content, kept as one of the engine's secrets
+ * (configs too: the engine mounts both the same way), replaced when it changed.
+ */
+async function ensureFileObject(engine: Engine, project: ComposeProject, kind: 'secrets' | 'configs', key: string, source: ConfigConfig): Promise<void> {
+  const what = kind.slice(0, -1);
+  if (source.external) {
+    if (!(await engine.secrets.exists(source.name!))) throw new InvalidArgumentError(`external ${what} "${source.name}" not found: create it with tspod secret create`);
+    return;
+  }
+  let data: Buffer;
+  if (source.file) {
+    try {
+      data = readFileSync(source.file);
+    } catch {
+      throw new InvalidArgumentError(`${kind}.${key}.file: cannot read ${source.file}: create the file or fix the path`);
+    }
+  } else if (source.environment !== undefined) {
+    const value = project.env[source.environment];
+    if (value === undefined) throw new InvalidArgumentError(`${kind}.${key}.environment: variable ${source.environment} is not set: set it or use file:`);
+    data = Buffer.from(value);
+  } else {
+    data = Buffer.from(source.content ?? '');
+  }
+  if (data.length === 0) throw new InvalidArgumentError(`${kind}.${key}: is empty: tspod keeps ${kind} as secrets, which cannot be empty: give it some content`);
+  if (await engine.secrets.exists(source.name!)) {
+    const [info] = await engine.secrets.inspect([source.name!], { showSecret: true });
+    if (!(info instanceof Error) && info?.SecretData === data.toString()) return;
+  }
+  const labels: Record<string, string> = { [LABEL.project]: project.name, ...(kind === 'configs' ? { [LABEL.config]: key } : {}) };
+  await engine.secrets.create(source.name!, data, { labels, replace: true });
 }
 
 export async function buildService(engine: Engine, project: ComposeProject, service: string, progress: Progress): Promise<void> {
@@ -187,6 +208,24 @@ export interface UpOptions {
   scale?: Record<string, number>;
   wait?: boolean;
   timeout?: number;
+  /** How many services are created and started at once (COMPOSE_PARALLEL_LIMIT); unlimited when unset. */
+  parallel?: number;
+}
+
+/** Runs at most `limit` of the functions given at once. */
+function limiter(limit: number): <T>(run: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (run) => {
+    if (active >= limit) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await run();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 /** Creates, recreates and starts the services so they match the model; returns the containers now belonging to them. */
@@ -207,59 +246,76 @@ export async function up(engine: Engine, project: ComposeProject, opts: UpOption
   }
   await ensureResources(engine, project, progress);
   await prepareImages(engine, project, targets, opts, progress);
+  // Each service starts once the services it depends on are started and meet their condition;
+  // independent services are created and started side by side.
   const names: string[] = [];
-  for (const service of targets) {
+  const started = new Map<string, Promise<void>>();
+  const slot = limiter(opts.parallel && opts.parallel > 0 ? opts.parallel : Infinity);
+  const converge = async (service: string): Promise<void> => {
     const svc = project.model.services[service]!;
     if (!opts.noDeps) {
+      const deps = dependenciesOf(svc).filter((d) => started.has(d));
+      await Promise.all(deps.map((d) => started.get(d)));
       for (const [dep, d] of Object.entries(svc.depends_on ?? {})) await waitForCondition(engine, project, dep, d.condition, progress);
     }
-    const hash = configHash(svc);
-    const [inspected] = await engine.images.inspect([imageName(project, service)]);
-    const imageId = inspected && !(inspected instanceof Error) ? inspected.Id : undefined;
-    const want = opts.scale?.[service] ?? replicas(svc);
-    const mine = existing.filter((c) => serviceOf(c) === service);
-    for (const c of mine) {
-      const n = Number(c.Labels?.[LABEL.number] ?? 0);
-      if (n > want) {
-        await engine.containers.remove([nameOf(c)], { force: true, timeout: 10 });
-        progress(`Container ${nameOf(c)}  Removed`);
-      }
-    }
-    for (let n = 1; n <= want; n++) {
-      const spec = serviceSpec(project, service, { number: n });
-      const current = mine.find((c) => Number(c.Labels?.[LABEL.number]) === n);
-      if (current) {
-        const changed = current.Labels?.[LABEL.hash] !== hash || (imageId !== undefined && current.ImageID !== imageId);
-        if ((changed || opts.forceRecreate) && !opts.noRecreate) {
-          progress(`Container ${nameOf(current)}  Recreate`);
-          await engine.containers.remove([current.Id], { force: true, timeout: spec.stopTimeout ?? 10 });
-          await engine.containers.create(spec);
-          progress(`Container ${spec.name}  Recreated`);
-        } else if (current.State === 'running') {
-          progress(`Container ${spec.name}  Running`);
-          names.push(spec.name!);
-          continue;
-        }
-      } else {
-        progress(`Container ${spec.name}  Creating`);
-        const created = await engine.containers.create(spec);
-        for (const w of created.warnings) progress(`WARN[0000] ${w}`);
-        progress(`Container ${spec.name}  Created`);
-      }
-      names.push(spec.name!);
-      if (opts.noStart) continue;
-      progress(`Container ${spec.name}  Starting`);
-      const [r] = await engine.containers.start([spec.name!]);
-      if (r?.error) throw r.error;
-      progress(`Container ${spec.name}  Started`);
-    }
-  }
+    names.push(...(await slot(() => convergeService(engine, project, service, existing.filter((c) => serviceOf(c) === service), opts, progress))));
+  };
+  for (const service of targets) started.set(service, converge(service));
+  const results = await Promise.allSettled(started.values());
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   if (opts.wait) {
     for (const service of targets) {
       const svc = project.model.services[service]!;
       const condition = svc.healthcheck && !svc.healthcheck.disable ? 'service_healthy' : 'service_started';
       await waitForCondition(engine, project, service, condition, progress);
     }
+  }
+  return names;
+}
+
+/** One service's containers made to match the model (scaled, recreated when changed) and started. */
+async function convergeService(engine: Engine, project: ComposeProject, service: string, mine: ContainerSummary[], opts: UpOptions, progress: Progress): Promise<string[]> {
+  const svc = project.model.services[service]!;
+  const names: string[] = [];
+  const hash = configHash(svc);
+  const [inspected] = await engine.images.inspect([imageName(project, service)]);
+  const imageId = inspected && !(inspected instanceof Error) ? inspected.Id : undefined;
+  const want = opts.scale?.[service] ?? replicas(svc);
+  for (const c of mine) {
+    const n = Number(c.Labels?.[LABEL.number] ?? 0);
+    if (n > want) {
+      await engine.containers.remove([nameOf(c)], { force: true, timeout: 10 });
+      progress(`Container ${nameOf(c)}  Removed`);
+    }
+  }
+  for (let n = 1; n <= want; n++) {
+    const spec = serviceSpec(project, service, { number: n });
+    const current = mine.find((c) => Number(c.Labels?.[LABEL.number]) === n);
+    if (current) {
+      const changed = current.Labels?.[LABEL.hash] !== hash || (imageId !== undefined && current.ImageID !== imageId);
+      if ((changed || opts.forceRecreate) && !opts.noRecreate) {
+        progress(`Container ${nameOf(current)}  Recreate`);
+        await engine.containers.remove([current.Id], { force: true, timeout: spec.stopTimeout ?? 10 });
+        await engine.containers.create(spec);
+        progress(`Container ${spec.name}  Recreated`);
+      } else if (current.State === 'running') {
+        progress(`Container ${spec.name}  Running`);
+        names.push(spec.name!);
+        continue;
+      }
+    } else {
+      progress(`Container ${spec.name}  Creating`);
+      const created = await engine.containers.create(spec);
+      for (const w of created.warnings) progress(`WARN[0000] ${w}`);
+      progress(`Container ${spec.name}  Created`);
+    }
+    names.push(spec.name!);
+    if (opts.noStart) continue;
+    progress(`Container ${spec.name}  Starting`);
+    const [r] = await engine.containers.start([spec.name!]);
+    if (r?.error) throw r.error;
+    progress(`Container ${spec.name}  Started`);
   }
   return names;
 }
@@ -284,12 +340,16 @@ export async function down(engine: Engine, project: ComposeProject | { name: str
       progress(`Container ${nameOf(c)}  Stopped`);
     }),
   );
-  for (const c of doomed) {
-    images.add(c.Image);
-    const [r] = await engine.containers.remove([c.Id], { force: true, volumes: opts.volumes, timeout: 0 });
-    if (r?.error) throw r.error;
-    progress(`Container ${nameOf(c)}  Removed`);
-  }
+  for (const c of doomed) images.add(c.Image);
+  const removed = await Promise.all(
+    doomed.map(async (c) => {
+      const [r] = await engine.containers.remove([c.Id], { force: true, volumes: opts.volumes, timeout: 0 });
+      if (!r?.error) progress(`Container ${nameOf(c)}  Removed`);
+      return r?.error;
+    }),
+  );
+  const failed = removed.find((e) => e !== undefined);
+  if (failed) throw failed;
   const left = all.length - doomed.length;
   if (left) progress(`WARN[0000] ${left} orphan container(s) left: run down --remove-orphans to remove them`);
   const networks = await engine.networks.list({ filters: [`label=${LABEL.project}=${project.name}`] });

@@ -5,12 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName } from '../engine/spec/containerSpec.js';
+import { posix } from 'node:path';
+import type { ContainerSpec, MountSpec, NetworkAttachment, ResourceSpec, RestartPolicyName, SecretUse } from '../engine/spec/containerSpec.js';
+import { logDriver, logOptions, ulimit } from '../engine/spec/hostSpec.js';
 import { parseExpose, parsePublish } from '../engine/network/ports.js';
 import { parseGoDuration } from '../engine/spec/healthSpec.js';
 import { ComposeFileError } from './errors.js';
 import type { ComposeProject } from './loader.js';
-import type { ServiceConfig } from './model.js';
+import type { ServiceConfig, ServiceSecretConfig } from './model.js';
 
 export const LABEL = {
   project: 'com.docker.compose.project',
@@ -22,6 +24,7 @@ export const LABEL = {
   configFiles: 'com.docker.compose.project.config_files',
   network: 'com.docker.compose.network',
   volume: 'com.docker.compose.volume',
+  config: 'com.docker.compose.config',
   image: 'com.docker.compose.image',
 } as const;
 
@@ -37,7 +40,7 @@ function sortKeys(v: unknown): unknown {
 export function configYaml(project: ComposeProject): string {
   const m = project.model;
   const doc: Record<string, unknown> = { name: project.name, services: sortKeys(m.services) };
-  for (const kind of ['networks', 'volumes', 'secrets'] as const) if (Object.keys(m[kind]).length) doc[kind] = sortKeys(m[kind]);
+  for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) if (Object.keys(m[kind]).length) doc[kind] = sortKeys(m[kind]);
   return stringify(doc, { lineWidth: 0 });
 }
 
@@ -100,6 +103,40 @@ function mounts(project: ComposeProject, svc: ServiceConfig): MountSpec[] {
   return out;
 }
 
+/** Resources, ulimits, devices, sysctls and logging; deploy.resources wins over the service's own keys, as in Docker Compose. */
+function hostSettings(svc: ServiceConfig, projectDir: string): Partial<ContainerSpec> {
+  const out: Partial<ContainerSpec> = {};
+  const limits = svc.deploy?.resources?.limits ?? {};
+  const reservations = svc.deploy?.resources?.reservations ?? {};
+  const resources: ResourceSpec = {};
+  const memory = limits.memory ?? svc.mem_limit;
+  if (memory !== undefined) resources.memory = Number(memory);
+  const reservation = reservations.memory ?? svc.mem_reservation;
+  if (reservation !== undefined) resources.memoryReservation = Number(reservation);
+  if (svc.memswap_limit !== undefined) resources.memorySwap = Number(svc.memswap_limit);
+  const cpus = limits.cpus ?? svc.cpus;
+  if (cpus) resources.cpus = cpus;
+  if (svc.cpu_shares !== undefined) resources.cpuShares = svc.cpu_shares;
+  if (svc.cpuset !== undefined) resources.cpusetCpus = svc.cpuset;
+  const pids = limits.pids ?? svc.pids_limit;
+  if (pids !== undefined) resources.pidsLimit = pids <= 0 ? 0 : pids;
+  if (Object.keys(resources).length) out.resources = resources;
+  if (svc.shm_size !== undefined) out.shmSize = Number(svc.shm_size);
+  if (svc.ulimits) {
+    out.ulimits = Object.entries(svc.ulimits).map(([name, l]) => (typeof l === 'number' ? ulimit(name, l, l) : ulimit(name, l.soft, l.hard)));
+  }
+  if (svc.devices?.length) out.devices = svc.devices.map((d) => ({ source: d.source, destination: d.target, permissions: d.permissions }));
+  if (svc.sysctls && Object.keys(svc.sysctls).length) out.sysctls = svc.sysctls;
+  if (svc.logging?.driver) out.logDriver = logDriver(svc.logging.driver);
+  if (svc.logging?.options) Object.assign(out, logOptions(svc.logging.options));
+  if (out.logPath) out.logPath = posix.resolve(projectDir, out.logPath);
+  return out;
+}
+
+function fileUse(use: ServiceSecretConfig, name: string, target: string): SecretUse {
+  return { name, type: 'mount', target, uid: use.uid ? Number(use.uid) : 0, gid: use.gid ? Number(use.gid) : 0, mode: use.mode ?? 0o444 };
+}
+
 export interface SpecOptions {
   number: number;
   oneoff?: boolean;
@@ -144,6 +181,15 @@ export function serviceSpec(project: ComposeProject, service: string, opts: Spec
   if (svc.dns_search) spec.dnsSearch = svc.dns_search;
   if (svc.extra_hosts) spec.addHosts = svc.extra_hosts.map((e) => e.replace('=', ':'));
   if (svc.restart) Object.assign(spec, restartPolicy(svc.restart, `${where}.restart`));
+  const deployed = svc.deploy?.restart_policy;
+  if (deployed) {
+    // As Docker Compose: deploy.restart_policy wins over restart.
+    const name = deployed.condition === 'none' ? 'no' : deployed.condition === 'on-failure' ? 'on-failure' : 'always';
+    spec.restartPolicy = name;
+    if (name === 'on-failure' && deployed.max_attempts) spec.restartRetries = deployed.max_attempts;
+    else delete spec.restartRetries;
+  }
+  Object.assign(spec, hostSettings(svc, project.workingDir));
   const m = mounts(project, svc);
   if (m.length) spec.mounts = m;
   if (svc.network_mode) {
@@ -186,15 +232,11 @@ export function serviceSpec(project: ComposeProject, service: string, opts: Spec
       };
     }
   }
-  if (svc.secrets?.length) {
-    spec.secrets = svc.secrets.map((s) => ({
-      name: project.model.secrets[s.source]!.name!,
-      type: 'mount' as const,
-      target: s.target ?? s.source,
-      uid: s.uid ? Number(s.uid) : 0,
-      gid: s.gid ? Number(s.gid) : 0,
-      mode: s.mode ?? 0o444,
-    }));
-  }
+  // Configs travel as the engine's secrets too, mounted read-only at /<name> unless a target says otherwise.
+  const files = [
+    ...(svc.secrets ?? []).map((s) => fileUse(s, project.model.secrets[s.source]!.name!, s.target ?? s.source)),
+    ...(svc.configs ?? []).map((c) => fileUse(c, project.model.configs[c.source]!.name!, posix.join('/', c.target ?? c.source))),
+  ];
+  if (files.length) spec.secrets = files;
   return spec;
 }

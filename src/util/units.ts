@@ -49,3 +49,22 @@ export function isoSeconds(date: Date | number): string {
 export function timeAgo(date: Date | number, now: Date | number = Date.now()): string {
   return `${humanDuration(Number(now) - Number(date))} ago`;
 }
+
+const BINARY_SCALE: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const DECIMAL_SCALE: Record<string, number> = { b: 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15 };
+
+function sizeInBytes(value: string, scale: Record<string, number>): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp])?i?b?$/i.exec(value.trim());
+  if (!m) return undefined;
+  return Math.floor(Number(m[1]) * scale[(m[2] ?? 'b').toLowerCase()]!);
+}
+
+/** go-units RAMInBytes: `512m`, `1g`, `100k`, `1024`, in binary units (memory limits, --shm-size); undefined when malformed. */
+export function ramInBytes(value: string): number | undefined {
+  return sizeInBytes(value, BINARY_SCALE);
+}
+
+/** go-units FromHumanSize: `10m`, `1.5GB` in decimal units (log sizes); undefined when malformed. */
+export function fromHumanSize(value: string): number | undefined {
+  return sizeInBytes(value, DECIMAL_SCALE);
+}

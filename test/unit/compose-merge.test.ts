@@ -97,3 +97,33 @@ test('extends copies a service and merges the local keys over it', () => {
   assert.equal(p.model.services.web!.image, 'b');
   assert.deepEqual(p.model.services.web!.environment, { A: '1', B: '2' });
 });
+
+test('configs: an override replaces a use by its target; 0440 is an octal mode; a config may not overwrite a secret', () => {
+  const p = project({
+    'compose.yaml': 'services:\n  web:\n    image: x\n    configs: [a, {source: b, target: /b, mode: 0440}]\nconfigs:\n  a: {content: one}\n  b: {file: ./b.conf}\n',
+    'compose.override.yaml': 'services:\n  web:\n    configs: [{source: a, mode: 0400}]\nconfigs:\n  a: {content: two}\n',
+  });
+  assert.deepEqual(p.model.services.web!.configs, [{ source: 'a', mode: 0o400 }, { source: 'b', target: '/b', mode: 0o440 }]);
+  assert.deepEqual(p.model.configs.a, { content: 'two', name: 'myproject_a' });
+  assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    configs: [a]\n    secrets: [a]\nconfigs:\n  a: {content: c}\nsecrets:\n  a: {file: ./s}\n' }), {
+    message: 'compose.yaml: configs.a: has the same name "myproject_a" as secret a: give one of them another name: key',
+  });
+  assert.throws(() => project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    configs: [a]\nconfigs:\n  a: {}\n' }), { message: 'compose.yaml: configs.a: needs file:, environment: or content:' });
+});
+
+test('resource, ulimit, device, sysctl and logging keys are checked where they are written', () => {
+  const svc = (body: string) => () => project({ 'compose.yaml': `services:\n  web:\n    image: x\n${body}` });
+  assert.throws(svc('    sysctls: {kernel.hostname: x}\n'), {
+    message: 'compose.yaml: services.web.sysctls.kernel.hostname: sysctl "kernel.hostname" is not allowed: only namespaced ones (net.*, fs.mqueue.*, kernel.msg*, kernel.sem, kernel.shm*) can be set for a container',
+  });
+  assert.throws(svc('    logging: {driver: journald}\n'), { message: 'compose.yaml: services.web.logging.driver: unsupported log driver "journald": use json-file, k8s-file, none or passthrough' });
+  assert.throws(svc('    mem_limit: lots\n'), { message: 'compose.yaml: services.web.mem_limit: invalid size "lots": give bytes or a number with a unit b, k, m or g' });
+  assert.throws(svc('    ulimits: {nofiles: 10}\n'), /services\.web\.ulimits\.nofiles: invalid ulimit type "nofiles"/);
+  assert.throws(svc('    ulimits: {nofile: {soft: 20, hard: 10}}\n'), /services\.web\.ulimits\.nofile: invalid ulimit nofile: the soft limit 20 is above the hard limit 10/);
+  assert.throws(svc('    devices: ["/dev/fuse:fuse"]\n'), /services\.web\.devices\[0\]: invalid device "\/dev\/fuse:fuse": the container path must be absolute/);
+  assert.throws(svc('    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}\n'), /services\.web\.deploy\.resources\.reservations\.devices: reserving devices \(GPUs\) is not supported/);
+  assert.throws(svc('    cpus: fast\n'), /services\.web\.cpus: invalid cpus "fast"/);
+  const p = project({ 'compose.yaml': 'services:\n  web:\n    image: x\n    deploy: {placement: {constraints: [node.role==manager]}, replicas: 2}\n    memswap_limit: -1\n' });
+  assert.equal(p.model.services.web!.deploy!.replicas, 2);
+  assert.equal(p.model.services.web!.memswap_limit, '-1');
+});

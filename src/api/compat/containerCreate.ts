@@ -195,7 +195,7 @@ function deviceFromDocker(d: BodyFields): DeviceSpec {
   const destination = d.string('PathInContainer') || path;
   const permissions = d.string('CgroupPermissions') || 'rwm';
   if (!/^[rwm]+$/.test(permissions)) throw new BadInputError(`invalid request body: ${d.path('CgroupPermissions')} "${permissions}" must be made of r, w and m`);
-  return { path, destination, permissions };
+  return { source: path, destination, permissions };
 }
 
 function applyNetworking(spec: ContainerSpec, config: BodyFields, host: BodyFields, warnings: string[]): void {

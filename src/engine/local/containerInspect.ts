@@ -1,6 +1,7 @@
 import type { ContainerRecord } from './containerRecord.js';
 import type { NetworkStatus } from '../network/types.js';
-import { rlimitType } from '../oci/spec.js';
+import { rlimitType } from '../spec/hostSpec.js';
+import { humanSizeWithPrecision } from '../../util/units.js';
 import { inspectPortBindings, type ExposedPort } from '../network/ports.js';
 import { networkMode } from './containerNetwork.js';
 import { inspectMounts, volumeBinds } from './containerVolumes.js';
@@ -148,8 +149,8 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
         Type: config.logDriver,
         Config: null,
         Path: config.logDriver === 'k8s-file' ? config.logPath : '',
-        Tag: '',
-        Size: '0B',
+        Tag: spec.logTag ?? '',
+        Size: spec.logSizeMax && spec.logSizeMax > 0 ? humanSizeWithPrecision(spec.logSizeMax, 4) : '0B',
       },
       NetworkMode: network,
       PortBindings: Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== null)),
@@ -197,7 +198,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       CpuRealtimeRuntime: 0,
       CpusetCpus: spec.resources?.cpusetCpus ?? '',
       CpusetMems: '',
-      Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d.path, PathInContainer: d.destination, CgroupPermissions: d.permissions })),
+      Devices: (spec.devices ?? []).map((d) => ({ PathOnHost: d.source, PathInContainer: d.destination, CgroupPermissions: '' })),
       DiskQuota: 0,
       KernelMemory: 0,
       MemoryReservation: spec.resources?.memoryReservation ?? 0,

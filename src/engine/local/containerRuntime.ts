@@ -20,6 +20,7 @@ import { ContainerVolumes } from './containerVolumes.js';
 import { VolumeStore } from './volumeStore.js';
 import { SecretStore } from './secretStore.js';
 import { buildOciSpec } from '../oci/spec.js';
+import { checkDevices, checkSysctl, checkSysctlsForNetwork } from '../spec/hostSpec.js';
 import { OciRuntime, resolveRuntimePath } from '../oci/ociRuntime.js';
 import { findConmon, launchConmon } from '../oci/conmon.js';
 import { LOCK, syscalls } from '../../os/syscalls.js';
@@ -246,6 +247,9 @@ export class ContainerRuntime {
       logPath: spec.logPath ?? join(this.layers.userdata(id), 'ctr.log'),
       imageLabels: (ic.Labels as Record<string, string> | undefined) ?? {},
     };
+    checkDevices(spec.devices ?? []);
+    for (const [key, value] of Object.entries(spec.sysctls ?? {})) checkSysctl(key, value);
+    checkSysctlsForNetwork(spec);
     for (const m of spec.mounts ?? []) {
       if (m.type === 'bind' && (!m.source || !existsSync(m.source))) {
         throw new InvalidArgumentError(`bind mount source ${m.source} does not exist: create it first or fix the -v/--mount spec`);
@@ -444,6 +448,7 @@ export class ContainerRuntime {
         persistDir,
         logDriver: config.logDriver,
         logPath: config.logPath,
+        logSizeMax: config.spec.logSizeMax ?? this.runtime.containersConf.containers.logSizeMax,
         terminal: config.process.terminal,
         stdin: config.spec.stdin === true,
         exitCommand: [selfExecutable(), '--cleanup-owner', join(bundle, OWNER_FILE), ...this.exitCommandGlobals(), 'container', 'cleanup', id],

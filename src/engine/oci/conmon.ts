@@ -24,6 +24,8 @@ export interface ConmonLaunch {
   persistDir: string;
   logDriver: 'k8s-file' | 'none' | 'passthrough';
   logPath: string;
+  /** Bytes after which conmon rotates the log; -1 or 0: never. */
+  logSizeMax?: number;
   terminal: boolean;
   stdin: boolean;
   exitCommand: string[];
@@ -58,6 +60,7 @@ export async function launchConmon(opts: ConmonLaunch): Promise<{ pid: number }>
     '--full-attach',
     ...opts.runtime.globalArgs.flatMap((a) => ['--runtime-arg', a]),
     '-l', opts.logDriver === 'k8s-file' ? `k8s-file:${opts.logPath}` : opts.logDriver,
+    ...(opts.logSizeMax && opts.logSizeMax > 0 ? ['--log-size-max', String(opts.logSizeMax)] : []),
     '--log-level', conmonLogLevel(opts.logLevel),
     ...(opts.terminal ? ['-t'] : opts.stdin ? ['-i'] : []),
     '--conmon-pidfile', opts.conmonPidFile,

@@ -3,10 +3,12 @@
  * (capabilities, masked and read-only paths, /dev, seccomp, cgroup limits)
  * with the user's spec applied on top.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ContainerConfig } from '../local/containerRecord.js';
-import type { DeviceSpec, MountSpec } from '../spec/containerSpec.js';
+import type { MountSpec } from '../spec/containerSpec.js';
 import { seccompForContainer, findSeccompProfile } from './seccomp.js';
+import { hostDeviceNodes, type OciDevice } from './devices.js';
+import { rlimitType, ULIMIT_NAMES } from '../spec/hostSpec.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 
 export interface OciMount {
@@ -53,7 +55,7 @@ export interface OciSpec {
     resources?: Record<string, unknown>;
     cgroupsPath?: string;
     namespaces: Array<{ type: string; path?: string }>;
-    devices?: Array<Record<string, unknown>>;
+    devices?: OciDevice[];
     seccomp?: OciSeccomp;
     maskedPaths?: string[];
     readonlyPaths?: string[];
@@ -184,33 +186,32 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.annotations ?? {}),
     },
     linux: {
-      ...sysctls(spec.network, spec.sysctls),
+      ...sysctls(spec.network === 'host', spec.sysctls),
       resources: resources(input, privileged),
-      ...(spec.devices?.length ? { devices: spec.devices.map(hostDevice) } : {}),
       ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
       namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
       ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
+  if (spec.devices?.length) {
+    const { nodes, rules } = hostDeviceNodes(spec.devices);
+    ociSpec.linux.devices = nodes;
+    (ociSpec.linux.resources!.devices as unknown[]).push(...rules);
+  }
   const seccomp = seccompProfile(spec.seccompProfile, caps, privileged);
   if (seccomp) ociSpec.linux.seccomp = seccomp;
   if (spec.apparmorProfile && spec.apparmorProfile !== 'unconfined') ociSpec.process.apparmorProfile = spec.apparmorProfile;
   return ociSpec;
 }
 
-function withHome(env: string[], home: string): string[] {
-  return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
+/** podman's ping range (not with the host's network) and the user's sysctls over it. */
+function sysctls(hostNetwork: boolean, user: Record<string, string> = {}): { sysctl?: Record<string, string> } {
+  const all = { ...(hostNetwork ? {} : { 'net.ipv4.ping_group_range': '0 0' }), ...user };
+  return Object.keys(all).length ? { sysctl: all } : {};
 }
 
-const RLIMIT_NAMES: Record<string, string> = {
-  core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE', locks: 'RLIMIT_LOCKS',
-  memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', nofile: 'RLIMIT_NOFILE', nproc: 'RLIMIT_NPROC',
-  rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO', rttime: 'RLIMIT_RTTIME', sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK',
-  as: 'RLIMIT_AS',
-};
-
-export function rlimitType(name: string): string | undefined {
-  return RLIMIT_NAMES[name.toLowerCase().replace(/^rlimit_/, '')];
+function withHome(env: string[], home: string): string[] {
+  return env.some((e) => e.startsWith('HOME=')) ? env : [...env, `HOME=${home}`];
 }
 
 /**
@@ -225,7 +226,7 @@ function rlimits(ulimits: Array<{ name: string; soft: number; hard: number }>, h
   result.set('RLIMIT_NPROC', { type: 'RLIMIT_NPROC', hard: nproc, soft: nproc });
   for (const u of ulimits) {
     const type = rlimitType(u.name);
-    if (!type) throw new InvalidArgumentError(`invalid ulimit type "${u.name}": use one of ${Object.keys(RLIMIT_NAMES).join(', ')}`);
+    if (!type) throw new InvalidArgumentError(`invalid ulimit type "${u.name}": use one of ${ULIMIT_NAMES.join(', ')}`);
     const toRlimit = (v: number) => (v < 0 ? 2 ** 64 - 1 : v);
     result.set(type, { type, hard: toRlimit(u.hard), soft: toRlimit(u.soft) });
   }
@@ -255,7 +256,7 @@ function resources(input: SpecInput, privileged: boolean): Record<string, unknow
   const out: Record<string, unknown> = {
     devices: privileged
       ? [{ allow: true, access: 'rwm' }]
-      : [{ allow: false, access: 'rwm' }, ...(input.config.spec.devices ?? []).map(deviceRule)],
+      : [{ allow: false, access: 'rwm' }],
   };
   const memory: Record<string, number> = {};
   if (r.memory !== undefined) memory.limit = r.memory;
@@ -274,36 +275,6 @@ function resources(input: SpecInput, privileged: boolean): Record<string, unknow
   const pids = r.pidsLimit ?? input.pidsLimit;
   if (pids > 0) out.pids = { limit: pids };
   return out;
-}
-
-function sysctls(network: string | undefined, requested: Record<string, string> | undefined): { sysctl?: Record<string, string> } {
-  const sysctl = { ...(network === 'host' ? {} : { 'net.ipv4.ping_group_range': '0 0' }), ...requested };
-  return Object.keys(sysctl).length ? { sysctl } : {};
-}
-
-/** A host device node's type and numbers, for the container's /dev. */
-function hostDevice(device: DeviceSpec): Record<string, unknown> {
-  const st = statDevice(device.path);
-  return { path: device.destination, type: st.type, major: st.major, minor: st.minor, fileMode: st.mode & 0o777, uid: 0, gid: 0 };
-}
-
-function deviceRule(device: DeviceSpec): Record<string, unknown> {
-  const st = statDevice(device.path);
-  return { allow: true, type: st.type, major: st.major, minor: st.minor, access: device.permissions };
-}
-
-function statDevice(path: string): { type: 'c' | 'b'; major: number; minor: number; mode: number } {
-  let st;
-  try {
-    st = statSync(path, { bigint: true });
-  } catch {
-    throw new InvalidArgumentError(`device ${path} does not exist on the host: give an existing device node`);
-  }
-  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw new InvalidArgumentError(`${path} is not a device node: give a character or block device`);
-  // glibc's major()/minor() split of dev_t.
-  const major = Number(((st.rdev >> 8n) & 0xfffn) | ((st.rdev >> 32n) & ~0xfffn));
-  const minor = Number((st.rdev & 0xffn) | ((st.rdev >> 12n) & ~0xffn));
-  return { type: st.isCharacterDevice() ? 'c' : 'b', major, minor, mode: Number(st.mode) };
 }
 
 function maskedPaths(mask: string[] = [], unmask: string[] = []): string[] {

@@ -35,11 +35,11 @@ export interface NetworkAttachment {
   interfaceName?: string;
 }
 
-/** A host device made available in the container (--device HOST[:CONTAINER[:PERMISSIONS]]). */
+/** `--device HOST[:CONTAINER][:PERMISSIONS]`: a host device node (or every node under a host folder). */
 export interface DeviceSpec {
-  path: string;
+  source: string;
   destination: string;
-  /** Cgroup access: r, w, m. */
+  /** The device cgroup access: some of r, w, m. */
   permissions: string;
 }
 
@@ -108,6 +108,10 @@ export interface ContainerSpec {
   healthOnFailure?: HealthOnFailure;
   logDriver?: 'k8s-file' | 'none' | 'passthrough';
   logPath?: string;
+  /** --log-opt max-size: bytes after which conmon rotates the log. */
+  logSizeMax?: number;
+  /** --log-opt tag. */
+  logTag?: string;
   mounts?: MountSpec[];
   /** --volumes-from CTR[:ro|rw]: that container's volumes and binds, at the same places. */
   volumesFrom?: string[];
@@ -151,9 +155,10 @@ export interface ContainerSpec {
   resources?: ResourceSpec;
   ulimits?: UlimitSpec[];
   shmSize?: number;
-  /** Namespaced kernel parameters (--sysctl), over the defaults. */
-  sysctls?: Record<string, string>;
+  /** --device: host devices made available in the container. */
   devices?: DeviceSpec[];
+  /** --sysctl: namespaced kernel parameters (net.*, fs.mqueue.*, the IPC ones of kernel.*). */
+  sysctls?: Record<string, string>;
   cgroups?: 'enabled' | 'disabled' | 'no-conmon' | 'split';
   cgroupParent?: string;
   /** An OCI runtime name or path (runc, crun, /usr/bin/runc). */

@@ -4,6 +4,7 @@ import { printRows } from '../../output.js';
 import { addProjectFlags, projectNameFromFlags, serviceContainers, type ProjectFlags } from './common.js';
 import { formatPortMappings } from '../../../engine/network/ports.js';
 import { serviceOf } from '../../../compose/project.js';
+import { timeAgo } from '../../../util/units.js';
 
 interface Options extends ProjectFlags {
   all?: boolean;
@@ -34,6 +35,7 @@ export default defineCommand<Options>({
     if (opts.status?.length) list = list.filter((c) => opts.status!.includes(c.State));
     if (opts.quiet) return ctx.out(list.map((c) => `${c.Id}\n`).join(''));
     if (opts.services) return ctx.out([...new Set(list.map(serviceOf))].map((s) => `${s}\n`).join(''));
+    const now = Date.now();
     const rows = list.map((c) => ({
       ID: c.Id,
       Name: c.Names[0] ?? '',
@@ -41,7 +43,10 @@ export default defineCommand<Options>({
       Command: JSON.stringify((c.Command ?? []).join(' ')),
       Project: name,
       Service: serviceOf(c),
-      Created: c.CreatedAt,
+      Created: c.Created,
+      CreatedAt: c.CreatedAt,
+      // The CREATED column, as Docker Compose and tspod ps print it: "2 minutes ago".
+      RunningFor: timeAgo(c.Created * 1000, now),
       State: c.State,
       Status: c.Status,
       Health: /\((healthy|unhealthy|starting)\)/.exec(c.Status)?.[1] ?? '',
@@ -57,7 +62,7 @@ export default defineCommand<Options>({
         { header: 'IMAGE', field: 'Image' },
         { header: 'COMMAND', field: 'Command' },
         { header: 'SERVICE', field: 'Service' },
-        { header: 'CREATED', field: 'Created' },
+        { header: 'CREATED', field: 'RunningFor' },
         { header: 'STATUS', field: 'Status' },
         { header: 'PORTS', field: 'Ports' },
       ],

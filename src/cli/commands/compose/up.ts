@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { defineCommand } from '../../command.js';
+import { defineCommand, type CommandContext } from '../../command.js';
 import { collect } from '../../output.js';
 import { addProjectFlags, loadFromFlags, logName, prefixedLines, progressTo, serviceContainers, type ProjectFlags } from './common.js';
-import { up } from '../../../compose/project.js';
+import { serviceOf, up } from '../../../compose/project.js';
+import type { ComposeProject } from '../../../compose/loader.js';
+import type { Engine } from '../../../engine/types.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 
 interface Options extends ProjectFlags {
@@ -18,6 +20,8 @@ interface Options extends ProjectFlags {
   scale?: string[];
   timeout?: string;
   logPrefix?: boolean;
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
 }
 
 export default defineCommand<Options>({
@@ -37,11 +41,19 @@ export default defineCommand<Options>({
       .option('--no-start', "Don't start the services after creating them")
       .option('--scale <service=n>', 'Scale SERVICE to NUM instances; overrides the scale setting in the Compose file', collect)
       .option('-t, --timeout <seconds>', 'Timeout for container shutdown when attached or when containers are already running')
-      .option('--no-log-prefix', "Don't print prefix in logs");
+      .option('--no-log-prefix', "Don't print prefix in logs")
+      .option('--abort-on-container-exit', 'Stops all containers if any container was stopped. Incompatible with -d')
+      .option('--exit-code-from <service>', 'Return the exit code of the selected service container. Implies --abort-on-container-exit');
     addProjectFlags(cmd);
   },
   async run(ctx, args, opts) {
     const project = loadFromFlags(ctx, opts, args);
+    if (opts.exitCodeFrom !== undefined) {
+      if (!project.model.services[opts.exitCodeFrom]) throw new InvalidArgumentError(`--exit-code-from ${opts.exitCodeFrom}: no such service: give one of ${Object.keys(project.model.services).join(', ')}`);
+      opts.abortOnContainerExit = true;
+    }
+    if (opts.abortOnContainerExit && (opts.detach || opts.wait)) throw new InvalidArgumentError(`--abort-on-container-exit${opts.exitCodeFrom ? ' and --exit-code-from' : ''} cannot be combined with ${opts.detach ? '-d' : '--wait'}: the containers' exits are watched attached`);
+    if (opts.abortOnContainerExit && opts.start === false) throw new InvalidArgumentError('--abort-on-container-exit cannot be combined with --no-start');
     const scale: Record<string, number> = {};
     for (const s of opts.scale ?? []) {
       const [svc, n] = s.split('=');
@@ -63,28 +75,53 @@ export default defineCommand<Options>({
         noStart: opts.start === false,
         scale,
         wait: opts.wait,
+        parallel: parallelLimit(),
       },
       progressTo(ctx),
     );
     if (opts.detach || opts.wait || opts.start === false) return 0;
-    return attach(ctx, engine, project.name, names, opts);
+    return attach(ctx, engine, project, names, opts);
   },
 });
 
-async function attach(ctx: import('../../command.js').CommandContext, engine: import('../../../engine/types.js').Engine, projectName: string, names: string[], opts: Options): Promise<number> {
+/** COMPOSE_PARALLEL_LIMIT, as Docker Compose reads it (unset: no limit). */
+function parallelLimit(): number | undefined {
+  const text = process.env.COMPOSE_PARALLEL_LIMIT;
+  if (text === undefined || text === '') return undefined;
+  if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError(`COMPOSE_PARALLEL_LIMIT=${text}: give a whole number`);
+  return Number(text);
+}
+
+/** Services others wait on to complete (init jobs): their exit is expected and aborts nothing. */
+function oneShotServices(project: ComposeProject): Set<string> {
+  return new Set(Object.values(project.model.services).flatMap((svc) => Object.entries(svc.depends_on ?? {}).filter(([, d]) => d.condition === 'service_completed_successfully').map(([name]) => name)));
+}
+
+async function attach(ctx: CommandContext, engine: Engine, project: ComposeProject, names: string[], opts: Options): Promise<number> {
+  const projectName = project.name;
   const containers = (await serviceContainers(engine, projectName, undefined, [])).filter((c) => names.includes(c.Names[0] ?? ''));
   const width = Math.max(0, ...containers.map((c) => logName(c, projectName).length));
   const timeout = opts.timeout !== undefined ? Number(opts.timeout) : 10;
+  const oneShot = oneShotServices(project);
   let stopping = false;
-  const stopAll = async () => {
+  let aborting = false;
+  /** The exit code of the container whose exit aborted the rest (--abort-on-container-exit alone). */
+  let abortCode = 0;
+  let stopped: Promise<unknown> = Promise.resolve();
+  const stopAll = () => {
+    stopped = engine.containers.stop(containers.map((c) => c.Id), { timeout, ignore: true });
+    return stopped;
+  };
+  const interrupt = async () => {
     if (stopping) process.exit(130);
     stopping = true;
     ctx.err('Gracefully stopping... (press Ctrl+C again to force)\n');
-    await engine.containers.stop(containers.map((c) => c.Id), { timeout, ignore: true });
+    await stopAll();
   };
-  process.on('SIGINT', () => void stopAll());
-  process.on('SIGTERM', () => void stopAll());
+  process.on('SIGINT', () => void interrupt());
+  process.on('SIGTERM', () => void interrupt());
   ctx.out(`Attaching to ${containers.map((c) => logName(c, projectName)).join(', ')}\n`);
+  const codes = new Map<string, number>();
   await Promise.all(
     containers.map(async (c) => {
       const prefix = opts.logPrefix === false ? '' : `${logName(c, projectName).padEnd(width)}  `;
@@ -93,8 +130,21 @@ async function attach(ctx: import('../../command.js').CommandContext, engine: im
       if (out !== process.stdout) await new Promise<void>((r) => out.end(r));
       const [info] = await engine.containers.inspect([c.Id]);
       const code = info && !(info instanceof Error) ? (info.State as { ExitCode: number }).ExitCode : 0;
+      codes.set(c.Id, code);
       ctx.out(`${logName(c, projectName)} exited with code ${code}\n`);
+      if (opts.abortOnContainerExit && !aborting && !stopping && !oneShot.has(serviceOf(c))) {
+        aborting = true;
+        abortCode = code;
+        ctx.out('Aborting on container exit...\n');
+        await stopAll();
+      }
     }),
   );
-  return stopping ? 130 : 0;
+  await stopped;
+  if (stopping) return 130;
+  if (opts.exitCodeFrom !== undefined) {
+    const own = containers.filter((c) => serviceOf(c) === opts.exitCodeFrom).map((c) => codes.get(c.Id) ?? 0);
+    return own.find((code) => code !== 0) ?? own[0] ?? 0;
+  }
+  return aborting ? abortCode : 0;
 }

@@ -6,7 +6,9 @@ import { collect } from '../../output.js';
 import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, UlimitSpec } from '../../../engine/spec/containerSpec.js';
 import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { ramInBytes } from '../../../util/units.js';
 import { healthSpecFromFlags, type HealthFlags } from '../../../engine/spec/healthSpec.js';
+import { logDriver, logOptions, parseDevice, parseSysctls, ulimit } from '../../../engine/spec/hostSpec.js';
 import { parseSecretFlag, parseVolumeMount } from './volumeFlags.js';
 import { parseTmpfs, parseVolume, parseVolumesFrom } from '../../../engine/spec/mountSpec.js';
 import { applySecurityOpt } from '../../../engine/spec/securityOpt.js';
@@ -95,6 +97,8 @@ export interface CreateFlags extends NetworkFlags, HealthFlags {
   cpusetCpus?: string;
   pidsLimit?: string;
   ulimit?: string[];
+  device?: string[];
+  sysctl?: string[];
   cgroups?: string;
   cgroupParent?: string;
   logDriver?: string;
@@ -166,6 +170,8 @@ export function addCreateFlags(cmd: Command): void {
     .option('--cpuset-cpus <cpus>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--pids-limit <limit>', 'tune container pids limit (set -1 for unlimited)')
     .option('--ulimit <ulimit>', 'ulimit options: name=soft[:hard]', collect)
+    .option('--device <device>', 'add a host device to the container: HOST[:CONTAINER][:PERMISSIONS]', collect)
+    .option('--sysctl <sysctl>', 'sysctl options: KEY=VALUE (namespaced ones: net.*, fs.mqueue.*, kernel.msg*, kernel.sem, kernel.shm*)', collect)
     .option('--cgroups <mode>', 'control container cgroup configuration: enabled, disabled, no-conmon, split')
     .option('--cgroup-parent <path>', 'optional parent cgroup for the container')
     .option('--log-driver <driver>', 'logging driver for the container: k8s-file, none, passthrough')
@@ -395,18 +401,18 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
     spec.cgroups = flags.cgroups as ContainerSpec['cgroups'];
   }
   if (flags.cgroupParent !== undefined) spec.cgroupParent = flags.cgroupParent;
-  if (flags.logDriver !== undefined) {
-    const driver = flags.logDriver === 'json-file' ? 'k8s-file' : flags.logDriver;
-    if (!['k8s-file', 'none', 'passthrough'].includes(driver)) {
-      throw new InvalidArgumentError(`invalid log driver "${flags.logDriver}": use k8s-file, none or passthrough`);
-    }
-    spec.logDriver = driver as ContainerSpec['logDriver'];
-  }
+  if (flags.device?.length) spec.devices = flags.device.map((d) => parseDevice(d));
+  if (flags.sysctl?.length) spec.sysctls = parseSysctls(flags.sysctl);
+  if (flags.logDriver !== undefined) spec.logDriver = logDriver(flags.logDriver);
+  const logOpts: Record<string, string> = {};
   for (const opt of flags.logOpt ?? []) {
     const [key, value] = splitOnce(opt, '=');
-    if (key === 'path' && value) spec.logPath = resolve(value);
-    else if (key !== 'max-size' && key !== 'tag') throw new InvalidArgumentError(`invalid log option "${opt}": use path=FILE`);
+    if (value === undefined) throw new InvalidArgumentError(`invalid log option "${opt}": use KEY=VALUE (path=FILE, max-size=10m, tag=NAME)`);
+    logOpts[key] = value;
   }
+  const log = logOptions(logOpts);
+  if (log.logPath) log.logPath = resolve(log.logPath);
+  Object.assign(spec, log);
   if (flags.groupAdd?.length) spec.groupAdd = flags.groupAdd.flatMap(splitList);
   if (flags.shmSize !== undefined) spec.shmSize = parseBytes(flags.shmSize, '--shm-size');
   return spec;
@@ -545,17 +551,14 @@ function parseUnsigned(value: string, flag: string): number {
 
 /** `512m`, `1g`, `100k`, `1024` (bytes): binary units as podman's units.RAMInBytes. */
 export function parseBytes(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp])?i?b?$/i.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`invalid size "${value}" for ${flag}: use a number with an optional unit b, k, m or g`);
-  const scale: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-  return Math.floor(Number(m[1]) * scale[(m[2] ?? 'b').toLowerCase()]!);
+  const bytes = ramInBytes(value);
+  if (bytes === undefined) throw new InvalidArgumentError(`invalid size "${value}" for ${flag}: use a number with an optional unit b, k, m or g`);
+  return bytes;
 }
 
 function parseUlimit(value: string): UlimitSpec {
   const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/i.exec(value);
   if (!m) throw new InvalidArgumentError(`invalid ulimit "${value}": use NAME=SOFT[:HARD], e.g. nofile=1024:2048`);
   const soft = Number(m[2]);
-  const hard = m[3] !== undefined ? Number(m[3]) : soft;
-  if (hard >= 0 && soft > hard) throw new InvalidArgumentError(`invalid ulimit "${value}": the soft limit is above the hard limit`);
-  return { name: m[1]!.toLowerCase(), soft, hard };
+  return ulimit(m[1]!, soft, m[3] !== undefined ? Number(m[3]) : soft);
 }

@@ -4,8 +4,8 @@ import { defineCommand } from '../../command.js';
 import { collect } from '../../output.js';
 import { networkFromFlags } from '../container/createFlags.js';
 import { parseGoBool } from '../pod/common.js';
+import { logDriver } from '../../../engine/spec/hostSpec.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
-import type { ContainerSpec } from '../../../engine/spec/containerSpec.js';
 import { playKube, playReportText, type PlayKubeOptions } from '../../../kube/play.js';
 import { downReportText, kubeDown } from '../../../kube/down.js';
 import { readKubeInput } from './input.js';
@@ -104,11 +104,7 @@ function playOptionsFromFlags(opts: Options): Omit<PlayKubeOptions, 'cwd'> {
   }
   if (opts.publish?.length) out.publish = networkFromFlags({ publish: opts.publish }).portMappings ?? [];
   if (opts.publishAll) out.publishAll = true;
-  if (opts.logDriver !== undefined) {
-    const driver = opts.logDriver === 'json-file' ? 'k8s-file' : opts.logDriver;
-    if (!['k8s-file', 'none', 'passthrough'].includes(driver)) throw new InvalidArgumentError(`invalid log driver "${opts.logDriver}": use k8s-file, none or passthrough`);
-    out.logDriver = driver as ContainerSpec['logDriver'];
-  }
+  if (opts.logDriver !== undefined) out.logDriver = logDriver(opts.logDriver);
   out.configMaps = (opts.configmap ?? [])
     .flatMap((c) => c.split(','))
     .filter(Boolean)
