@@ -55,6 +55,7 @@ bench: setup
 	@node --import tsx bench/network.ts
 	@node --import tsx bench/registry.ts
 	@node --import tsx bench/build.ts
+	@node --import tsx bench/compose.ts
 
 # The reliability suites at nightly size (N=10/50/200 concurrent workers, many SIGKILL points,
 # thousands of fuzz cases); `make test` runs them at CI size. Prints one table of figures.

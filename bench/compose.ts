@@ -11,11 +11,11 @@
  *   node --import tsx bench/compose.ts          (BENCH_ROUNDS=5 by default)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildFixtures } from '../test/fixtures/images.js';
-import { median, printTable, removeWorkDir, rotated, sh } from './lib.js';
+import { median, printTable, removeWorkDir, reportStrayProcesses, rotated, sh } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TSPOD = resolve(import.meta.dirname, '../bin/tspod');
@@ -146,15 +146,7 @@ async function cleanup(): Promise<void> {
   if (service && existsSync(socket)) await run(sides[1]!, ['down', '-t', '0']).catch((e: Error) => console.error(`cleanup: ${e.message}`));
   await stopPodmanService();
   if (existsSync(join(work, 'podman/root'))) await sh('podman', [...podmanGlobal, 'rm', '-fa', '-t', '0'], podmanEnv).catch(() => undefined);
-  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      return cmdline.includes(work) ? [`${pid} ${cmdline.slice(0, 200)}`] : [];
-    } catch {
-      return [];
-    }
-  });
-  if (procs.length > 0) console.error(`!! ${procs.length} processes still running with ${work} in their command line:\n${procs.join('\n')}`);
+  reportStrayProcesses(work);
   removeWorkDir(work);
 }
 

@@ -8,10 +8,10 @@
  *   node --import tsx bench/containers.ts          (BENCH_ROUNDS=15 by default)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildFixtures } from '../test/fixtures/images.js';
-import { median, printTable, removeWorkDir, rotated, sh } from './lib.js';
+import { median, printTable, removeWorkDir, reportStrayProcesses, rotated, sh } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const CLIENTS = 8;
@@ -187,15 +187,7 @@ async function cleanup(): Promise<void> {
   for (const e of engines) {
     if (existsSync(join(work, e.name))) await engineRun(e, ['rm', '-fa', '-t', '0']).catch((err: Error) => console.error(`cleanup: ${err.message}`));
   }
-  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      return cmdline.includes(work) ? [`${pid} ${cmdline.slice(0, 200)}`] : [];
-    } catch {
-      return [];
-    }
-  });
-  if (procs.length > 0) console.error(`!! ${procs.length} processes still running with ${work} in their command line:\n${procs.join('\n')}`);
+  reportStrayProcesses(work);
   removeWorkDir(work);
 }
 

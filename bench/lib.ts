@@ -1,7 +1,7 @@
 /** What the side-by-side benchmarks share: timed commands, medians, rotation and the ratio table. */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -68,6 +68,19 @@ export function printTable(rows: Array<[string, string, string, string]>, header
   console.log();
   line(header);
   for (const r of rows) line(r);
+}
+
+/** Says which processes still run with the work dir in their command line (left behind by an engine). */
+export function reportStrayProcesses(work: string): void {
+  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      return cmdline.includes(work) ? [`${pid} ${cmdline.slice(0, 200)}`] : [];
+    } catch {
+      return [];
+    }
+  });
+  if (procs.length > 0) console.error(`!! ${procs.length} processes still running with ${work} in their command line:\n${procs.join('\n')}`);
 }
 
 /** Removes a bench's work dir, unless a mount is left under it (then says so and fails the run). */

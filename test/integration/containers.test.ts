@@ -129,6 +129,17 @@ describe('run in the foreground', { timeout: 120_000 }, () => {
     assert.equal(ulimit, '1000\n2000\n');
   });
 
+  test('--device gives a host device with its cgroup permissions; --sysctl sets namespaced ones only', () => {
+    const out = box.ok(['run', '--rm', '--network', 'none', '--device', '/dev/fuse:/dev/myfuse:r', '--sysctl', 'net.ipv4.ip_forward=1', IMG, 'sh', '-c', 'test -c /dev/myfuse && echo device; cat /proc/sys/net/ipv4/ip_forward; (exec 3>/dev/myfuse) 2>/dev/null || echo write-refused']);
+    assert.equal(out, 'device\n1\nwrite-refused\n');
+    const refused = box.run(['run', '--rm', '--sysctl', 'kernel.hostname=x', IMG, 'true']);
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /^Error: sysctl "kernel.hostname" is not allowed: only namespaced ones/);
+    const hostNet = box.run(['run', '--rm', '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', IMG, 'true']);
+    assert.equal(hostNet.stderr.trim(), "Error: sysctl net.ipv4.ip_forward=1 can't be set since Network Namespace set to host: remove it or use a bridge network");
+    assert.match(box.run(['run', '--rm', '--device', '/dev/nonexistent', IMG, 'true']).stderr, /^Error: device \/dev\/nonexistent does not exist on the host/);
+  });
+
   test('a container never inherits the descriptors tspod inherited', async () => {
     // fd 5 is open (not close-on-exec) in tspod: a runtime that passed it on would show it in the container.
     const child = spawn(TSPOD, [...box.globalArgs, 'run', '--rm', IMG, 'ls', '/proc/self/fd'], {
