@@ -112,6 +112,15 @@ describe('docker run', { timeout: 120_000 }, () => {
     assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
   });
 
+  test('containers made by the tspod CLI are seen by the service at once', () => {
+    box.ok(['create', '--name', 'fromcli', '-l', 'origin=cli', IMG, 'true']);
+    assert.equal(dockerOk(['ps', '-a', '--filter', 'label=origin=cli', '--format', '{{.Names}} {{.State}}']), 'fromcli created\n');
+    assert.equal(dockerOk(['start', '-a', 'fromcli']), '');
+    assert.match(box.ok(['ps', '-a', '--filter', 'name=fromcli', '--format', '{{.Status}}']), /^Exited \(0\)/);
+    box.ok(['rm', 'fromcli']);
+    assert.equal(dockerOk(['ps', '-aq', '--filter', 'label=origin=cli']), '');
+  });
+
   test('an image that is not there is a 404 the CLI reports', () => {
     const r = docker(['create', '--pull', 'never', 'localhost/no/such-image']);
     assert.notEqual(r.code, 0);
@@ -148,6 +157,8 @@ describe('a detached container', { timeout: 180_000 }, () => {
     assert.equal(dockerOk(['ps', '-a', '--filter', 'label=tier=front', '--format', '{{.Names}}']), 'web\n');
     assert.equal(dockerOk(['ps', '-a', '--filter', 'label=tier=back', '--format', '{{.Names}}']), '');
     assert.equal(dockerOk(['ps', '-a', '--filter', 'status=running', '--filter', 'name=^web$', '--format', '{{.Names}}']), 'web\n');
+    assert.equal(dockerOk(['ps', '--filter', 'name=^/web$', '--format', '{{.Names}}']), 'web\n');
+    assert.equal(dockerOk(['ps', '--filter', 'status=exited', '--filter', 'name=^/web$', '--format', '{{.Names}}']), '');
   });
 
   test('docker inspect shows Docker\'s shape', () => {

@@ -74,10 +74,8 @@ async function attachContainer(ctx: ApiContext): Promise<void> {
     engine.containers.attach(id, streams).then(finish, (err: unknown) => endWithError(conn, tty, err, finish));
     return;
   }
-  const forget = pendingAttaches.add(id, {
-    streams,
-    settle: (result) => (result.error ? endWithError(conn, tty, result.error, finish) : finish()),
-  });
+  // A start that fails says why in its own answer; the attached stream just ends.
+  const forget = pendingAttaches.add(id, { streams, settle: finish });
   closed(conn).then(() => {
     forget();
     terminal.close();

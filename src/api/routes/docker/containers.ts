@@ -45,7 +45,8 @@ async function listContainers(ctx: ApiContext): Promise<void> {
   const { engine, query } = ctx;
   const limit = queryInt(query, 'limit');
   const size = queryBool(query, 'size');
-  let filters = queryFilters(query);
+  // Docker's names start with "/": a pattern anchored on it is anchored on the name here.
+  let filters = queryFilters(query).map((f) => (f.startsWith('name=') ? `name=${f.slice(5).replace(/^(\^?)\//, '$1')}` : f));
   const statusFilters = filters.filter((f) => f.startsWith('status='));
   // States tspod never has match nothing.
   filters = filters.filter((f) => !(f.startsWith('status=') && DOCKER_ONLY_STATES.has(f.slice(7))));
