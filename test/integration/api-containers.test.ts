@@ -6,7 +6,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { Sandbox, fixturesDir, freePort, httpGet } from './harness.js';
@@ -295,7 +295,7 @@ describe('request bodies', { timeout: 60_000 }, () => {
       User: '1:1',
       Labels: { made: 'by-api' },
       HostConfig: {
-        Binds: [`${dir}:/data:ro`],
+        Binds: [`${dir}:/data:ro`, `${dir}/made-by-create:/made`],
         RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 },
         Memory: 64 * 1024 * 1024,
         NanoCpus: 500_000_000,
@@ -303,6 +303,7 @@ describe('request bodies', { timeout: 60_000 }, () => {
       },
     });
     assert.equal(created.status, 201, created.body.toString());
+    assert.ok(statSync(join(dir, 'made-by-create')).isDirectory(), 'a missing bind source is made, as Docker does');
     const started = await api.request('POST', '/v1.44/containers/shaped/start');
     assert.equal(started.status, 204, started.body.toString());
     const waited = await api.request('POST', '/v1.44/containers/shaped/wait');
@@ -313,7 +314,10 @@ describe('request bodies', { timeout: 60_000 }, () => {
     assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(info.HostConfig.NanoCpus, 500_000_000);
     assert.deepEqual(info.Config.Labels, { made: 'by-api' });
-    assert.deepEqual(info.Mounts.map((m: { Source: string; Destination: string; RW: boolean }) => [m.Source, m.Destination, m.RW]), [[dir, '/data', false]]);
+    assert.deepEqual(info.Mounts.map((m: { Source: string; Destination: string; RW: boolean }) => [m.Source, m.Destination, m.RW]), [
+      [dir, '/data', false],
+      [join(dir, 'made-by-create'), '/made', true],
+    ]);
     dockerOk(['rm', 'shaped']);
   });
 });

@@ -1,4 +1,6 @@
 /** Docker's container routes: list, create, inspect, the lifecycle verbs, rename, top, changes, prune. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { ApiRouter } from '../../router.js';
 import { queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, type ApiContext } from '../../http.js';
 import { specFromDockerCreate } from '../../compat/containerCreate.js';
@@ -68,9 +70,21 @@ async function listContainers(ctx: ApiContext): Promise<void> {
   sendJson(ctx.res, 200, list);
 }
 
+/** As Docker does, an absolute bind source that does not exist is made as a directory. */
+function makeBindSources(body: Record<string, unknown>): void {
+  const binds = (body.HostConfig as { Binds?: unknown } | null | undefined)?.Binds;
+  if (!Array.isArray(binds)) return;
+  for (const bind of binds) {
+    if (typeof bind !== 'string') continue;
+    const source = bind.split(':')[0] ?? '';
+    if (isAbsolute(source) && !existsSync(source)) mkdirSync(source, { recursive: true, mode: 0o755 });
+  }
+}
+
 async function createContainer(ctx: ApiContext): Promise<void> {
   const body = await readJsonBody(ctx.req);
   const name = ctx.query.get('name') || undefined;
+  makeBindSources(body);
   const { spec, warnings, consoleSize } = specFromDockerCreate(body, name);
   // Docker never pulls at create: the client pulls on a 404 and asks again.
   if (!(await ctx.engine.images.exists(spec.image))) throw new NoSuchImageError(`No such image: ${spec.image}`);
