@@ -187,6 +187,7 @@ describe('a detached container', { timeout: 180_000 }, () => {
     assert.equal(dockerOk(['exec', 'web', 'cat', '/etc/hostname']), `${id.slice(0, 12)}\n`);
     assert.equal(dockerOk(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
     assert.equal(docker(['exec', 'web', 'sh', '-c', 'exit 7']).code, 7);
+    assert.equal(dockerOk(['exec', 'web', 'seq', '1', '100000']).split('\n').filter(Boolean).length, 100000);
     const tty = await dockerOnTty("docker exec -it web sh -c 'tty; stty size; exit 6'");
     assert.equal(tty.code, 6, tty.stdout + tty.stderr);
     assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
@@ -237,6 +238,17 @@ describe('logs and wait', { timeout: 120_000 }, () => {
     const tail = docker(['logs', '--tail', '1', 'talker']);
     assert.equal(tail.stdout + tail.stderr, 'out2\n');
     dockerOk(['rm', 'talker']);
+  });
+
+  test('a large output arrives whole through logs and attach', () => {
+    const lines = (text: string) => text.split('\n').filter(Boolean);
+    dockerOk(['run', '-d', '--name', 'chatty', IMG, 'seq', '1', '100000']);
+    assert.equal(dockerOk(['wait', 'chatty']), '0\n');
+    const logged = lines(dockerOk(['logs', 'chatty']));
+    assert.equal(logged.length, 100000);
+    assert.equal(logged.at(-1), '100000');
+    assert.equal(lines(dockerOk(['start', '-a', 'chatty'])).length, 100000);
+    dockerOk(['rm', 'chatty']);
   });
 
   test('docker wait prints the exit code', () => {

@@ -496,7 +496,9 @@ export class LocalContainers implements ContainersEngine {
         for await (const entry of readK8sLog(record.config.logPath, { since: opts.since, until: opts.until, tail: opts.tail, follow: opts.follow && running, stopped })) {
           if (opts.signal?.aborted) break;
           const text = formatLogEntry(entry, { timestamps: opts.timestamps, prefix: opts.names ? `${record.config.id.slice(0, 12)}` : undefined });
-          (entry.stream === 'stderr' ? out.stderr : out.stdout).write(text);
+          const target = entry.stream === 'stderr' ? out.stderr : out.stdout;
+          // A slow reader (an API client) holds the reading back rather than the whole log piling up here.
+          if (!target.write(text)) await drain(target);
         }
       }),
     );
@@ -805,9 +807,20 @@ function proxySignals(rt: ContainerRuntime, record: ContainerRecord): () => void
   };
 }
 
+/** Resolves once the stream takes writes again (or is gone). */
 function drain(stream: Writable): Promise<void> {
-  if (!stream.writableNeedDrain) return Promise.resolve();
-  return new Promise((resolve) => stream.once('drain', () => resolve()));
+  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
 }
 
 // ------------------------------------------------------------------ helpers
