@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import type { ApiContext } from './http.js';
+import { waitDrain } from '../util/drain.js';
 
 export const STDIN = 0;
 export const STDOUT = 1;
@@ -29,13 +30,7 @@ function writeOrDrop(out: NodeJS.WritableStream, data: Buffer, callback: () => v
   const target = out as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
   if (target.destroyed || target.writableEnded) return callback();
   if (out.write(data)) return callback();
-  const done = () => {
-    out.off('drain', done);
-    out.off('close', done);
-    callback();
-  };
-  out.on('drain', done);
-  out.on('close', done);
+  void waitDrain(out).then(callback);
 }
 
 /** A Writable that frames everything written to it as `stream` before passing it to `out`. */

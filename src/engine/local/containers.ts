@@ -40,6 +40,7 @@ import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from '
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 import { containerEvent } from './events.js';
 import { treeBytes } from '../../util/diskUsage.js';
+import { waitDrain } from '../../util/drain.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
 export class LocalContainers implements ContainersEngine {
@@ -807,20 +808,9 @@ function proxySignals(rt: ContainerRuntime, record: ContainerRecord): () => void
   };
 }
 
-/** Resolves once the stream takes writes again (or is gone). */
 function drain(stream: Writable): Promise<void> {
   if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-    stream.on('error', done);
-  });
+  return waitDrain(stream);
 }
 
 // ------------------------------------------------------------------ helpers
