@@ -6,6 +6,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -65,6 +67,29 @@ function dockerOnTty(command: string): Promise<Result> {
       child.stdin.destroy();
       resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
+  });
+}
+
+/** A POST answered by `101 UPGRADED`: the raw connection, what came out of it so far, and its end. */
+function hijacked(path: string, body: unknown): Promise<{ socket: Socket; output(): string; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = httpRequest({
+      socketPath: api.socket,
+      method: 'POST',
+      path,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), Connection: 'Upgrade', Upgrade: 'tcp' },
+    });
+    req.on('upgrade', (res, socket, head) => {
+      if (res.statusCode !== 101) return reject(new Error(`status ${res.statusCode}`));
+      const chunks: Buffer[] = [head];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      const ended = new Promise<void>((done) => socket.once('end', () => done()));
+      resolve({ socket, output: () => Buffer.concat(chunks).toString(), ended });
+    });
+    req.on('response', (res) => reject(new Error(`not upgraded: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
@@ -193,6 +218,29 @@ describe('a detached container', { timeout: 180_000 }, () => {
     assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
     const detached = docker(['exec', '-d', 'web', 'touch', '/tmp/from-detached-exec']);
     assert.equal(detached.code, 0, detached.stderr);
+  });
+
+  test('exec over the raw API: a hijacked tty session takes resizes, and inspect has its exit code', async () => {
+    const created = await api.request('POST', '/v1.44/containers/web/exec', {
+      Cmd: ['sh', '-c', 'stty size; read line; stty size; echo "got $line"; exit 3'],
+      Tty: true,
+      AttachStdin: true,
+      AttachStdout: true,
+    });
+    assert.equal(created.status, 201, created.body.toString());
+    const execId = created.json.Id as string;
+    const session = await hijacked(`/v1.44/exec/${execId}/start`, { Detach: false, Tty: true, ConsoleSize: [24, 80] });
+    await until('the first size', () => session.output().includes('24 80'));
+    const resized = await api.request('POST', `/v1.44/exec/${execId}/resize?h=40&w=120`);
+    assert.equal(resized.status, 201);
+    session.socket.write('hello\n');
+    await session.ended;
+    assert.match(session.output(), /24 80\r\n.*hello\r\n40 120\r\ngot hello\r\n$/s);
+    const inspected = await api.request('GET', `/v1.44/exec/${execId}/json`);
+    assert.equal(inspected.json.Running, false);
+    assert.equal(inspected.json.ExitCode, 3);
+    assert.equal(inspected.json.ContainerID, id);
+    assert.equal((await api.request('GET', '/v1.44/exec/nosuchexec/json')).status, 404);
   });
 
   test('docker cp copies both ways', () => {
