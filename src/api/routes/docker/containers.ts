@@ -76,8 +76,9 @@ function makeBindSources(body: Record<string, unknown>): void {
   if (!Array.isArray(binds)) return;
   for (const bind of binds) {
     if (typeof bind !== 'string') continue;
-    const source = bind.split(':')[0] ?? '';
-    if (isAbsolute(source) && !existsSync(source)) mkdirSync(source, { recursive: true, mode: 0o755 });
+    const [source = '', destination] = bind.split(':');
+    // A lone path is an anonymous volume's destination, not a source.
+    if (destination !== undefined && isAbsolute(source) && !existsSync(source)) mkdirSync(source, { recursive: true, mode: 0o755 });
   }
 }
 
