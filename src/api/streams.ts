@@ -7,6 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { Writable, type Duplex, type Readable } from 'node:stream';
 import type { ApiContext } from './http.js';
+import { waitDrain } from '../util/drain.js';
 
 export const STDIN = 0;
 export const STDOUT = 1;
@@ -29,37 +30,55 @@ function writeOrDrop(out: NodeJS.WritableStream, data: Buffer, callback: () => v
   const target = out as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
   if (target.destroyed || target.writableEnded) return callback();
   if (out.write(data)) return callback();
-  const done = () => {
-    out.off('drain', done);
-    out.off('close', done);
-    callback();
-  };
-  out.on('drain', done);
-  out.on('close', done);
+  void waitDrain(out).then(callback);
 }
 
 /** A Writable that frames everything written to it as `stream` before passing it to `out`. */
 export function framedWriter(out: NodeJS.WritableStream, stream: typeof STDOUT | typeof STDERR): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (chunk.length === 0) return callback();
-      writeOrDrop(out, frame(stream, chunk), () => callback());
-    },
-  });
+  return quiet(
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (chunk.length === 0) return callback();
+        writeOrDrop(out, frame(stream, chunk), () => callback());
+      },
+    }),
+  );
+}
+
+/** A late write (after the end) must not bring the long-lived service down: it is dropped. */
+function quiet(writer: Writable): Writable {
+  writer.on('error', () => {});
+  return writer;
 }
 
 /** A Writable that passes bytes through unchanged (tty output is never framed) and never ends `out`. */
 export function rawWriter(out: NodeJS.WritableStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      writeOrDrop(out, chunk, () => callback());
-    },
-  });
+  return quiet(
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        writeOrDrop(out, chunk, () => callback());
+      },
+    }),
+  );
+}
+
+/** Ends writers made here and resolves when what they hold has reached their destination. */
+export function flushWriters(...writers: Writable[]): Promise<void> {
+  return Promise.all(
+    writers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.writableFinished || w.destroyed) return resolve();
+          w.once('error', () => resolve());
+          w.end(() => resolve());
+        }),
+    ),
+  ).then(() => undefined);
 }
 
 /** A Writable that drops what it is given (a stream the client did not ask for). */
 export function nullWriter(): Writable {
-  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  return quiet(new Writable({ write: (_chunk, _encoding, callback) => callback() }));
 }
 
 /** Starts a newline-delimited JSON stream (chunked); `send` writes one object per line. */

@@ -6,7 +6,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { Socket } from 'node:net';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { Sandbox, fixturesDir, freePort, httpGet } from './harness.js';
@@ -68,6 +70,29 @@ function dockerOnTty(command: string): Promise<Result> {
   });
 }
 
+/** A POST answered by `101 UPGRADED`: the raw connection, what came out of it so far, and its end. */
+function hijacked(path: string, body: unknown): Promise<{ socket: Socket; output(): string; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = httpRequest({
+      socketPath: api.socket,
+      method: 'POST',
+      path,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), Connection: 'Upgrade', Upgrade: 'tcp' },
+    });
+    req.on('upgrade', (res, socket, head) => {
+      if (res.statusCode !== 101) return reject(new Error(`status ${res.statusCode}`));
+      const chunks: Buffer[] = [head];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      const ended = new Promise<void>((done) => socket.once('end', () => done()));
+      resolve({ socket, output: () => Buffer.concat(chunks).toString(), ended });
+    });
+    req.on('response', (res) => reject(new Error(`not upgraded: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /** How many files a process watches through inotify (the `inotify wd:` lines of its inotify fds). */
 function inotifyWatches(pid: number): number {
   let count = 0;
@@ -112,6 +137,15 @@ describe('docker run', { timeout: 120_000 }, () => {
     assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
   });
 
+  test('containers made by the tspod CLI are seen by the service at once', () => {
+    box.ok(['create', '--name', 'fromcli', '-l', 'origin=cli', IMG, 'true']);
+    assert.equal(dockerOk(['ps', '-a', '--filter', 'label=origin=cli', '--format', '{{.Names}} {{.State}}']), 'fromcli created\n');
+    assert.equal(dockerOk(['start', '-a', 'fromcli']), '');
+    assert.match(box.ok(['ps', '-a', '--filter', 'name=fromcli', '--format', '{{.Status}}']), /^Exited \(0\)/);
+    box.ok(['rm', 'fromcli']);
+    assert.equal(dockerOk(['ps', '-aq', '--filter', 'label=origin=cli']), '');
+  });
+
   test('an image that is not there is a 404 the CLI reports', () => {
     const r = docker(['create', '--pull', 'never', 'localhost/no/such-image']);
     assert.notEqual(r.code, 0);
@@ -148,6 +182,8 @@ describe('a detached container', { timeout: 180_000 }, () => {
     assert.equal(dockerOk(['ps', '-a', '--filter', 'label=tier=front', '--format', '{{.Names}}']), 'web\n');
     assert.equal(dockerOk(['ps', '-a', '--filter', 'label=tier=back', '--format', '{{.Names}}']), '');
     assert.equal(dockerOk(['ps', '-a', '--filter', 'status=running', '--filter', 'name=^web$', '--format', '{{.Names}}']), 'web\n');
+    assert.equal(dockerOk(['ps', '--filter', 'name=^/web$', '--format', '{{.Names}}']), 'web\n');
+    assert.equal(dockerOk(['ps', '--filter', 'status=exited', '--filter', 'name=^/web$', '--format', '{{.Names}}']), '');
   });
 
   test('docker inspect shows Docker\'s shape', () => {
@@ -176,11 +212,35 @@ describe('a detached container', { timeout: 180_000 }, () => {
     assert.equal(dockerOk(['exec', 'web', 'cat', '/etc/hostname']), `${id.slice(0, 12)}\n`);
     assert.equal(dockerOk(['exec', '-i', 'web', 'cat'], { input: 'through stdin\n' }), 'through stdin\n');
     assert.equal(docker(['exec', 'web', 'sh', '-c', 'exit 7']).code, 7);
+    assert.equal(dockerOk(['exec', 'web', 'seq', '1', '100000']).split('\n').filter(Boolean).length, 100000);
     const tty = await dockerOnTty("docker exec -it web sh -c 'tty; stty size; exit 6'");
     assert.equal(tty.code, 6, tty.stdout + tty.stderr);
     assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n24 80\r\n/);
     const detached = docker(['exec', '-d', 'web', 'touch', '/tmp/from-detached-exec']);
     assert.equal(detached.code, 0, detached.stderr);
+  });
+
+  test('exec over the raw API: a hijacked tty session takes resizes, and inspect has its exit code', async () => {
+    const created = await api.request('POST', '/v1.44/containers/web/exec', {
+      Cmd: ['sh', '-c', 'stty size; read line; stty size; echo "got $line"; exit 3'],
+      Tty: true,
+      AttachStdin: true,
+      AttachStdout: true,
+    });
+    assert.equal(created.status, 201, created.body.toString());
+    const execId = created.json.Id as string;
+    const session = await hijacked(`/v1.44/exec/${execId}/start`, { Detach: false, Tty: true, ConsoleSize: [24, 80] });
+    await until('the first size', () => session.output().includes('24 80'));
+    const resized = await api.request('POST', `/v1.44/exec/${execId}/resize?h=40&w=120`);
+    assert.equal(resized.status, 201);
+    session.socket.write('hello\n');
+    await session.ended;
+    assert.match(session.output(), /24 80\r\n.*hello\r\n40 120\r\ngot hello\r\n$/s);
+    const inspected = await api.request('GET', `/v1.44/exec/${execId}/json`);
+    assert.equal(inspected.json.Running, false);
+    assert.equal(inspected.json.ExitCode, 3);
+    assert.equal(inspected.json.ContainerID, id);
+    assert.equal((await api.request('GET', '/v1.44/exec/nosuchexec/json')).status, 404);
   });
 
   test('docker cp copies both ways', () => {
@@ -226,6 +286,17 @@ describe('logs and wait', { timeout: 120_000 }, () => {
     const tail = docker(['logs', '--tail', '1', 'talker']);
     assert.equal(tail.stdout + tail.stderr, 'out2\n');
     dockerOk(['rm', 'talker']);
+  });
+
+  test('a large output arrives whole through logs and attach', () => {
+    const lines = (text: string) => text.split('\n').filter(Boolean);
+    dockerOk(['run', '-d', '--name', 'chatty', IMG, 'seq', '1', '100000']);
+    assert.equal(dockerOk(['wait', 'chatty']), '0\n');
+    const logged = lines(dockerOk(['logs', 'chatty']));
+    assert.equal(logged.length, 100000);
+    assert.equal(logged.at(-1), '100000');
+    assert.equal(lines(dockerOk(['start', '-a', 'chatty'])).length, 100000);
+    dockerOk(['rm', 'chatty']);
   });
 
   test('docker wait prints the exit code', () => {
@@ -284,7 +355,7 @@ describe('request bodies', { timeout: 60_000 }, () => {
       User: '1:1',
       Labels: { made: 'by-api' },
       HostConfig: {
-        Binds: [`${dir}:/data:ro`],
+        Binds: [`${dir}:/data:ro`, `${dir}/made-by-create:/made`],
         RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 },
         Memory: 64 * 1024 * 1024,
         NanoCpus: 500_000_000,
@@ -292,6 +363,7 @@ describe('request bodies', { timeout: 60_000 }, () => {
       },
     });
     assert.equal(created.status, 201, created.body.toString());
+    assert.ok(statSync(join(dir, 'made-by-create')).isDirectory(), 'a missing bind source is made, as Docker does');
     const started = await api.request('POST', '/v1.44/containers/shaped/start');
     assert.equal(started.status, 204, started.body.toString());
     const waited = await api.request('POST', '/v1.44/containers/shaped/wait');
@@ -302,7 +374,10 @@ describe('request bodies', { timeout: 60_000 }, () => {
     assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(info.HostConfig.NanoCpus, 500_000_000);
     assert.deepEqual(info.Config.Labels, { made: 'by-api' });
-    assert.deepEqual(info.Mounts.map((m: { Source: string; Destination: string; RW: boolean }) => [m.Source, m.Destination, m.RW]), [[dir, '/data', false]]);
+    assert.deepEqual(info.Mounts.map((m: { Source: string; Destination: string; RW: boolean }) => [m.Source, m.Destination, m.RW]), [
+      [dir, '/data', false],
+      [join(dir, 'made-by-create'), '/made', true],
+    ]);
     dockerOk(['rm', 'shaped']);
   });
 });

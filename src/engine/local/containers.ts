@@ -40,6 +40,7 @@ import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from '
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 import { containerEvent } from './events.js';
 import { treeBytes } from '../../util/diskUsage.js';
+import { waitDrain } from '../../util/drain.js';
 
 /** The containers group of the local engine: name resolution and reports around ContainerRuntime. */
 export class LocalContainers implements ContainersEngine {
@@ -496,7 +497,9 @@ export class LocalContainers implements ContainersEngine {
         for await (const entry of readK8sLog(record.config.logPath, { since: opts.since, until: opts.until, tail: opts.tail, follow: opts.follow && running, stopped })) {
           if (opts.signal?.aborted) break;
           const text = formatLogEntry(entry, { timestamps: opts.timestamps, prefix: opts.names ? `${record.config.id.slice(0, 12)}` : undefined });
-          (entry.stream === 'stderr' ? out.stderr : out.stdout).write(text);
+          const target = entry.stream === 'stderr' ? out.stderr : out.stdout;
+          // A slow reader (an API client) holds the reading back rather than the whole log piling up here.
+          if (!target.write(text)) await drain(target);
         }
       }),
     );
@@ -806,8 +809,8 @@ function proxySignals(rt: ContainerRuntime, record: ContainerRecord): () => void
 }
 
 function drain(stream: Writable): Promise<void> {
-  if (!stream.writableNeedDrain) return Promise.resolve();
-  return new Promise((resolve) => stream.once('drain', () => resolve()));
+  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
+  return waitDrain(stream);
 }
 
 // ------------------------------------------------------------------ helpers

@@ -128,7 +128,12 @@ export async function execWithConmon(opts: ConmonExecOptions, streams: AttachStr
     });
     startPipe.end(Buffer.from([0]));
     const started = await sync.next();
-    if (!started || started.data < 0) throw failure(opts, started?.message ?? Buffer.concat(stderr).toString().trim(), runtimeLog);
+    if (!started || started.data < 0) {
+      const error = failure(opts, started?.message ?? Buffer.concat(stderr).toString().trim(), runtimeLog);
+      // What `runtime exec` in the foreground would have printed on the session's stderr.
+      streams.stderr.write(`${error.message}\n`);
+      throw error;
+    }
     const session = socket;
     if (opts.tty && streams.terminal) {
       const ctl = join(sessionDir, 'ctl');

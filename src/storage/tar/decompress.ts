@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BadInputError, MissingProgramError, errorMessage } from '../../util/errors.js';
+import { waitDrain } from '../../util/drain.js';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -105,20 +106,6 @@ async function feed(chunks: AsyncIterable<Buffer>, sink: NodeJS.WritableStream &
     if (!sink.write(chunk)) await waitDrain(sink);
   }
   if (!sink.destroyed) sink.end();
-}
-
-function waitDrain(sink: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      sink.removeListener('drain', done);
-      sink.removeListener('close', done);
-      sink.removeListener('error', done);
-      resolve();
-    };
-    sink.on('drain', done);
-    sink.on('close', done);
-    sink.on('error', done);
-  });
 }
 
 async function zstdChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => void): Promise<AsyncGenerator<Buffer>> {

@@ -7,7 +7,7 @@
  */
 import type { ApiRouter } from '../../router.js';
 import { queryBool, queryInt, type ApiContext } from '../../http.js';
-import { framedWriter, hijack, nullWriter, rawWriter, STDERR, STDOUT, type HijackedConnection } from '../../streams.js';
+import { flushWriters, framedWriter, hijack, nullWriter, rawWriter, STDERR, STDOUT, type HijackedConnection } from '../../streams.js';
 import { dockerState, type EngineInspect } from '../../compat/containers.js';
 import type { AttachStreams, Engine } from '../../../engine/types.js';
 import { BadInputError, errorMessage } from '../../../util/errors.js';
@@ -55,6 +55,7 @@ async function attachContainer(ctx: ApiContext): Promise<void> {
     }
   }
   if (!queryBool(query, 'stream')) {
+    await flushWriters(out.stdout, out.stderr);
     conn.close();
     return;
   }
@@ -68,16 +69,14 @@ async function attachContainer(ctx: ApiContext): Promise<void> {
   };
   const finish = () => {
     terminal.close();
-    conn.close();
+    void flushWriters(out.stdout, out.stderr).then(() => conn.close());
   };
   if (isUp(inspect)) {
-    engine.containers.attach(id, streams).then(finish, (err: unknown) => endWithError(conn, tty, err, finish));
+    engine.containers.attach(id, streams).then(finish, (err: unknown) => endWithError(out.stderr, err, finish));
     return;
   }
-  const forget = pendingAttaches.add(id, {
-    streams,
-    settle: (result) => (result.error ? endWithError(conn, tty, result.error, finish) : finish()),
-  });
+  // A start that fails says why in its own answer; the attached stream just ends.
+  const forget = pendingAttaches.add(id, { streams, settle: finish });
   closed(conn).then(() => {
     forget();
     terminal.close();
@@ -94,9 +93,8 @@ function closed(conn: HijackedConnection): Promise<void> {
 }
 
 /** An error once the stream is under way: its text on stderr, and the end. */
-function endWithError(conn: HijackedConnection, tty: boolean, err: unknown, finish: () => void): void {
-  const text = Buffer.from(`Error: ${errorMessage(err)}\n`);
-  (tty ? rawWriter(conn.output) : framedWriter(conn.output, STDERR)).write(text);
+function endWithError(stderr: Writable, err: unknown, finish: () => void): void {
+  stderr.write(Buffer.from(`Error: ${errorMessage(err)}\n`));
   finish();
 }
 

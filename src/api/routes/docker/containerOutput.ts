@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiRouter } from '../../router.js';
 import { queryBool, sendEmpty, type ApiContext } from '../../http.js';
-import { jsonLines } from '../../streams.js';
+import { flushWriters, jsonLines } from '../../streams.js';
 import { dockerStats, pathStatHeader, type StatsReading } from '../../compat/containers.js';
 import type { Engine } from '../../../engine/types.js';
 import { BadInputError, TspodError } from '../../../util/errors.js';
@@ -58,11 +58,13 @@ async function containerLogs(ctx: ApiContext): Promise<void> {
   res.flushHeaders();
   const abort = new AbortController();
   res.on('close', () => abort.abort());
+  const out = outputWriters(res, tty, { stdout, stderr });
   await engine.containers.logs(
     [inspect.Id],
     { follow: queryBool(query, 'follow'), timestamps: queryBool(query, 'timestamps'), tail, since, until, signal: abort.signal },
-    outputWriters(res, tty, { stdout, stderr }),
+    out,
   );
+  await flushWriters(out.stdout, out.stderr);
   res.end();
 }
 

@@ -1,4 +1,6 @@
 /** Docker's container routes: list, create, inspect, the lifecycle verbs, rename, top, changes, prune. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { ApiRouter } from '../../router.js';
 import { queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, type ApiContext } from '../../http.js';
 import { specFromDockerCreate } from '../../compat/containerCreate.js';
@@ -45,7 +47,8 @@ async function listContainers(ctx: ApiContext): Promise<void> {
   const { engine, query } = ctx;
   const limit = queryInt(query, 'limit');
   const size = queryBool(query, 'size');
-  let filters = queryFilters(query);
+  // Docker's names start with "/": a pattern anchored on it is anchored on the name here.
+  let filters = queryFilters(query).map((f) => (f.startsWith('name=') ? `name=${f.slice(5).replace(/^(\^?)\//, '$1')}` : f));
   const statusFilters = filters.filter((f) => f.startsWith('status='));
   // States tspod never has match nothing.
   filters = filters.filter((f) => !(f.startsWith('status=') && DOCKER_ONLY_STATES.has(f.slice(7))));
@@ -67,9 +70,22 @@ async function listContainers(ctx: ApiContext): Promise<void> {
   sendJson(ctx.res, 200, list);
 }
 
+/** As Docker does, an absolute bind source that does not exist is made as a directory. */
+function makeBindSources(body: Record<string, unknown>): void {
+  const binds = (body.HostConfig as { Binds?: unknown } | null | undefined)?.Binds;
+  if (!Array.isArray(binds)) return;
+  for (const bind of binds) {
+    if (typeof bind !== 'string') continue;
+    const [source = '', destination] = bind.split(':');
+    // A lone path is an anonymous volume's destination, not a source.
+    if (destination !== undefined && isAbsolute(source) && !existsSync(source)) mkdirSync(source, { recursive: true, mode: 0o755 });
+  }
+}
+
 async function createContainer(ctx: ApiContext): Promise<void> {
   const body = await readJsonBody(ctx.req);
   const name = ctx.query.get('name') || undefined;
+  makeBindSources(body);
   const { spec, warnings, consoleSize } = specFromDockerCreate(body, name);
   // Docker never pulls at create: the client pulls on a 404 and asks again.
   if (!(await ctx.engine.images.exists(spec.image))) throw new NoSuchImageError(`No such image: ${spec.image}`);

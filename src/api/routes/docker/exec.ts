@@ -4,7 +4,7 @@
  */
 import type { ApiRouter } from '../../router.js';
 import { queryInt, readContextJson, sendJson, type ApiContext } from '../../http.js';
-import { hijack, nullWriter } from '../../streams.js';
+import { flushWriters, hijack, nullWriter } from '../../streams.js';
 import { BodyFields } from '../../compat/body.js';
 import { dockerState } from '../../compat/containers.js';
 import type { AttachStreams, ExecOptions } from '../../../engine/types.js';
@@ -108,6 +108,7 @@ async function startExec(ctx: ApiContext): Promise<void> {
   // Recorded before the connection ends: the client asks for the exit code right after.
   execSessions.finished(exec, code);
   terminal.close();
+  await flushWriters(out.stdout, out.stderr);
   conn.close();
 }
 
