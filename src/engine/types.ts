@@ -387,6 +387,8 @@ export interface AttachStreams {
   terminal?: { size(): { rows: number; columns: number } | undefined; onResize(listener: () => void): void };
   /** Forward SIGINT/SIGTERM/... received by this process to the container (--sig-proxy). */
   sigProxy?: boolean;
+  /** startAttached: called once the container is running (an API start request answers then). */
+  onStarted?: () => void;
 }
 
 export interface AttachResult {

@@ -4,9 +4,31 @@
  */
 import { ApiRouter } from '../router.js';
 import * as dockerSystem from './docker/system.js';
+import * as libpodContainers from './libpod/containers.js';
+import * as libpodExec from './libpod/exec.js';
+import * as libpodImages from './libpod/images.js';
+import * as libpodKube from './libpod/kube.js';
+import * as libpodManifests from './libpod/manifests.js';
+import * as libpodNetworks from './libpod/networks.js';
+import * as libpodPods from './libpod/pods.js';
+import * as libpodSystem from './libpod/system.js';
+import * as libpodVolumes from './libpod/volumes.js';
 
 export function buildRouter(): ApiRouter {
   const router = new ApiRouter();
-  for (const module of [dockerSystem]) module.register(router);
+  for (const module of [
+    dockerSystem,
+    libpodContainers,
+    libpodExec,
+    libpodImages,
+    libpodKube,
+    libpodManifests,
+    libpodNetworks,
+    libpodPods,
+    libpodSystem,
+    libpodVolumes,
+  ]) {
+    module.register(router);
+  }
   return router;
 }

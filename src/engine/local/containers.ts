@@ -184,6 +184,7 @@ export class LocalContainers implements ContainersEngine {
       await this.rt.start(record.config.id, (created) => {
         writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
       });
+      streams.onStarted?.();
       return this.finishPassthrough(record.config.id, streams);
     }
     let session: AttachSession | undefined;
@@ -196,6 +197,7 @@ export class LocalContainers implements ContainersEngine {
       },
       streams.terminal?.size(),
     );
+    streams.onStarted?.();
     return this.finishAttach(record.config.id, session!, streams);
   }
 
