@@ -94,7 +94,10 @@ export class Transport {
     await this.connectTunnel();
     const { headers, payload, stream } = this.body(opts);
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ ...this.target(), agent: this.agent, method, path: this.path(path, opts.query), headers }, resolve);
+      const req = httpRequest({ ...this.target(), agent: this.agent, method, path: this.path(path, opts.query), headers }, (res) => {
+        printWarnings(res);
+        resolve(res);
+      });
       req.on('error', (err) => reject(this.connectionError(err)));
       if (stream) {
         stream.on('error', (err) => req.destroy(err));
@@ -220,6 +223,17 @@ export class Transport {
       poll();
     });
     return this.tunnelReady;
+  }
+}
+
+/** The engine's warnings the service sent with an answer, printed as the local engine prints them. */
+function printWarnings(res: IncomingMessage): void {
+  const header = res.headers['x-tspod-warnings'];
+  if (typeof header !== 'string') return;
+  try {
+    for (const line of JSON.parse(decodeURIComponent(header)) as string[]) process.stderr.write(line);
+  } catch {
+    // a malformed header is no reason to fail the command
   }
 }
 

@@ -120,10 +120,10 @@ export function eventFromLine(line: string): EventRecord {
   const attributes = { ...(raw.Actor?.Attributes ?? {}) };
   const name = attributes.name ?? '';
   const image = attributes.image ?? '';
+  // The engine's own records keep containerExitCode among the attributes too.
   const exit = attributes.containerExitCode;
   delete attributes.name;
   delete attributes.image;
-  delete attributes.containerExitCode;
   const record: EventRecord = {
     ID: raw.Actor?.ID ?? raw.id ?? '',
     Name: name,

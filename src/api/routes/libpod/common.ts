@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ApiRouter } from '../../router.js';
 import { MAX_JSON_BODY, PayloadTooLargeError, queryFilters, readJsonBody, sendJson, type ApiContext, type RouteHandler } from '../../http.js';
 import { toWireError } from '../../libpod/errors.js';
+import { collectWarnings } from '../../../util/warnings.js';
 import { BadInputError, TspodError } from '../../../util/errors.js';
 import type { RegistryAccessOptions } from '../../../engine/types.js';
 
@@ -21,14 +22,29 @@ export function sendLibpodError(res: ServerResponse, err: unknown): void {
   sendJson(res, body.response, body);
 }
 
-/** Registers `/libpod${path}` with errors answered in the libpod shape. */
+/** The header that carries the engine's warnings to a remote client (tspod's addition). */
+export const WARNINGS_HEADER = 'X-Tspod-Warnings';
+
+/** Warnings the engine gives while a request runs go out in a header with the answer. */
+function forwardWarnings(res: ServerResponse): string[] {
+  const warnings: string[] = [];
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    if (warnings.length && !res.headersSent) res.setHeader(WARNINGS_HEADER, encodeURIComponent(JSON.stringify(warnings)));
+    return writeHead(...args);
+  }) as typeof res.writeHead;
+  return warnings;
+}
+
+/** Registers `/libpod${path}` with errors answered in the libpod shape and the engine's warnings forwarded. */
 export class LibpodRoutes {
   constructor(private readonly router: ApiRouter) {}
 
   on(method: Method | Method[], path: string, handler: RouteHandler): this {
     this.router.on(method, `/libpod${path}`, async (ctx) => {
+      const warnings = forwardWarnings(ctx.res);
       try {
-        await handler(ctx);
+        await collectWarnings((line) => warnings.push(line), () => handler(ctx));
       } catch (err) {
         sendLibpodError(ctx.res, err);
       }
