@@ -25,7 +25,7 @@ import type {
 import type { ContainerSpec } from '../engine/spec/containerSpec.js';
 import type { ContainerStatsReport } from '../engine/statsTypes.js';
 import { specToSpecGenerator } from '../api/libpod/specgen.js';
-import { containerStatsFromEntry, type LibpodContainerStats } from '../api/libpod/reports.js';
+import { containerListEntryFrom, containerStatsFromEntry, type LibpodContainerStats } from '../api/libpod/reports.js';
 import { fromWireError, type WireError } from '../api/libpod/errors.js';
 import { ContainerStateError, NoSuchContainerError, TspodError } from '../util/errors.js';
 import { enc, filtersParam, itemErrorOf, notRemote, perName, splitTag } from './common.js';
@@ -189,10 +189,11 @@ export class RemoteContainers implements ContainersEngine {
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
 
-  list(opts: ContainerListOptions): Promise<ContainerSummary[]> {
-    return this.t.json('GET', '/containers/json', {
+  async list(opts: ContainerListOptions): Promise<ContainerSummary[]> {
+    const list = await this.t.json<Array<Record<string, unknown>>>('GET', '/containers/json', {
       query: { all: opts.all, limit: opts.last, size: opts.size, external: opts.external, filters: filtersParam(opts.filters) },
     });
+    return list.map(containerListEntryFrom);
   }
 
   private async inspectOne(name: string, size?: boolean): Promise<Inspect> {

@@ -8,6 +8,7 @@
 import type { EventRecord, EventType } from '../../engine/eventTypes.js';
 import type { ContainerStatsReport } from '../../engine/statsTypes.js';
 import type {
+  ContainerSummary,
   ImageHistoryEntry,
   NetworkCreateOptions,
   PodCreateOptions,
@@ -17,6 +18,24 @@ import type {
 import type { ContainerSpec } from '../../engine/spec/containerSpec.js';
 import { specFromSpecGenerator, specToSpecGenerator, FieldReader, type SpecGenerator } from './specgen.js';
 import { BadInputError } from '../../util/errors.js';
+
+// ------------------------------------------------------------- containers
+
+/**
+ * A `ps` row as Podman's API sends it: Created as a time (the CLI's JSON has
+ * Unix seconds) and Status the health alone (Podman's client makes the
+ * human status itself); the engine's human status rides in StatusText.
+ */
+export function containerListEntry(c: ContainerSummary): Record<string, unknown> {
+  const health = /\((healthy|unhealthy|starting)\)$/.exec(c.Status);
+  return { ...c, Created: new Date(c.Created * 1000).toISOString(), Status: health ? health[1] : '', StatusText: c.Status };
+}
+
+export function containerListEntryFrom(c: Record<string, unknown>): ContainerSummary {
+  const { StatusText, ...rest } = c;
+  const created = typeof c.Created === 'string' ? Math.floor(Date.parse(c.Created) / 1000) : (c.Created as number);
+  return { ...(rest as unknown as ContainerSummary), Created: created, Status: typeof StatusText === 'string' ? StatusText : String(c.Status ?? '') };
+}
 
 // ------------------------------------------------------------------ stats
 

@@ -8,6 +8,7 @@ import type { ApiRouter } from '../../router.js';
 import { MAX_JSON_BODY, PayloadTooLargeError, queryFilters, readJsonBody, sendJson, type ApiContext, type RouteHandler } from '../../http.js';
 import { toWireError } from '../../libpod/errors.js';
 import { collectWarnings } from '../../../util/warnings.js';
+import { hijack, type HijackedConnection } from '../../streams.js';
 import { BadInputError, TspodError } from '../../../util/errors.js';
 import type { RegistryAccessOptions } from '../../../engine/types.js';
 
@@ -182,4 +183,27 @@ export async function readRawBody(req: import('node:http').IncomingMessage, limi
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * The connection of a request without `Upgrade` (Podman's exec start), taken
+ * over as Podman's server does: a bare 200 head, then raw bytes both ways
+ * (node's own response would chunk them, and its parser would read the
+ * client's stdin as the next request).
+ */
+export function takeOverConnection(ctx: ApiContext, contentType: string): HijackedConnection {
+  if (ctx.upgrade) return hijack(ctx, contentType);
+  const socket = ctx.req.socket;
+  for (const event of ['data', 'end'] as const) {
+    for (const listener of socket.listeners(event)) {
+      if (/(^|\s)socketOn(Data|End)$/.test((listener as { name: string }).name)) socket.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  // Reading from the socket in JS takes it off node's native parser; paused, the client's stdin waits for the session.
+  const noop = () => {};
+  socket.on('data', noop);
+  socket.off('data', noop);
+  socket.pause();
+  socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${contentType}\r\nConnection: close\r\n\r\n`);
+  return { input: socket, output: socket, close: () => socket.end() };
 }

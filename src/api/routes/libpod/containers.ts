@@ -8,7 +8,7 @@ import type { ApiRouter } from '../../router.js';
 import { queryBool, queryInt, readJsonBody, sendJson, type ApiContext } from '../../http.js';
 import { framedWriter, hijack, rawWriter, STDERR, STDOUT, frame } from '../../streams.js';
 import { specFromSpecGenerator } from '../../libpod/specgen.js';
-import { containerStatsEntry } from '../../libpod/reports.js';
+import { containerListEntry as listEntry, containerStatsEntry } from '../../libpod/reports.js';
 import { toWireError } from '../../libpod/errors.js';
 import { LibpodRoutes, filtersOf, itemError, noContent, queryList, queryString, single } from './common.js';
 import {
@@ -37,7 +37,7 @@ export function register(router: ApiRouter): void {
       size: queryBool(query, 'size'),
       external: queryBool(query, 'external'),
     });
-    sendJson(res, 200, list);
+    sendJson(res, 200, list.map(listEntry));
   });
 
   r.post('/containers/create', async ({ engine, req, res }) => {

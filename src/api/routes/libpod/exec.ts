@@ -6,10 +6,10 @@
  */
 import type { ApiRouter } from '../../router.js';
 import { readJsonBody, sendEmpty, sendJson } from '../../http.js';
-import { framedWriter, hijack, rawWriter, STDERR, STDOUT, frame } from '../../streams.js';
+import { framedWriter, rawWriter, STDERR, STDOUT, frame } from '../../streams.js';
 import { FieldReader } from '../../libpod/specgen.js';
 import { toWireError, type WireError } from '../../libpod/errors.js';
-import { LibpodRoutes, readRequestJson } from './common.js';
+import { LibpodRoutes, readRequestJson, takeOverConnection } from './common.js';
 import { createExecSession, dropTerminal, execSession, terminalFor, type ExecSession } from './sessions.js';
 import { sizeParams } from './containers.js';
 import { BadInputError, ContainerStateError, NoSuchContainerError, TspodError } from '../../../util/errors.js';
@@ -79,7 +79,7 @@ export function register(router: ApiRouter): void {
       sendEmpty(ctx.res, 200);
       return;
     }
-    const conn = hijack(ctx);
+    const conn = takeOverConnection(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     const out = tty ? rawWriter(conn.output) : framedWriter(conn.output, STDOUT);
     const err = tty ? out : framedWriter(conn.output, STDERR);
     const quiet = new Writable({ write: (_c, _e, cb) => cb() });
