@@ -296,7 +296,8 @@ function timeParam(query: URLSearchParams, name: string): Date | undefined {
   if (!v) return undefined;
   const d = /^\d+(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
   if (Number.isNaN(d.getTime())) throw new BadInputError(`query parameter ${name}: "${v}" is not a time`);
-  return d;
+  // Podman's client sends Go's zero time (0001-01-01) for "not set".
+  return d.getUTCFullYear() <= 1 ? undefined : d;
 }
 
 function discard(): Writable {
