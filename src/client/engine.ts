@@ -13,6 +13,7 @@ import { RemoteNetworks } from './networks.js';
 import { RemotePods } from './pods.js';
 import { RemoteSystem } from './system.js';
 import { RemoteSecrets, RemoteVolumes } from './volumes.js';
+import { remoteBuild } from './build.js';
 
 export interface RemoteEngine extends Engine {
   readonly remote: true;
@@ -33,6 +34,7 @@ export function createRemoteEngine(url: string, opts: { identity?: string } = {}
     system: new RemoteSystem(transport),
     volumes: new RemoteVolumes(transport),
     secrets: new RemoteSecrets(transport),
+    remoteBuild: (context, opts, output) => remoteBuild(transport, context, opts, output),
     close: () => transport.close(),
   };
 }

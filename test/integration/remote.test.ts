@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Sandbox, TSPOD, fixturesDir, freePort, type RunResult } from './harness.js';
 import { ApiService } from './api-harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
@@ -50,6 +51,7 @@ function normalise(text: string): string {
     .replace(/sha256:[0-9a-f]{64}/g, '<DIGEST>')
     .replace(/\b[0-9a-f]{64}\b/g, '<ID>')
     .replace(/\b[0-9a-f]{12}\b/g, '<ID12>')
+    .replace(/^--> [0-9a-f]{11}$/gm, '--> <ID11>')
     .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?( ?[+-]\d\d:?\d\d( [A-Z]+)?| \+0000 UTC|Z)?/g, '<TIME>')
     .replace(/\b(\d+|About an?|Less than a) (second|minute|hour)s? ago\b/g, '<AGO>')
     .replace(/\bUp (\d+|About an?|Less than a) (second|minute|hour)s?\b/g, 'Up <DUR>')
@@ -152,6 +154,63 @@ test('a session of everyday commands prints the same locally and through the ser
   const json = ['events', '--since', since, '--until', until, '--format', 'json', '--filter', 'type=pod'];
   assert.equal(run('remote', json).stdout, run('local', json).stdout);
 });
+
+test('builds, terminals, kube play, cp and pod logs print the same through the service', () => {
+  const ctxDir = box.path('build-context');
+  mkdirSync(ctxDir, { recursive: true });
+  writeFileSync(join(ctxDir, 'Containerfile'), `FROM ${image}\nCOPY hello.txt /hello.txt\nRUN cat /hello.txt && echo to-stderr >&2\nLABEL built=yes\n`);
+  writeFileSync(join(ctxDir, 'hello.txt'), 'hello from the context\n');
+  writeFileSync(join(ctxDir, '.dockerignore'), 'secret.txt\n');
+  writeFileSync(join(ctxDir, 'secret.txt'), 'left out\n');
+  const kubeFile = box.path('pod.yaml');
+  writeFileSync(
+    kubeFile,
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: kubepod\nspec:\n  containers:\n  - name: app\n    image: ${image}\n    command: ["sh", "-c", "echo kube says hi; sleep 1000"]\n`,
+  );
+  const { local } = same([
+    ['build', '--no-cache', '-t', 'localhost/built:1', ctxDir],
+    ['run', '--rm', 'localhost/built:1', 'sh', '-c', 'cat /hello.txt; ls /secret.txt'],
+    ['image', 'inspect', '--format', '{{.Labels}}', 'localhost/built:1'],
+    ['rmi', 'localhost/built:1'],
+    ['build', '-f', join(ctxDir, 'Containerfile'), '--no-cache', '-q', ctxDir],
+    ['run', '--rm', '-t', image, 'sh', '-c', 'echo on a terminal; tty >/dev/null && echo yes'],
+    ['kube', 'play', kubeFile],
+    ['pod', 'logs', 'kubepod'],
+    ['kube', 'down', kubeFile],
+    ['run', '-d', '--name', 'files', image, 'sh', '-c', 'echo inside > /file.txt; exec sleep 1000'],
+    { args: ['cp', '-', 'files:/tmp'], input: tarOf('from-host.txt', 'sent in\n') },
+    ['exec', 'files', 'cat', '/tmp/from-host.txt'],
+    ['rm', '-f', '-t', '0', 'files'],
+  ]);
+  assert.match(local, /STEP 3\/4: RUN cat \/hello.txt && echo to-stderr >&2\nhello from the context\n/);
+  assert.match(local, /\[exit 1\]\nhello from the context\n\[stderr\]\nls: \/secret.txt: No such file or directory/);
+  assert.match(local, /on a terminal\r\nyes\r\n/);
+  assert.match(local, /kube says hi/);
+  assert.match(local, /tspod exec files cat \/tmp\/from-host.txt\n\[exit 0\]\nsent in\n/);
+  for (const r of [run('local', ['rmi', '-a', '-f'])]) assert.equal(r.code, 0, r.stderr);
+  box.ok(['load', '-i', fx.busybox.ociArchive]);
+});
+
+/** A one-file tar archive (for `cp -`), as a latin1 string spawnSync can pass on stdin. */
+function tarOf(name: string, content: string): string {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${Buffer.byteLength(content).toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.write('        ', 148);
+  header.write('0', 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(content) / 512) * 512);
+  body.write(content);
+  return Buffer.concat([header, body, Buffer.alloc(1024)]).toString('latin1');
+}
 
 test('--url, --connection, CONTAINER_CONNECTION and -r with a default connection reach the service', () => {
   const conf = box.path('containers-connections.conf');

@@ -9,6 +9,7 @@ import type { EventRecord, EventType } from '../../engine/eventTypes.js';
 import type { ContainerStatsReport } from '../../engine/statsTypes.js';
 import type {
   ContainerSummary,
+  RemoteBuildOptions,
   ImageHistoryEntry,
   NetworkCreateOptions,
   PodCreateOptions,
@@ -18,6 +19,33 @@ import type {
 import type { ContainerSpec } from '../../engine/spec/containerSpec.js';
 import { specFromSpecGenerator, specToSpecGenerator, FieldReader, type SpecGenerator } from './specgen.js';
 import { BadInputError } from '../../util/errors.js';
+
+// ------------------------------------------------------------------ build
+
+/** The tar entry a remote client puts the Containerfile's text in (the service takes it out before building). */
+export const BUILD_CONTAINERFILE_ENTRY = '.tspod-build-containerfile';
+
+export function buildQuery(o: RemoteBuildOptions): Record<string, string | string[] | boolean | number | undefined> {
+  return {
+    dockerfile: o.containerfileInContext ?? BUILD_CONTAINERFILE_ENTRY,
+    containerfilename: o.containerfileName,
+    ignorefile: o.ignoreFile,
+    t: o.tags.length ? o.tags : undefined,
+    target: o.target,
+    buildargs: JSON.stringify(o.buildArgs),
+    nocache: o.noCache,
+    layers: o.layers,
+    squash: o.squash,
+    squashAll: o.squashAll,
+    pullpolicy: o.pull,
+    format: o.format,
+    labels: JSON.stringify(o.labels),
+    annotation: Object.entries(o.annotations).map(([k, v]) => `${k}=${v}`),
+    networkmode: o.network,
+    jobs: o.jobs >= Number.MAX_SAFE_INTEGER ? 0 : o.jobs,
+    q: o.quiet,
+  };
+}
 
 // ------------------------------------------------------------- containers
 

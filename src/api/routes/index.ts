@@ -4,6 +4,7 @@
  */
 import { ApiRouter } from '../router.js';
 import * as dockerSystem from './docker/system.js';
+import * as libpodBuild from './libpod/build.js';
 import * as libpodContainers from './libpod/containers.js';
 import * as libpodExec from './libpod/exec.js';
 import * as libpodImages from './libpod/images.js';
@@ -18,6 +19,7 @@ export function buildRouter(): ApiRouter {
   const router = new ApiRouter();
   for (const module of [
     dockerSystem,
+    libpodBuild,
     libpodContainers,
     libpodExec,
     libpodImages,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../../command.js';
@@ -200,6 +200,41 @@ export default defineCommand<Options>({
     if (!containerfile) containerfile = { name: 'Containerfile', content: readStdin().toString('utf8') };
 
     const engine = await ctx.engine();
+    if (engine.remoteBuild) {
+      try {
+        if (secrets.size) throw new InvalidArgumentError('build --secret is not available in remote mode yet: the secret files are on this machine');
+        if (opts.output) throw new InvalidArgumentError('build --output is not available in remote mode yet: save the image and extract it instead');
+        const result = await engine.remoteBuild(
+          { dir: context.root, containerfile: containerfile.content },
+          {
+            containerfileName: containerfile.name,
+            ...(isAbsolute(containerfile.name) ? {} : { containerfileInContext: containerfile.name }),
+            ignoreFile: opts.ignorefile,
+            tags: opts.tag ?? [],
+            target: opts.target,
+            buildArgs: Object.fromEntries(buildArgs),
+            noCache: opts.cache === false,
+            layers: opts.layers !== false && !opts.squash && !opts.squashAll,
+            squash: opts.squash === true,
+            squashAll: opts.squashAll === true,
+            pull,
+            format,
+            labels,
+            annotations,
+            network: opts.network,
+            jobs: buildJobs(opts.jobs),
+            quiet: opts.quiet === true,
+          },
+          { stdout: process.stdout, stderr: process.stderr },
+        );
+        if (opts.quiet !== true) for (const n of result.names) ctx.out(`Successfully tagged ${n}\n`);
+        if (opts.iidfile) writeFileSync(opts.iidfile, `sha256:${result.id}`);
+        ctx.out(`${result.id}\n`);
+        return;
+      } finally {
+        context.dispose();
+      }
+    }
     const info = await engine.system.info();
     const stateDir = join(String(info.store.graphRoot), 'tspod', 'build');
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
