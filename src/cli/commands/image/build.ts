@@ -89,7 +89,7 @@ export default defineCommand<Options>({
       import('../../../builder/buildContext.js'),
       import('../../../storage/tar/decompress.js'),
     ]);
-    const format = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
+    const format: 'oci' | 'docker' | undefined = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
     if (!format) throw new InvalidArgumentError(`unrecognized image format "${opts.format}": use oci or docker`);
     const platform = buildPlatform(opts);
     const pull = pullPolicy(opts);
@@ -199,6 +199,21 @@ export default defineCommand<Options>({
     }
     if (!containerfile) containerfile = { name: 'Containerfile', content: readStdin().toString('utf8') };
 
+    // What a build does, the same whether this process or a service runs it.
+    const steps = {
+      tags: opts.tag ?? [],
+      target: opts.target,
+      noCache: opts.cache === false,
+      layers: opts.layers !== false && !opts.squash && !opts.squashAll,
+      squash: opts.squash === true,
+      squashAll: opts.squashAll === true,
+      pull,
+      format,
+      labels,
+      annotations,
+      network: opts.network,
+      jobs: buildJobs(opts.jobs),
+    };
     const engine = await ctx.engine();
     if (engine.remoteBuild) {
       try {
@@ -210,19 +225,8 @@ export default defineCommand<Options>({
             containerfileName: containerfile.name,
             ...(isAbsolute(containerfile.name) ? {} : { containerfileInContext: containerfile.name }),
             ignoreFile: opts.ignorefile,
-            tags: opts.tag ?? [],
-            target: opts.target,
+            ...steps,
             buildArgs: Object.fromEntries(buildArgs),
-            noCache: opts.cache === false,
-            layers: opts.layers !== false && !opts.squash && !opts.squashAll,
-            squash: opts.squash === true,
-            squashAll: opts.squashAll === true,
-            pull,
-            format,
-            labels,
-            annotations,
-            network: opts.network,
-            jobs: buildJobs(opts.jobs),
             quiet: opts.quiet === true,
           },
           { stdout: process.stdout, stderr: process.stderr },
@@ -247,19 +251,9 @@ export default defineCommand<Options>({
       const builder = new Builder(engine, {
         containerfile,
         context,
-        tags: opts.tag ?? [],
-        target: opts.target,
+        ...steps,
         buildArgs,
-        noCache: opts.cache === false,
-        layers: opts.layers !== false && !opts.squash && !opts.squashAll,
-        squash: opts.squash === true,
-        squashAll: opts.squashAll === true,
-        pull,
-        format,
-        labels,
-        annotations,
         secrets,
-        network: opts.network,
         platform,
         stateDir,
         log: quiet ? undefined : out,
@@ -267,7 +261,6 @@ export default defineCommand<Options>({
         warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
         pullOptions: { ...access, ...(pullDisplay ? { progress: pullDisplay.progress, blobProgress: pullDisplay.blobProgress } : {}) },
         addHosts: (process.env.TSPOD_BUILD_ADD_HOSTS ?? '').split(',').filter(Boolean),
-        jobs: buildJobs(opts.jobs),
       });
       const result = await builder.build().finally(() => pullDisplay?.finish());
       if (!quiet) for (const n of result.names) out(`Successfully tagged ${n}`);
