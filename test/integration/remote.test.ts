@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, TSPOD, fixturesDir, freePort, type RunResult } from './harness.js';
 import { ApiService } from './api-harness.js';
@@ -244,6 +244,51 @@ test('--url, --connection, CONTAINER_CONNECTION and -r with a default connection
   assert.deepEqual(json, [{ Name: 'svc', URI: api.url, Identity: '', IsMachine: false, Default: false }]);
 });
 
+test('ssh:// goes through the system ssh client forwarding the service socket', async () => {
+  // No sshd here: a stand-in `ssh` first in PATH does what `ssh -N -L local:remote host` does, and logs how it was called.
+  const bin = box.path('fake-ssh-bin');
+  mkdirSync(bin, { recursive: true });
+  const log = box.path('fake-ssh.log');
+  writeFileSync(
+    join(bin, 'ssh'),
+    `#!${process.execPath}
+const net = require('node:net');
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, args }) + '\\n');
+const [local, remote] = args[args.indexOf('-L') + 1].split(':');
+net.createServer((c) => { const u = net.connect(remote); c.pipe(u); u.pipe(c); c.on('error', () => {}); u.on('error', () => {}); }).listen(local);
+`,
+    { mode: 0o755 },
+  );
+  const env = { ...box.env, PATH: `${bin}:${process.env.PATH}` };
+  const url = `ssh://root@localhost:2222${api.socket}`;
+  const r = spawnSync(TSPOD, ['--url', url, '--identity', '/keys/id_test', 'images', '--format', '{{.ID}} {{.Repository}}'], { env, timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.equal(r.stdout.toString(), run('local', ['images', '--format', '{{.ID}} {{.Repository}}']).stdout);
+  const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; args: string[] });
+  assert.equal(calls.length, 1);
+  const { pid, args } = calls[0]!;
+  assert.deepEqual(args.slice(0, 2), ['-N', '-o']);
+  assert.ok(args.includes('-p') && args[args.indexOf('-p') + 1] === '2222');
+  assert.equal(args[args.indexOf('-i') + 1], '/keys/id_test');
+  assert.match(args[args.indexOf('-L') + 1]!, new RegExp(`^/.*/api\\.sock:${api.socket.replace(/[/.]/g, '\\$&')}$`));
+  assert.equal(args.at(-1), 'root@localhost');
+  // The tunnel ends with the command.
+  const deadline = Date.now() + 10_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(alive(pid), false);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 test('a tcp:// service answers the same as the unix one', async () => {
   const port = await freePort();
   const child = spawn(TSPOD, [...box.globalArgs, 'system', 'service', '--time', '0', `tcp://127.0.0.1:${port}`], { env: box.env, stdio: 'ignore' });
@@ -251,11 +296,11 @@ test('a tcp:// service answers the same as the unix one', async () => {
     const url = `tcp://127.0.0.1:${port}`;
     let r: RunResult | undefined;
     for (let i = 0; i < 100; i++) {
-      r = run('local', ['--url', url, 'images']);
+      r = run('local', ['--url', url, 'images', '--format', '{{.ID}} {{.Repository}}']);
       if (r.code === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assert.equal(r?.stdout, run('local', ['images']).stdout);
+    assert.equal(r?.stdout, run('local', ['images', '--format', '{{.ID}} {{.Repository}}']).stdout);
     const out = run('local', ['--url', url, 'run', '--rm', image, 'echo', 'over tcp']);
     assert.deepEqual([out.code, out.stdout], [0, 'over tcp\n']);
   } finally {
