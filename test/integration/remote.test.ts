@@ -191,6 +191,26 @@ test('builds, terminals, kube play, cp and pod logs print the same through the s
   box.ok(['load', '-i', fx.busybox.ociArchive]);
 });
 
+test('attach, healthcheck, disk usage and rename print the same through the service', () => {
+  const { local } = same([
+    ['run', '-d', '-i', '--name', 'talk', image, 'sh', '-c', 'read x; echo got $x; exit 3'],
+    { args: ['attach', 'talk'], input: 'hello\n' },
+    ['rename', 'talk', 'talked'],
+    ['ps', '-a', '--format', '{{.Names}} {{.Status}}'],
+    ['container', 'exists', 'talk'],
+    ['container', 'exists', 'talked'],
+    ['rm', 'talked'],
+    ['run', '-d', '--name', 'checked', '--health-cmd', 'test -e /etc/passwd', image, 'sleep', '1000'],
+    ['healthcheck', 'run', 'checked'],
+    ['inspect', '--format', '{{.State.Health.Status}}', 'checked'],
+    ['system', 'df'],
+    ['rm', '-f', '-t', '0', 'checked'],
+    ['container', 'prune', '-f'],
+  ]);
+  assert.match(local, /tspod attach talk\n\[exit 3\]\ngot hello\n/);
+  assert.match(local, /tspod container exists talk\n\[exit 1\]/);
+});
+
 /** A one-file tar archive (for `cp -`), as a latin1 string spawnSync can pass on stdin. */
 function tarOf(name: string, content: string): string {
   const header = Buffer.alloc(512);
