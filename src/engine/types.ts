@@ -24,7 +24,7 @@ export interface Engine {
     context: { dir: string; containerfile: string },
     opts: RemoteBuildOptions,
     output: { stdout: Writable; stderr: Writable },
-  ): Promise<{ id: string; names: string[] }>;
+  ): Promise<{ id: string }>;
   close(): void;
 }
 

@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import http, { request as httpRequest } from 'node:http';
 import { Sandbox, fixturesDir } from './harness.js';
 import { ApiService } from './api-harness.js';
@@ -115,6 +116,17 @@ test('podman --remote manages images, pods, volumes, networks and secrets', { sk
   assert.match(podman(['secret', 'ls', '--format', '{{.Name}}']).stdout, /^ss$/m);
   assert.equal(podman(['secret', 'rm', 'ss']).code, 0);
   assert.match(podman(['info', '--format', '{{.Host.Arch}}']).stdout, /^(amd64|arm64)\n$/);
+});
+
+test('podman --remote build sends its context and reads the steps and the id', { skip: !hasPodman && 'podman is not installed' }, () => {
+  const dir = box.path('podman-build');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'Containerfile'), `FROM ${image}\nCOPY note.txt /note.txt\nRUN cat /note.txt\n`);
+  writeFileSync(join(dir, 'note.txt'), 'built by podman --remote\n');
+  const r = podman(['build', '-t', 'localhost/podman-built:1', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^STEP 1\/3: FROM .*\nSTEP 2\/3: COPY note.txt \/note.txt\n--> [0-9a-f]{11}\nSTEP 3\/3: RUN cat \/note.txt\nbuilt by podman --remote\nCOMMIT localhost\/podman-built:1\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/podman-built:1\n[0-9a-f]{64}\n$/);
+  assert.equal(podman(['run', '--rm', 'localhost/podman-built:1', 'cat', '/note.txt']).stdout, 'built by podman --remote\n');
 });
 
 test('container list, inspect and create answer in the libpod shapes', async () => {

@@ -41,9 +41,10 @@ export function buildQuery(o: RemoteBuildOptions): Record<string, string | strin
     format: o.format,
     labels: JSON.stringify(o.labels),
     annotation: Object.entries(o.annotations).map(([k, v]) => `${k}=${v}`),
-    networkmode: o.network,
+    network: o.network,
     jobs: o.jobs >= Number.MAX_SAFE_INTEGER ? 0 : o.jobs,
     q: o.quiet,
+    stderr: true,
   };
 }
 

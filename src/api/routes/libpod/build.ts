@@ -2,7 +2,7 @@
  * `POST /libpod/build`: a build context as a tar body, built here by the
  * builder with the query's options; the steps stream back as Podman's
  * `{"stream": ...}` lines (tspod adds `{"stderr": ...}` for what a local
- * build prints on stderr), then `{"aux": {"ID": ...}}`.
+ * build prints on stderr, when asked), ending with the image id as Podman's does.
  */
 import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,9 @@ export function register(router: ApiRouter): void {
         throw new BadInputError(`query parameter ${name} must be a JSON object of strings`);
       }
     };
-    const dockerfile = queryString(query, 'dockerfile');
+    // Podman's client sends a JSON list of Containerfile paths (the first is built); tspod's, one name.
+    const dockerfileParam = queryString(query, 'dockerfile');
+    const dockerfile = dockerfileParam?.startsWith('[') ? (parseList(dockerfileParam)[0] ?? undefined) : dockerfileParam;
     const format = queryString(query, 'format') === 'docker' ? 'docker' : 'oci';
     const pull = queryString(query, 'pullpolicy') ?? (queryBool(query, 'pull') ? 'always' : 'missing');
     if (!['always', 'missing', 'never', 'newer'].includes(pull)) throw new BadInputError(`query parameter pullpolicy: unsupported policy "${pull}"`);
@@ -60,10 +62,12 @@ export function register(router: ApiRouter): void {
       const info = await engine.system.info();
       const stateDir = join(String(info.store.graphRoot), 'tspod', 'build');
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      // Podman's client reads only stream lines; tspod's asks for stderr apart (`stderr=1`).
+      const apart = queryBool(query, 'stderr');
       const stream = (key: 'stream' | 'stderr') =>
         new Writable({
           write(chunk: Buffer, _enc, cb) {
-            out.send({ [key]: chunk.toString('utf8') });
+            out.send({ [apart ? key : 'stream']: chunk.toString('utf8') });
             cb();
           },
         });
@@ -84,16 +88,18 @@ export function register(router: ApiRouter): void {
         labels,
         annotations,
         secrets: new Map(),
-        network: queryString(query, 'networkmode') || undefined,
+        network: queryString(query, 'network') || undefined,
         platform: { os: 'linux', arch: hostArchitecture() },
         stateDir,
         log: quiet ? undefined : (line) => out.send({ stream: `${line}\n` }),
         runOutput: { stdout: stream('stream'), stderr: stream('stderr') },
-        warn: (m) => out.send({ stderr: `WARN[0000] ${m}\n` }),
-        pullOptions: { ...registryAccessOf(ctx), ...(quiet ? {} : { progress: (line: string) => out.send({ stderr: `${line}\n` }) }) },
+        warn: (m) => out.send({ [apart ? 'stderr' : 'stream']: `WARN[0000] ${m}\n` }),
+        pullOptions: { ...registryAccessOf(ctx), ...(quiet ? {} : { progress: (line: string) => out.send({ [apart ? 'stderr' : 'stream']: `${line}\n` }) }) },
         jobs: jobs === undefined ? 2 : jobs === 0 ? Number.MAX_SAFE_INTEGER : jobs,
       }).build();
-      out.send({ aux: { ID: `sha256:${result.id}` }, names: result.names });
+      // What a local build prints last, as Podman's service streams it (its client takes the id from it).
+      if (!quiet) for (const name of result.names) out.send({ stream: `Successfully tagged ${name}\n` });
+      out.send({ stream: `${result.id}\n` });
     } catch (err) {
       out.send(streamError(err));
     } finally {
@@ -101,4 +107,14 @@ export function register(router: ApiRouter): void {
       out.end();
     }
   });
+}
+
+function parseList(raw: string): string[] {
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (Array.isArray(parsed) && parsed.every((p) => typeof p === 'string')) return parsed as string[];
+  } catch {
+    // fall through
+  }
+  throw new BadInputError('query parameter dockerfile: a name or a JSON list of names');
 }

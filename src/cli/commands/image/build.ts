@@ -231,9 +231,8 @@ export default defineCommand<Options>({
           },
           { stdout: process.stdout, stderr: process.stderr },
         );
-        if (opts.quiet !== true) for (const n of result.names) ctx.out(`Successfully tagged ${n}\n`);
+        // The service streamed the whole output, `Successfully tagged` and the id included.
         if (opts.iidfile) writeFileSync(opts.iidfile, `sha256:${result.id}`);
-        ctx.out(`${result.id}\n`);
         return;
       } finally {
         context.dispose();
