@@ -132,7 +132,7 @@ export class RemoteContainers implements ContainersEngine {
 
   private async sendSize(path: string, streams: AttachStreams): Promise<void> {
     const size = streams.terminal?.size();
-    if (size) await this.t.json('POST', path, { query: { h: size.rows, w: size.columns } });
+    if (size && size.rows > 0 && size.columns > 0) await this.t.json('POST', path, { query: { h: size.rows, w: size.columns } });
   }
 
   /** --sig-proxy: signals this process receives are sent on as kill requests. */
@@ -270,12 +270,10 @@ export class RemoteContainers implements ContainersEngine {
       await this.t.json('POST', `/exec/${Id}/start`, { body: { Detach: true, Tty: opts.tty === true } });
       return 0;
     }
+    // The terminal's size before the start: the process gets its pty at that size.
+    if (opts.tty) await this.sendSize(`/exec/${Id}/resize`, streams).catch(() => undefined);
     const socket = await this.t.upgrade('POST', `/exec/${Id}/start`, { body: { Detach: false, Tty: opts.tty === true } });
     const session = pumpSession(socket, { stdin: opts.interactive ? streams.stdin : undefined, stdout: streams.stdout, stderr: streams.stderr }, opts.tty === true);
-    if (opts.tty) {
-      await this.sendSize(`/exec/${Id}/resize`, streams).catch(() => undefined);
-      streams.terminal?.onResize(() => void this.sendSize(`/exec/${Id}/resize`, streams).catch(() => undefined));
-    }
     await session;
     const info = await this.t.json<{ ExitCode: number; Error?: WireError | null }>('GET', `/exec/${Id}/json`);
     if (info.Error) throw fromWireError(info.Error, info.Error.response, 'exec failed');

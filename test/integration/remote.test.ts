@@ -361,6 +361,9 @@ test('streams through the service: logs -f and events -f follow, stats and top a
   run('remote', ['run', '-d', '--name', 'busy', image, 'sleep', '1000']);
   const stats = run('remote', ['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'busy']);
   assert.deepEqual([stats.code, stats.stdout], [0, 'busy 1\n'], stats.stderr);
+  // exec -t through the service: the process gets a terminal (its \r\n line ends) and its exit code comes back.
+  const tty = run('remote', ['exec', '-t', 'busy', 'sh', '-c', 'tty >/dev/null && echo on a pty; exit 4']);
+  assert.deepEqual([tty.code, tty.stdout], [4, 'on a pty\r\n'], tty.stderr);
   const top = run('remote', ['top', 'busy', 'args']);
   assert.equal(top.stdout, run('local', ['top', 'busy', 'args']).stdout);
   run('local', ['rm', '-f', '-t', '0', 'busy']);

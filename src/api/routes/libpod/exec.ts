@@ -63,7 +63,8 @@ export function register(router: ApiRouter): void {
     const session = requireSession(ctx.params.id!);
     const body = new FieldReader(await readRequestJson(ctx));
     if (session.running || session.exitCode !== undefined) throw new ContainerStateError(`exec session ${session.id} has already been started: exec session state improper`);
-    const tty = body.exactBool('Tty') ?? session.options.tty === true;
+    // The session's own terminal setting decides (clients send Tty at start only as a hint).
+    const tty = session.options.tty === true;
     if (body.bool('Detach')) {
       session.running = true;
       const quiet = new Writable({ write: (_c, _e, cb) => cb() });
