@@ -29,10 +29,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const found = findCommand(located.words);
   if (!found) {
-    const group = located.words[0]!;
+    const group = GROUPS[located.words.slice(0, 2).join(' ')] !== undefined ? located.words.slice(0, 2).join(' ') : located.words[0]!;
     if (GROUPS[group] !== undefined) {
       process.stdout.write(groupHelp(group));
-      if (located.words.length === 1) {
+      if (located.words.length === group.split(' ').length) {
         if (argv.includes('--help') || argv.includes('-h')) return 0;
         process.stderr.write(`Error: missing command '${PROGRAM} ${group} COMMAND'\n`);
         return 125;
@@ -110,7 +110,7 @@ function makeContext(globals: GlobalOptions): CommandContext {
 function locateCommandWords(argv: string[]): { words: string[]; indexes: number[] } {
   const words: string[] = [];
   const indexes: number[] = [];
-  for (let i = 0; i < argv.length && words.length < 2; i++) {
+  for (let i = 0; i < argv.length && words.length < 3; i++) {
     const arg = argv[i]!;
     if (arg === '--') break;
     if (arg.startsWith('-')) {
@@ -118,6 +118,8 @@ function locateCommandWords(argv: string[]): { words: string[]; indexes: number[
       continue;
     }
     if (words.length === 1 && GROUPS[words[0]!] === undefined) break;
+    // `system connection add`: a group inside a group.
+    if (words.length === 2 && GROUPS[words.join(' ')] === undefined) break;
     words.push(arg);
     indexes.push(i);
   }
@@ -126,7 +128,7 @@ function locateCommandWords(argv: string[]): { words: string[]; indexes: number[
 
 function rootHelp(): string {
   const lines = [`Manage pods, containers and images\n`, `Usage:\n  ${PROGRAM} [options] [command]\n`, 'Available Commands:'];
-  const entries: Array<[string, string]> = Object.entries(GROUPS).map(([g, s]) => [g, s]);
+  const entries: Array<[string, string]> = Object.entries(GROUPS).filter(([g]) => !g.includes(' '));
   for (const c of COMMANDS) {
     const top = c.paths.find((p) => !p.includes(' '));
     if (top) entries.push([top, c.summary]);

@@ -22,6 +22,7 @@ export const GROUPS: Record<string, string> = {
   system: 'Manage tspod',
   volume: 'Manage volumes',
   secret: 'Manage secrets',
+  'system connection': 'Manage remote API service destinations',
 };
 
 /** Every command; modules load only when their command runs. */
@@ -37,6 +38,11 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['system renumber'], summary: 'Migrate lock numbers', load: () => import('./commands/system/renumber.js') },
   { paths: ['system check'], summary: 'Check storage consistency', load: () => import('./commands/system/check.js') },
   { paths: ['system service'], summary: 'Run an API service', load: () => import('./commands/system/service.js') },
+  { paths: ['system connection add'], summary: 'Record destination for the tspod service', load: () => import('./commands/system/connection/add.js') },
+  { paths: ['system connection list', 'system connection ls'], summary: 'List destination for the tspod service(s)', load: () => import('./commands/system/connection/list.js') },
+  { paths: ['system connection remove', 'system connection rm'], summary: 'Delete named destination', load: () => import('./commands/system/connection/remove.js') },
+  { paths: ['system connection default'], summary: 'Set named destination as default', load: () => import('./commands/system/connection/default.js') },
+  { paths: ['system connection rename'], summary: 'Rename the destination for tspod service', load: () => import('./commands/system/connection/rename.js') },
   { paths: ['container checkpoint'], summary: 'Checkpoint one or more containers', load: () => import('./commands/container/checkpoint.js') },
   { paths: ['container restore'], summary: 'Restore one or more containers from a checkpoint', load: () => import('./commands/container/restore.js') },
   { paths: ['image ls', 'image list', 'images'], summary: 'List images in local storage', load: () => import('./commands/image/list.js') },
@@ -161,7 +167,7 @@ export const COMMANDS: CommandEntry[] = [
 ];
 
 export function findCommand(words: string[]): { entry: CommandEntry; consumed: number } | undefined {
-  for (const consumed of [2, 1]) {
+  for (const consumed of [3, 2, 1]) {
     if (words.length < consumed) continue;
     const path = words.slice(0, consumed).join(' ');
     const entry = COMMANDS.find((c) => c.paths.includes(path));

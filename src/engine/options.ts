@@ -20,4 +20,6 @@ export interface EngineOptions {
   hooksDir?: string[];
   noout?: boolean;
   remote?: boolean;
+  /** The ssh key for ssh:// remote services (--identity). */
+  identity?: string;
 }

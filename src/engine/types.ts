@@ -14,12 +14,47 @@ export interface Engine {
   system: SystemEngine;
   volumes: VolumesEngine;
   secrets: SecretsEngine;
+  /**
+   * Remote engines only: a build run by the service on a context directory of
+   * this machine (sent as a tar stream) and the Containerfile's text, its
+   * output written to `output` as a local build prints it. A local build runs
+   * the builder in this process instead.
+   */
+  remoteBuild?(
+    context: { dir: string; containerfile: string },
+    opts: RemoteBuildOptions,
+    output: { stdout: Writable; stderr: Writable },
+  ): Promise<{ id: string }>;
   close(): void;
 }
 
 export type { VolumesEngine, VolumeCreateOptions, VolumeInspectReport, VolumeRemoveReport, VolumeUsage } from './volumeTypes.js';
 export type { SecretsEngine, SecretCreateOptions, SecretInfoReport, SecretRemoveReport } from './volumeTypes.js';
 import type { VolumesEngine, SecretsEngine } from './volumeTypes.js';
+
+/** What a remote build is asked for (Engine.remoteBuild). */
+export interface RemoteBuildOptions {
+  /** The Containerfile's name as the user gave it (in the context, or a path outside it). */
+  containerfileName: string;
+  /** Its path inside the context, when it is there (the ignore file beside it applies). */
+  containerfileInContext?: string;
+  ignoreFile?: string;
+  tags: string[];
+  target?: string;
+  buildArgs: Record<string, string>;
+  noCache: boolean;
+  layers: boolean;
+  squash: boolean;
+  squashAll: boolean;
+  pull: 'always' | 'missing' | 'never' | 'newer';
+  format: 'oci' | 'docker';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  network?: string;
+  jobs: number;
+  quiet: boolean;
+}
+
 
 // ------------------------------------------------------------------ images
 
@@ -392,6 +427,8 @@ export interface AttachStreams {
   terminal?: { size(): { rows: number; columns: number } | undefined; onResize(listener: () => void): void };
   /** Forward SIGINT/SIGTERM/... received by this process to the container (--sig-proxy). */
   sigProxy?: boolean;
+  /** startAttached: called once the container is running (an API start request answers then). */
+  onStarted?: () => void;
 }
 
 export interface AttachResult {

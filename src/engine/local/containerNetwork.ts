@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { bridgeInUse, ensureAnchor, hasAnchor, removeAnchor } from '../network/bridgeAnchor.js';
 import type { NetworkFacts } from './containerFiles.js';
+import { warn } from '../../util/warnings.js';
 
 /** How a container's network namespace comes about. */
 export type NetworkMode =
@@ -207,7 +208,7 @@ export class ContainerNetworking {
       if (error) throw error;
     } catch (e) {
       // The network itself is gone already; what is left of its bridge is worth a warning, not a failure.
-      process.stderr.write(`WARN[0000] releasing bridge ${bridge} of network ${network.name}: ${(e as Error).message}\n`);
+      warn(`WARN[0000] releasing bridge ${bridge} of network ${network.name}: ${(e as Error).message}\n`);
     } finally {
       removeNetns(netns);
     }
@@ -232,7 +233,7 @@ export class ContainerNetworking {
   }
 
   private finish(record: ContainerRecord, netns: string, error: Error | undefined): void {
-    if (error) process.stderr.write(`WARN[0000] tearing down the network of container ${record.config.name}: ${error.message}\n`);
+    if (error) warn(`WARN[0000] tearing down the network of container ${record.config.name}: ${error.message}\n`);
     removeNetns(netns);
     this.ipam.release(record.config.id);
   }

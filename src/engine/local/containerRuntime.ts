@@ -34,6 +34,7 @@ import { isProcessAlive } from '../../util/process.js';
 import type { ImageConfig } from '../../image/oci.js';
 import type { NetworkConfig, PortMapping } from '../network/types.js';
 import { ConflictError, ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
+import { warn } from '../../util/warnings.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_STOP_TIMEOUT = 10;
@@ -635,7 +636,7 @@ export class ContainerRuntime {
         tryKill(oci, id, record.config.stopSignal);
         if (status === 'paused') tryResume(oci, id);
         if (!(await this.waitForExit(record, timeout * 1000))) {
-          process.stderr.write(
+          warn(
             `WARN[${String(timeout).padStart(4, '0')}] StopSignal ${signalName(record.config.stopSignal)} failed to stop container ${record.config.name} in ${timeout} seconds, resorting to SIGKILL\n`,
           );
         }

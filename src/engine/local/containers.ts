@@ -189,6 +189,7 @@ export class LocalContainers implements ContainersEngine {
         writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
       });
       opts.onStarted?.();
+      streams.onStarted?.();
       return this.finishPassthrough(record.config.id, streams);
     }
     let session: AttachSession | undefined;
@@ -202,6 +203,7 @@ export class LocalContainers implements ContainersEngine {
       streams.terminal?.size(),
     );
     opts.onStarted?.();
+    streams.onStarted?.();
     return this.finishAttach(record.config.id, session!, streams);
   }
 

@@ -15,6 +15,7 @@ import type { SubnetPool } from '../../config/containersConf.js';
 import { LOCK, syscalls } from '../../os/syscalls.js';
 import { nowRfc3339Nano } from '../../util/time.js';
 import { ConflictError, InvalidArgumentError, NoSuchNetworkError, TspodError, errorMessage } from '../../util/errors.js';
+import { warn } from '../../util/warnings.js';
 
 /** The default network's id in every Podman installation; never change it. */
 export const DEFAULT_NETWORK_ID = '2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9';
@@ -750,7 +751,7 @@ const warned = new Set<string>();
 function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
-  process.stderr.write(`WARN[0000] ${message}\n`);
+  warn(`WARN[0000] ${message}\n`);
 }
 
 export const systemHostNetworks: HostNetworks = {

@@ -34,9 +34,22 @@ export async function execInContainer(
     id,
   ];
   syscalls().cloexecFrom(3);
+  // A terminal the caller does not have (an API client's -t): util-linux's script gives the runtime a pty
+  // at the client's size, its output (with the terminal's \r\n) on a pipe.
+  const viaPty = opts.tty && !direct && !opts.detach;
+  let command = oci.path;
+  let commandArgs = args;
+  if (viaPty) {
+    const size = streams.terminal?.size();
+    const stty = size && size.rows > 0 && size.columns > 0 ? `stty rows ${size.rows} cols ${size.columns} 2>/dev/null; ` : '';
+    command = 'script';
+    commandArgs = ['-qfec', `${stty}exec ${[oci.path, ...args].map(shellQuote).join(' ')}`, '/dev/null'];
+    // Without -i stdin stays open and silent: an end of input would reach the pty as a character.
+    stdio[0] = 'pipe';
+  }
   try {
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(oci.path, args, { stdio });
+      const child = spawn(command, commandArgs, { stdio });
       child.on('error', reject);
       if (!direct && !opts.detach) {
         child.stdout?.pipe(streams.stdout, { end: false });
@@ -87,4 +100,8 @@ export function ociError(message: string): TspodError {
     return new TspodError(`${msg}: OCI permission denied`, { exitCode: 126 });
   }
   return new TspodError(msg, { exitCode: 126 });
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -3,9 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import type { GlobalOptions } from '../../globals.js';
-import { InvalidArgumentError, TspodError } from '../../../util/errors.js';
+import { InvalidArgumentError } from '../../../util/errors.js';
 import { VERSION } from '../../../version.js';
-import { containerUnit, podUnits, RESTART_POLICIES, type ContainerDesc, type GenerateOptions, type Unit } from '../../../systemd/generate.js';
+import { RESTART_POLICIES, type GenerateOptions, type Unit } from '../../../systemd/generate.js';
+import { generateUnits } from '../../../systemd/units.js';
 
 interface Options {
   files?: boolean;
@@ -99,27 +100,7 @@ export default defineCommand<Options>({
       podTakesValue: await valueFlags(() => import('../pod/create.js')),
     };
     const engine = await ctx.engine();
-    const [name] = args as [string];
-    let units: Unit[];
-    const [ctrDoc] = await engine.containers.inspect([name]);
-    if (ctrDoc && !(ctrDoc instanceof Error)) {
-      if (ctrDoc.IsInfra) throw new InvalidArgumentError(`${name} is an infra container: generate units for its pod instead`);
-      units = [safe(() => containerUnit(describe(ctrDoc), genOpts))];
-    } else {
-      const [podDoc] = await engine.pods.inspect([name]);
-      if (!podDoc || podDoc instanceof Error) throw new TspodError(`${name} does not refer to a container or pod: give the name or ID of an existing one`);
-      const infraId = podDoc.InfraContainerID as string | undefined;
-      if (!infraId) throw new InvalidArgumentError(`pod ${podDoc.Name} has no infra container: generating units requires one`);
-      const memberIds = ((podDoc.Containers as Array<{ Id: string }> | undefined) ?? []).map((c) => c.Id).filter((id) => id !== infraId);
-      const docs = await engine.containers.inspect([infraId, ...memberIds]);
-      const described = docs.map((d) => {
-        if (d instanceof Error) throw d;
-        return describe(d);
-      });
-      units = safe(() =>
-        podUnits({ id: podDoc.Id as string, name: podDoc.Name as string, createCommand: (podDoc.CreateCommand as string[]) ?? [], infra: described[0]!, containers: described.slice(1) }, genOpts),
-      );
-    }
+    const units = await generateUnits(engine, args[0]!, genOpts);
     if (o.files) {
       const paths = units.map((u) => {
         const path = resolve(`${u.name}.service`);
@@ -135,26 +116,6 @@ export default defineCommand<Options>({
     return 0;
   },
 });
-
-function safe<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof TspodError) throw e;
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
-
-function describe(doc: Record<string, unknown>): ContainerDesc {
-  const config = (doc.Config ?? {}) as Record<string, unknown>;
-  return {
-    id: doc.Id as string,
-    name: doc.Name as string,
-    createCommand: (config.CreateCommand as string[] | undefined) ?? [],
-    conmonPidFile: doc.ConmonPidFile as string,
-    stopTimeout: Number(config.StopTimeout ?? 10),
-  };
-}
 
 /** The installed /usr/local/bin/tspod when it is this tspod, else this checkout's launcher. */
 export function tspodExecutable(): string {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../../command.js';
@@ -89,7 +89,7 @@ export default defineCommand<Options>({
       import('../../../builder/buildContext.js'),
       import('../../../storage/tar/decompress.js'),
     ]);
-    const format = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
+    const format: 'oci' | 'docker' | undefined = opts.format === 'docker' || opts.format === 'v2s2' ? 'docker' : opts.format === 'oci' ? 'oci' : undefined;
     if (!format) throw new InvalidArgumentError(`unrecognized image format "${opts.format}": use oci or docker`);
     const platform = buildPlatform(opts);
     const pull = pullPolicy(opts);
@@ -199,7 +199,45 @@ export default defineCommand<Options>({
     }
     if (!containerfile) containerfile = { name: 'Containerfile', content: readStdin().toString('utf8') };
 
+    // What a build does, the same whether this process or a service runs it.
+    const steps = {
+      tags: opts.tag ?? [],
+      target: opts.target,
+      noCache: opts.cache === false,
+      layers: opts.layers !== false && !opts.squash && !opts.squashAll,
+      squash: opts.squash === true,
+      squashAll: opts.squashAll === true,
+      pull,
+      format,
+      labels,
+      annotations,
+      network: opts.network,
+      jobs: buildJobs(opts.jobs),
+    };
     const engine = await ctx.engine();
+    if (engine.remoteBuild) {
+      try {
+        if (secrets.size) throw new InvalidArgumentError('build --secret is not available in remote mode yet: the secret files are on this machine');
+        if (opts.output) throw new InvalidArgumentError('build --output is not available in remote mode yet: save the image and extract it instead');
+        const result = await engine.remoteBuild(
+          { dir: context.root, containerfile: containerfile.content },
+          {
+            containerfileName: containerfile.name,
+            ...(isAbsolute(containerfile.name) ? {} : { containerfileInContext: containerfile.name }),
+            ignoreFile: opts.ignorefile,
+            ...steps,
+            buildArgs: Object.fromEntries(buildArgs),
+            quiet: opts.quiet === true,
+          },
+          { stdout: process.stdout, stderr: process.stderr },
+        );
+        // The service streamed the whole output, `Successfully tagged` and the id included.
+        if (opts.iidfile) writeFileSync(opts.iidfile, `sha256:${result.id}`);
+        return;
+      } finally {
+        context.dispose();
+      }
+    }
     const info = await engine.system.info();
     const stateDir = join(String(info.store.graphRoot), 'tspod', 'build');
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -212,19 +250,9 @@ export default defineCommand<Options>({
       const builder = new Builder(engine, {
         containerfile,
         context,
-        tags: opts.tag ?? [],
-        target: opts.target,
+        ...steps,
         buildArgs,
-        noCache: opts.cache === false,
-        layers: opts.layers !== false && !opts.squash && !opts.squashAll,
-        squash: opts.squash === true,
-        squashAll: opts.squashAll === true,
-        pull,
-        format,
-        labels,
-        annotations,
         secrets,
-        network: opts.network,
         platform,
         stateDir,
         log: quiet ? undefined : out,
@@ -232,7 +260,6 @@ export default defineCommand<Options>({
         warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
         pullOptions: { ...access, ...(pullDisplay ? { progress: pullDisplay.progress, blobProgress: pullDisplay.blobProgress } : {}) },
         addHosts: (process.env.TSPOD_BUILD_ADD_HOSTS ?? '').split(',').filter(Boolean),
-        jobs: buildJobs(opts.jobs),
       });
       const result = await builder.build().finally(() => pullDisplay?.finish());
       if (!quiet) for (const n of result.names) out(`Successfully tagged ${n}`);

@@ -34,6 +34,9 @@ export default defineCommand<Options>({
     const { startService } = await import('../../../api/server.js');
     const { buildRouter } = await import('../../../api/routes/index.js');
     const engine = await ctx.engine();
+    if ((engine as { remote?: boolean }).remote) {
+      throw new InvalidArgumentError('system service serves the engine of this machine: it cannot run in remote mode (unset CONTAINER_HOST/CONTAINER_CONNECTION, drop --url/--connection/--remote)');
+    }
     const service = await startService({
       engine,
       router: buildRouter(),
