@@ -53,8 +53,9 @@ export class ContainerLayers {
       mkdirSync(empty, { recursive: true });
       lowers.push(empty);
     }
+    // In a user namespace the kernel keeps overlay's own metadata in user.* xattrs, as the layers were written.
     const options = (paths: string[]) =>
-      `lowerdir=${paths.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}`;
+      `lowerdir=${paths.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}${this.store.rootless ? ',userxattr' : ''}`;
     let data = options(lowers);
     // mount(2) takes one page of options. Deep images overflow it with absolute
     // paths; relative ones (resolved against the cwd at mount time) fit 4x more.

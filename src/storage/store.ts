@@ -3,6 +3,7 @@ import { sha256Hex } from '../util/digest.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
 import { trace } from '../util/trace.js';
 import { isProcessAlive } from '../util/process.js';
+import { isRootless } from '../util/rootless.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,6 +16,10 @@ export interface StoreOptions {
   graphRoot: string;
   runRoot: string;
   driver: StorageDriver;
+  /** A rootless user's store (overlay metadata in user.* xattrs); default: whether tspod runs rootless. */
+  rootless?: boolean;
+  /** fuse-overlayfs (or another program) mounts container root filesystems instead of the kernel's overlay. */
+  mountProgram?: string;
 }
 
 export interface LayerRecord {
@@ -108,12 +113,24 @@ export class Store {
   readonly base: string;
   readonly runBase: string;
   readonly driver: StorageDriver;
+  readonly rootless: boolean;
   private database: Database | undefined;
 
   constructor(readonly options: StoreOptions) {
     this.base = join(options.graphRoot, 'tspod');
     this.runBase = join(options.runRoot, 'tspod');
     this.driver = options.driver;
+    this.rootless = options.rootless ?? isRootless();
+  }
+
+  /**
+   * How layers are written: a rootless store keeps overlay's metadata in
+   * user.* xattrs (the kernel refuses trusted.* in a user namespace), and
+   * owners are set wherever this process may chown (root, or root of the
+   * rootless user namespace).
+   */
+  get layerFormat(): { whiteoutFormat: 'overlay' | 'overlay-rootless'; chown: boolean } {
+    return { whiteoutFormat: this.rootless ? 'overlay-rootless' : 'overlay', chown: process.getuid?.() === 0 };
   }
 
   get db(): Database {
@@ -161,12 +178,10 @@ export class Store {
     const dir = this.makeStagingDir();
     try {
       const { applyLayerTar } = await import('./tar/apply.js');
-      const rootful = process.getuid?.() === 0;
       const result = await applyLayerTar(uncompressed, {
         targetDir: join(dir, 'diff'),
         tarSplitPath: join(dir, 'tarsplit.gz'),
-        whiteoutFormat: rootful ? 'overlay' : 'overlay-rootless',
-        chown: rootful,
+        ...this.layerFormat,
       });
       trace('layer staged');
       return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, contentSize: result.contentSize };

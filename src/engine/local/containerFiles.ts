@@ -4,6 +4,7 @@ import type { ContainerConfig } from './containerRecord.js';
 import type { ResolvedUser } from '../oci/spec.js';
 import { VERSION } from '../../version.js';
 import { TspodError } from '../../util/errors.js';
+import { isRootless } from '../../util/rootless.js';
 import { networkMode, type NetworkMode } from './containerNetwork.js';
 
 /**
@@ -51,7 +52,7 @@ export function writeContainerFiles(userdata: string, config: ContainerConfig, n
       `id="${config.id}"`,
       `image="${config.imageName}"`,
       `imageid="${config.imageId}"`,
-      `rootless=${process.getuid?.() === 0 ? 0 : 1}`,
+      `rootless=${isRootless() ? 1 : 0}`,
       '',
     ].join('\n'),
   );

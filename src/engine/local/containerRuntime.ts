@@ -32,6 +32,9 @@ import { isProcessAlive } from '../../util/process.js';
 import type { ImageConfig } from '../../image/oci.js';
 import type { NetworkConfig, PortMapping } from '../network/types.js';
 import { ConflictError, ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
+import { cgroupVersion } from '../../util/cgroups.js';
+import { defaultUserModeKind, type UserModeFacts } from '../network/userModeNet.js';
+import { mappedCount, parseIdMap } from '../../rootless/subids.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_STOP_TIMEOUT = 10;
@@ -201,9 +204,12 @@ export class ContainerRuntime {
       imageExposed: ic.ExposedPorts as Record<string, unknown> | undefined,
       portTaken: (hostIp, port, protocol) => this.hostPortTaken(hostIp, port, protocol),
       containerId: (nameOrId) => this.db.lookup(nameOrId)?.config.id,
+      rootlessNetwork: store.rootless
+        ? defaultUserModeKind(this.runtime.containersConf.network.defaultRootlessNetworkCmd, this.runtime.containersConf.engine.helperBinariesDir)
+        : undefined,
     });
     const healthcheck = resolveHealthConfig(resolved.spec, ic.Healthcheck);
-    const spec = { ...resolved.spec, healthcheck };
+    const spec = withoutUnsupportedLimits({ ...resolved.spec, healthcheck }, this.runtime.store.rootless, warnings);
     warnings.push(...resolved.warnings);
     const id = randomBytes(32).toString('hex');
     const name = spec.name ?? this.freeName();
@@ -396,6 +402,7 @@ export class ContainerRuntime {
     const oci = this.ociFor(config);
     const mode = networkMode(config.spec.network);
     let pending: PendingSetup | undefined;
+    let userNet: { netns: string; facts: UserModeFacts } | undefined;
     try {
       trace('init');
       // netavark runs while the root filesystem is mounted and conmon creates the
@@ -405,12 +412,17 @@ export class ContainerRuntime {
         const netns = pending.netns;
         this.db.updateState(id, (s) => ({ ...s, netns }));
       }
+      if (mode.kind === 'pasta' || mode.kind === 'slirp4netns') {
+        userNet = await this.net.beginUserMode(config, mode.kind, mode.options);
+        const netns = userNet.netns;
+        this.db.updateState(id, (s) => ({ ...s, netns }));
+      }
       const rootfs = this.layers.mount(id, image.topLayer);
       trace('mounted');
       const user = resolveUser(rootfs, config.process.user, config.spec.groupAdd);
       ensureWorkdir(rootfs, config.process.cwd);
-      let files = writeContainerFiles(this.layers.userdata(id), config, pending && networkFacts(pending));
-      let netnsPath = pending?.netns;
+      let files = writeContainerFiles(this.layers.userdata(id), config, pending ? networkFacts(pending) : userNet && { ...userNet.facts, dnsSearch: [] });
+      let netnsPath = pending?.netns ?? userNet?.netns;
       const joinNamespaces = await this.podNamespaces(config);
       if (mode.kind === 'container') {
         const shared = this.sharedNetwork(mode.target);
@@ -433,6 +445,7 @@ export class ContainerRuntime {
         initPath: config.spec.init ? this.initBinary() : undefined,
         netnsPath,
         joinNamespaces,
+        rootless: this.runtime.store.rootless ? { gids: namespaceGids() } : undefined,
       });
       if (consoleSize && config.process.terminal) ociSpec.process.consoleSize = { height: consoleSize.rows, width: consoleSize.columns };
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec));
@@ -494,9 +507,10 @@ export class ContainerRuntime {
       }
       this.layers.unmount(id);
       this.volumes.release(config);
-      if (pending) {
-        await pending.status.catch(() => undefined);
-        await this.net.teardown({ config, state: { ...record.state, netns: pending.netns } });
+      const netns = pending?.netns ?? userNet?.netns;
+      if (netns) {
+        await pending?.status.catch(() => undefined);
+        await this.net.teardown({ config, state: { ...record.state, netns } });
         this.db.updateState(id, (s) => ({ ...s, netns: undefined, networkStatus: undefined }));
       }
       throw e;
@@ -644,7 +658,9 @@ export class ContainerRuntime {
         }
       }
       if (!existsSync(this.exitFile(id))) {
-        tryKill(oci, id, osConstants.signals.SIGKILL, true);
+        // --all finds the processes through the container's cgroup; a rootless one has none, and
+        // killing its init ends the rest of its pid namespace anyway.
+        tryKill(oci, id, osConstants.signals.SIGKILL, !this.runtime.store.rootless);
         if (status === 'paused') tryResume(oci, id);
         await this.waitForExit(record, 30_000);
       }
@@ -915,6 +931,28 @@ function mergeEnv(...lists: string[][]): string[] {
     if (eq > 0) map.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
   return [...map].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * A rootless user owns no cgroup on cgroups v1 (and none is delegated without
+ * systemd on v2): resource limits cannot be applied, so they are dropped with
+ * Podman's warning rather than failing in the runtime.
+ */
+function withoutUnsupportedLimits(spec: ContainerSpec, rootless: boolean, warnings: string[]): ContainerSpec {
+  if (!rootless || !spec.resources || Object.keys(spec.resources).length === 0) return spec;
+  warnings.push(cgroupVersion() === 'v2'
+    ? 'Resource limits are not supported and ignored: no cgroup is delegated to this user (rootless cgroups v2 needs systemd delegation)'
+    : 'Resource limits are not supported and ignored on cgroups V1 rootless systems');
+  return { ...spec, resources: undefined };
+}
+
+/** How many group ids this process's user namespace maps. */
+function namespaceGids(): number {
+  try {
+    return mappedCount(parseIdMap(readFileSync('/proc/self/gid_map', 'utf8')));
+  } catch {
+    return 0;
+  }
 }
 
 export function parseSignal(value: string | number): number {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetworkConfig, NetworkStatus, PerNetworkOptions, PortMapping } from './types.js';
 import { TspodError } from '../../util/errors.js';
+import { isRootless } from '../../util/rootless.js';
 
 /**
  * The netavark driver: netavark is a program with a JSON interface, as Podman
@@ -37,7 +38,7 @@ function args(driver: NetavarkDriver, op: 'setup' | 'teardown', netns: string): 
   mkdirSync(driver.stateDir, { recursive: true });
   return [
     '--config', driver.stateDir,
-    `--rootless=${process.getuid?.() === 0 ? 'false' : 'true'}`,
+    `--rootless=${isRootless() ? 'true' : 'false'}`,
     ...(driver.aardvarkBinary ? [`--aardvark-binary=${driver.aardvarkBinary}`] : []),
     op, netns,
   ];

@@ -136,6 +136,12 @@ export interface SpecInput {
   netnsPath?: string;
   /** Namespaces of a pod's infra container to join (/proc/PID/ns/...). */
   joinNamespaces?: { ipc?: string; uts?: string; pid?: string };
+  /**
+   * Set for a rootless container, which runs in the user's namespace with no
+   * cgroup of its own (nothing is delegated to the user): `gids` is how many
+   * group ids that namespace maps.
+   */
+  rootless?: { gids: number };
   /** The dirs holding the OCI hooks and so on are not supported yet. */
 }
 
@@ -185,10 +191,10 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     },
     linux: {
       ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
-      resources: resources(input, privileged),
-      ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
+      ...(input.rootless ? {} : { resources: resources(input, privileged) }),
+      ...(spec.cgroups === 'disabled' || input.rootless ? {} : { cgroupsPath: cgroupsPath(input) }),
       namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
-      ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
+      ...(privileged ? {} : { maskedPaths: maskedPaths([...(input.rootless && !canMountSys(input) ? ['/sys/kernel'] : []), ...(spec.mask ?? [])], spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
   const seccomp = seccompProfile(spec.seccompProfile, caps, privileged);
@@ -289,14 +295,24 @@ function seccompProfile(requested: string | undefined, caps: string[], privilege
   return path ? seccompForContainer(path, caps) : undefined;
 }
 
+/** sysfs can only be mounted by the owner of the network namespace: not by a rootless user sharing the host's. */
+function canMountSys(input: SpecInput): boolean {
+  return !(input.rootless && input.config.spec.network === 'host');
+}
+
 function mounts(input: SpecInput): OciMount[] {
   const spec = input.config.spec;
   const ro = spec.readOnly === true;
+  const sysMode = spec.privileged && (spec.network === 'host' || input.rootless) ? 'rw' : 'ro';
+  // Without a group 5 in the namespace the kernel refuses devpts's gid=5.
+  const ttyGroup = !input.rootless || input.rootless.gids > 5 ? ['gid=5'] : [];
   const list: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ...(spec.privileged && spec.network === 'host' ? ['rw'] : ['ro'])] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    canMountSys(input)
+      ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', sysMode] }
+      : { destination: '/sys', type: 'bind', source: '/sys', options: ['rprivate', 'nosuid', 'noexec', 'nodev', sysMode, 'rbind'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...ttyGroup] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     {
       destination: '/dev/shm',

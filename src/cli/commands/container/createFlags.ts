@@ -198,7 +198,9 @@ export function networkFromFlags(flags: NetworkFlags): Partial<ContainerSpec> {
       continue;
     }
     if (head === 'slirp4netns' || head === 'pasta') {
-      throw new InvalidArgumentError(`--network ${head} is for rootless networking, which tspod does not offer yet: use bridge, none or host`);
+      // User-mode networking; its options ride along after the colon.
+      out.network = value;
+      continue;
     }
     if (NETWORK_MODES.has(head) && head !== 'bridge') {
       if (rest) throw new InvalidArgumentError(`--network ${head} takes no options: remove ":${rest}"`);
