@@ -12,7 +12,8 @@ import { AsUser, ensureRuntimeDir, ensureUser, rootlessUnavailable, userCanOpen,
 const IMG = 'localhost/tspod-test/busybox:latest';
 /** A web server answering with its argument, and a wait (inside the container) until it answers. */
 const WEB = (text: string) => ['sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
-const AWAIT_WEB = ['sh', '-c', 'for i in $(seq 1 100); do wget -qO- http://127.0.0.1:80/ >/dev/null 2>&1 && exit 0; usleep 50000; done; exit 1'];
+const FETCH_LOCAL = 'for i in $(seq 1 100); do wget -qO- http://127.0.0.1:80/ 2>/dev/null && exit 0; usleep 50000; done; exit 1';
+const AWAIT_WEB = ['sh', '-c', FETCH_LOCAL];
 
 let user: RootlessUser;
 let me: AsUser;
@@ -105,7 +106,7 @@ describe('rootless networking', { skip: skipReason() }, () => {
     me.ok(['pod', 'create', '--name', 'web-pod', '-p', `127.0.0.1:${port}:80`]);
     try {
       me.ok(['run', '-d', '--pod', 'web-pod', '--name', 'web', IMG, ...WEB('from-the-pod')]);
-      const neighbour = me.ok(['run', '--rm', '--pod', 'web-pod', IMG, 'sh', '-c', `${AWAIT_WEB[2]} && wget -qO- http://localhost:80/`]);
+      const neighbour = me.ok(['run', '--rm', '--pod', 'web-pod', IMG, 'sh', '-c', FETCH_LOCAL]);
       assert.equal(neighbour, 'from-the-pod\n');
       const res = await httpGet(port);
       assert.equal(res.body, 'from-the-pod\n');
