@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { Store } from './store.js';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { IdMaps, Store } from './store.js';
 import { MNT, syscalls } from '../os/syscalls.js';
 import { TspodError } from '../util/errors.js';
 
@@ -32,7 +32,8 @@ export class ContainerLayers {
     return join(this.dir(id), 'upper');
   }
 
-  create(id: string): void {
+  /** `root`: who the container's `/` belongs to, when the container's root is not this process's. */
+  create(id: string, root?: { uid: number; gid: number }): void {
     if (this.store.driver !== 'overlay') {
       throw new TspodError(`the ${this.store.driver} storage driver cannot run containers yet: use --storage-driver overlay`);
     }
@@ -40,14 +41,45 @@ export class ContainerLayers {
     // The upper dir's mode becomes the container's `/`: it must be the usual 0755.
     mkdirSync(join(this.dir(id), 'upper'), { mode: 0o755 });
     chmodSync(join(this.dir(id), 'upper'), 0o755);
+    if (root) chownSync(join(this.dir(id), 'upper'), root.uid, root.gid);
     for (const sub of ['work', 'merged', 'userdata']) mkdirSync(join(this.dir(id), sub), { mode: 0o700 });
+    if (root) this.letContainerRootReach(id);
   }
 
-  /** Mounts the root filesystem (once; a second call finds it mounted) and returns its path. */
-  mount(id: string, imageTopLayer: string | null): string {
+  /**
+   * A container with its own user namespace sets up its mounts as a root
+   * that is an ordinary user here: it must be able to pass through the dirs
+   * to its root filesystem and files. tspod's own dirs get search permission
+   * (not read) for others; one above the graph root without it is the
+   * user's to open.
+   */
+  private letContainerRootReach(id: string): void {
+    const graphRoot = this.store.options.graphRoot;
+    for (let dir = dirname(graphRoot); dir !== dirname(dir); dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) {
+        throw new TspodError(
+          `a container with its own user namespace cannot reach its files: ${dir} is not searchable by other users: run "chmod o+x ${dir}" (search only, not read), or use --userns=host or keep-id`,
+        );
+      }
+    }
+    for (const dir of [graphRoot, this.store.base, join(this.store.base, 'containers'), this.dir(id), this.userdata(id), this.mergedDir(id)]) {
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    }
+  }
+
+  /**
+   * Mounts the root filesystem (once; a second call finds it mounted) and
+   * returns its path. With `maps`, the lower layers are the copies shifted
+   * for the container's user namespace (Store.ensureMappedLayers made them).
+   */
+  mount(id: string, imageTopLayer: string | null, maps?: IdMaps): string {
     const merged = this.mergedDir(id);
     if (isMountPoint(merged)) return merged;
-    const lowers = this.store.layerChain(imageTopLayer).reverse().map((l) => this.store.layerDiffDir(l.id));
+    const lowers = this.store
+      .layerChain(imageTopLayer)
+      .reverse()
+      .map((l) => (maps ? this.store.mappedDiffDir(l.id, maps) : this.store.layerDiffDir(l.id)));
     if (lowers.length === 0) {
       const empty = join(this.store.base, 'empty');
       mkdirSync(empty, { recursive: true });

@@ -5,8 +5,9 @@ import { trace } from '../util/trace.js';
 import { isProcessAlive } from '../util/process.js';
 import { isRootless } from '../util/rootless.js';
 import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { IdRangeMap } from './tar/apply.js';
 import { openDatabase, writeTransaction, type Database } from './db.js';
 import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
 
@@ -98,6 +99,17 @@ interface ImageRow {
   names_history: string;
 }
 
+/** A container user namespace's id maps (container ids -> ids here), as in the OCI spec. */
+export interface IdMaps {
+  uid: IdRangeMap[];
+  gid: IdRangeMap[];
+}
+
+/** A short name for a set of maps, naming the layer copies made for it. */
+export function idMapsKey(maps: IdMaps): string {
+  return sha256Hex(JSON.stringify([maps.uid, maps.gid])).slice(0, 16);
+}
+
 /** containers/storage's layer id for image layers: the OCI chain id. */
 export function chainId(parent: string | null, diffId: string): string {
   if (parent === null) return diffId.replace(/^sha256:/, '');
@@ -135,6 +147,8 @@ export class Store {
 
   get db(): Database {
     if (!this.database) {
+      // The graph root's parents (~/.local/share...) get the usual modes; only tspod's own dir is private.
+      mkdirSync(this.options.graphRoot, { recursive: true });
       mkdirSync(this.base, { recursive: true, mode: 0o700 });
       this.database = openDatabase(join(this.base, 'state.db'));
     }
@@ -188,6 +202,49 @@ export class Store {
     } catch (e) {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       throw e;
+    }
+  }
+
+  // ------------------------------------------------- id-shifted layer copies
+
+  /**
+   * Where a copy of a layer with owners shifted for a container user
+   * namespace lives: inside the layer's own dir, so it goes with the layer.
+   */
+  mappedDiffDir(layerId: string, maps: IdMaps): string {
+    return join(this.layerDir(layerId), 'mapped', idMapsKey(maps), 'diff');
+  }
+
+  /**
+   * Makes (once per set of maps) copies of a chain's layers whose files
+   * belong to the ids the container's ids map to, replayed from each layer's
+   * tar-split, so a container with its own user namespace sees the image's
+   * owners (Podman's storage does the same when it cannot idmap mounts).
+   */
+  async ensureMappedLayers(topLayer: string | null, maps: IdMaps): Promise<void> {
+    const { applyLayerTar } = await import('./tar/apply.js');
+    const { replayTarSplit } = await import('./tar/tarsplit.js');
+    for (const layer of this.layerChain(topLayer)) {
+      const diff = this.mappedDiffDir(layer.id, maps);
+      if (existsSync(diff)) continue;
+      const stage = this.makeStagingDir();
+      try {
+        await applyLayerTar(replayTarSplit(this.layerDiffDir(layer.id), this.layerTarSplit(layer.id)), {
+          targetDir: join(stage, 'diff'),
+          tarSplitPath: join(stage, 'tarsplit.gz'),
+          ...this.layerFormat,
+          idMap: maps,
+        });
+        mkdirSync(dirname(dirname(diff)), { recursive: true });
+        try {
+          renameSync(stage, dirname(diff));
+        } catch (e) {
+          // Another container made the same copy meanwhile.
+          if (!['EEXIST', 'ENOTEMPTY'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        }
+      } finally {
+        rmSync(stage, { recursive: true, force: true });
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import type { ContainerConfig } from '../local/containerRecord.js';
 import type { MountSpec } from '../spec/containerSpec.js';
 import { seccompForContainer, findSeccompProfile } from './seccomp.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import type { IdMaps } from '../../storage/store.js';
 
 export interface OciMount {
   destination: string;
@@ -53,6 +54,8 @@ export interface OciSpec {
     resources?: Record<string, unknown>;
     cgroupsPath?: string;
     namespaces: Array<{ type: string; path?: string }>;
+    uidMappings?: Array<{ containerID: number; hostID: number; size: number }>;
+    gidMappings?: Array<{ containerID: number; hostID: number; size: number }>;
     devices?: Array<Record<string, unknown>>;
     seccomp?: OciSeccomp;
     maskedPaths?: string[];
@@ -125,7 +128,7 @@ export interface SpecInput {
   rootfs: string;
   user: ResolvedUser;
   /** Files bind-mounted into /etc and /run: hosts, hostname, resolv.conf (absent for --network none), .containerenv. */
-  files: { hosts?: string; hostname: string; resolvConf?: string; containerenv: string };
+  files: { hosts?: string; hostname: string; resolvConf?: string; containerenv: string; passwd?: string; group?: string };
   defaultCapabilities: string[];
   pidsLimit: number;
   /** The host's hard limits for nofile and nproc: podman's defaults must stay under them. */
@@ -142,6 +145,8 @@ export interface SpecInput {
    * group ids that namespace maps.
    */
   rootless?: { gids: number };
+  /** The container's own user namespace: its id maps (ids here for the container's). */
+  idMappings?: IdMaps;
   /** The dirs holding the OCI hooks and so on are not supported yet. */
 }
 
@@ -190,10 +195,12 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.annotations ?? {}),
     },
     linux: {
-      ...(spec.network === 'host' ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
+      // A container user namespace cannot write the sysctls of a network namespace its parent made.
+      ...(spec.network === 'host' || (input.idMappings && input.netnsPath) ? {} : { sysctl: { 'net.ipv4.ping_group_range': '0 0' } }),
       ...(input.rootless ? {} : { resources: resources(input, privileged) }),
       ...(spec.cgroups === 'disabled' || input.rootless ? {} : { cgroupsPath: cgroupsPath(input) }),
-      namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
+      namespaces: [...namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}), ...(input.idMappings ? [{ type: 'user' }] : [])],
+      ...(input.idMappings ? { uidMappings: input.idMappings.uid, gidMappings: input.idMappings.gid } : {}),
       ...(privileged ? {} : { maskedPaths: maskedPaths([...(input.rootless && !canMountSys(input) ? ['/sys/kernel'] : []), ...(spec.mask ?? [])], spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
@@ -295,8 +302,13 @@ function seccompProfile(requested: string | undefined, caps: string[], privilege
   return path ? seccompForContainer(path, caps) : undefined;
 }
 
-/** sysfs can only be mounted by the owner of the network namespace: not by a rootless user sharing the host's. */
+/**
+ * sysfs can only be mounted by the owner of the network namespace: not by a
+ * rootless user sharing the host's, nor from a container user namespace
+ * (the container joins a namespace its parent's made).
+ */
 function canMountSys(input: SpecInput): boolean {
+  if (input.idMappings) return false;
   return !(input.rootless && input.config.spec.network === 'host');
 }
 
@@ -305,7 +317,8 @@ function mounts(input: SpecInput): OciMount[] {
   const ro = spec.readOnly === true;
   const sysMode = spec.privileged && (spec.network === 'host' || input.rootless) ? 'rw' : 'ro';
   // Without a group 5 in the namespace the kernel refuses devpts's gid=5.
-  const ttyGroup = !input.rootless || input.rootless.gids > 5 ? ['gid=5'] : [];
+  const gid5 = input.idMappings ? input.idMappings.gid.some((m) => 5 >= m.containerID && 5 < m.containerID + m.size) : !input.rootless || input.rootless.gids > 5;
+  const ttyGroup = gid5 ? ['gid=5'] : [];
   const list: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -326,6 +339,9 @@ function mounts(input: SpecInput): OciMount[] {
       ? [{ destination: '/etc/resolv.conf', type: 'bind', source: input.files.resolvConf, options: ['bind', 'rprivate', ...(ro ? ['ro'] : [])] }]
       : []),
     { destination: '/run/.containerenv', type: 'bind', source: input.files.containerenv, options: ['bind', 'rprivate'] },
+    ...(['passwd', 'group'] as const)
+      .filter((f) => input.files[f])
+      .map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: input.files[f]!, options: ['bind', 'rprivate'] })),
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', spec.privileged ? 'rw' : 'ro'] },
   ];
   if (ro && spec.readOnlyTmpfs !== false) {

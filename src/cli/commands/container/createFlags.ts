@@ -7,6 +7,7 @@ import type { ContainerSpec, MountSpec, NetworkAttachment, RestartPolicyName, Ul
 import { canonicalIp, parseExpose, parsePublish } from '../../../engine/network/ports.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 import { healthSpecFromFlags, type HealthFlags } from '../../../engine/spec/healthSpec.js';
+import { parseIdMaps } from '../../../engine/spec/userns.js';
 import { isVolumeSpec, parseSecretFlag, parseVolumeFlag, parseVolumeMount, parseVolumesFrom } from './volumeFlags.js';
 
 /** The networking flags of `create`/`run` and `pod create` (without -P and --expose, which only containers take). */
@@ -64,6 +65,9 @@ export interface CreateFlags extends NetworkFlags, HealthFlags {
   secret?: string[];
   workdir?: string;
   user?: string;
+  userns?: string;
+  uidmap?: string[];
+  gidmap?: string[];
   entrypoint?: string;
   hostname?: string;
   readOnly?: boolean;
@@ -128,6 +132,9 @@ export function addCreateFlags(cmd: Command): void {
     .option('--tmpfs <tmpfs>', 'mount a temporary filesystem: CONTAINER-DIR[:OPTIONS]', collect)
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--userns <mode>', 'user namespace: host, keep-id[:uid=N,gid=N], nomap or auto[:size=N]')
+    .option('--uidmap <map>', 'UID map for the container\'s user namespace: CONTAINER_ID:HOST_ID:SIZE', collect)
+    .option('--gidmap <map>', 'GID map for the container\'s user namespace: CONTAINER_ID:HOST_ID:SIZE', collect)
     .option('--entrypoint <command>', 'overwrite the default ENTRYPOINT of the image')
     .option('-h, --hostname <name>', 'set the container hostname')
     .option('--read-only', 'make the container root filesystem read-only')
@@ -340,6 +347,9 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
     spec.workingDir = flags.workdir;
   }
   if (flags.user !== undefined) spec.user = flags.user;
+  if (flags.userns !== undefined) spec.userns = flags.userns;
+  if (flags.uidmap?.length) spec.uidMap = parseIdMaps(flags.uidmap, '--uidmap');
+  if (flags.gidmap?.length) spec.gidMap = parseIdMaps(flags.gidmap, '--gidmap');
   if (flags.entrypoint !== undefined) spec.entrypoint = parseEntrypoint(flags.entrypoint);
   if (flags.hostname !== undefined) spec.hostname = flags.hostname;
   if (flags.readOnly) spec.readOnly = true;
