@@ -4,12 +4,12 @@ import { undoOnInterrupt } from '../util/interrupt.js';
 import { trace } from '../util/trace.js';
 import { isProcessAlive } from '../util/process.js';
 import { isRootless } from '../util/rootless.js';
-import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { IdRangeMap } from './tar/apply.js';
 import { openDatabase, writeTransaction, type Database } from './db.js';
-import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
+import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError, TspodError } from '../util/errors.js';
 
 export type StorageDriver = 'overlay' | 'vfs';
 
@@ -544,8 +544,18 @@ export class Store {
     return this.write(() => this.db.prepare('DELETE FROM manifest_lists WHERE id = ?').run(id).changes > 0);
   }
 
+  /** Whether the store has been made; storage this user may not enter is an error, not an empty store. */
   exists(): boolean {
-    return existsSync(join(this.base, 'state.db'));
+    try {
+      statSync(join(this.base, 'state.db'));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw new TspodError(`cannot use the storage in ${this.options.graphRoot}: permission denied: it belongs to another user (rootless tspod keeps its own under ~/.local/share/containers/storage)`);
+      }
+      return false;
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * /etc/subgid) and runs tspod as that user with a clean environment, the way
  * someone logged in would. Needs root (the tests run as root) and newuidmap.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TSPOD, type RunResult } from './harness.js';
@@ -146,15 +146,28 @@ export class AsUser {
     };
   }
 
+  /** setpriv's command line that runs `program` as the user with a clean environment. */
+  private asUser(program: string, args: string[], env?: Record<string, string>): string[] {
+    const all = { ...this.baseEnv, ...env };
+    return ['--reuid', String(this.user.uid), '--regid', String(this.user.gid), '--init-groups', 'env', '-i', ...Object.entries(all).map(([k, v]) => `${k}=${v}`), program, ...args];
+  }
+
   /** Any program as the user, from `cwd` (default: the user's home). */
   exec(program: string, args: string[], opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {}): RunResult {
-    const env = { ...this.baseEnv, ...opts.env };
-    const r = spawnSync(
-      'setpriv',
-      ['--reuid', String(this.user.uid), '--regid', String(this.user.gid), '--init-groups', 'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), program, ...args],
-      { input: opts.input, cwd: opts.cwd ?? this.user.home, maxBuffer: 1 << 28, timeout: 180_000 },
-    );
+    const r = spawnSync('setpriv', this.asUser(program, args, opts.env), { input: opts.input, cwd: opts.cwd ?? this.user.home, maxBuffer: 1 << 28, timeout: 180_000 });
     return { code: r.status ?? -1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? (r.error?.message ?? '') };
+  }
+
+  /** tspod as the user without blocking (to run beside something else). */
+  runAsync(args: string[]): Promise<RunResult> {
+    return new Promise((resolvePromise) => {
+      const child = spawn('setpriv', this.asUser(this.tspod, args), { cwd: this.user.home, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    });
   }
 
   run(args: string[], opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {}): RunResult {
