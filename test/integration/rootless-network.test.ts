@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fixturesDir, freePort, httpGet } from './harness.js';
 import { buildFixtures } from '../fixtures/images.js';
-import { AsUser, ensureRuntimeDir, ensureUser, rootlessUnavailable, userCanOpen, type RootlessUser } from './rootlessUser.js';
+import { AsUser, ensureUser, freshUser, rootlessUnavailable, userCanOpen, type RootlessUser } from './rootlessUser.js';
 
 const IMG = 'localhost/tspod-test/busybox:latest';
 /** A web server answering with its argument, and a wait (inside the container) until it answers. */
@@ -47,10 +47,8 @@ function helpersFor(uid: number): string[] {
 describe('rootless networking', { skip: skipReason() }, () => {
   before(async () => {
     await buildFixtures(fixturesDir());
-    user = ensureUser('tspodrl2');
-    me = new AsUser(user, { XDG_RUNTIME_DIR: ensureRuntimeDir(user) });
-    me.reset();
-    me.ok(['load', '-q', '-i', `${fixturesDir()}/busybox/oci-archive.tar`]);
+    me = freshUser('tspodrl2', ['busybox'], fixturesDir());
+    user = me.user;
   });
 
   after(() => {

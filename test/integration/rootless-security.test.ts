@@ -9,7 +9,7 @@ import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } f
 import { join } from 'node:path';
 import { Sandbox, fixturesDir } from './harness.js';
 import { buildFixtures } from '../fixtures/images.js';
-import { AsUser, ensureRuntimeDir, ensureUser, rootlessUnavailable, type RootlessUser } from './rootlessUser.js';
+import { AsUser, freshUser, rootlessUnavailable, type RootlessUser } from './rootlessUser.js';
 
 const IMG = 'localhost/tspod-test/busybox:latest';
 const MULTI = 'localhost/tspod-test/multilayer:latest';
@@ -37,11 +37,8 @@ function ownersUnder(dir: string): { uids: Set<number>; gids: Set<number> } {
 describe('rootless isolation', { skip: rootlessUnavailable() }, () => {
   before(async () => {
     await buildFixtures(fixturesDir());
-    user = ensureUser('tspodrl4');
-    me = new AsUser(user, { XDG_RUNTIME_DIR: ensureRuntimeDir(user) });
-    me.reset();
-    me.ok(['load', '-q', '-i', `${fixturesDir()}/busybox/oci-archive.tar`]);
-    me.ok(['load', '-q', '-i', `${fixturesDir()}/multilayer/oci-archive.tar`]);
+    me = freshUser('tspodrl4', ['busybox', 'multilayer'], fixturesDir());
+    user = me.user;
     mkdirSync(SECRET_DIR, { recursive: true, mode: 0o700 });
     chmodSync(SECRET_DIR, 0o700);
     writeFileSync(SECRET, 'root only\n', { mode: 0o600 });

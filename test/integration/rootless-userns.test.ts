@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { fixturesDir } from './harness.js';
 import { buildFixtures } from '../fixtures/images.js';
-import { AsUser, ensureRuntimeDir, ensureUser, rootlessUnavailable, type RootlessUser } from './rootlessUser.js';
+import { AsUser, freshUser, rootlessUnavailable, type RootlessUser } from './rootlessUser.js';
 
 const IMG = 'localhost/tspod-test/busybox:latest';
 const MULTI = 'localhost/tspod-test/multilayer:latest';
@@ -27,11 +27,8 @@ function mapRows(text: string): number[][] {
 describe('rootless user namespaces and everyday commands', { skip: rootlessUnavailable() }, () => {
   before(async () => {
     await buildFixtures(fixturesDir());
-    user = ensureUser('tspodrl3');
-    me = new AsUser(user, { XDG_RUNTIME_DIR: ensureRuntimeDir(user) });
-    me.reset();
-    me.ok(['load', '-q', '-i', `${fixturesDir()}/busybox/oci-archive.tar`]);
-    me.ok(['load', '-q', '-i', `${fixturesDir()}/multilayer/oci-archive.tar`]);
+    me = freshUser('tspodrl3', ['busybox', 'multilayer'], fixturesDir());
+    user = me.user;
   });
 
   after(() => {

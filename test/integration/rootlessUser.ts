@@ -201,3 +201,15 @@ export function userCanOpen(user: RootlessUser, path: string): boolean {
   }
   return spawnSync('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--init-groups', 'sh', '-c', `exec 3<>${path}`]).status === 0;
 }
+
+/**
+ * A test file's user, as logged in (XDG_RUNTIME_DIR=/run/user/UID), with
+ * empty storage and the named fixture archives loaded.
+ */
+export function freshUser(name: string, fixtures: string[], fixtureDir: string): AsUser {
+  const user = ensureUser(name);
+  const me = new AsUser(user, { XDG_RUNTIME_DIR: ensureRuntimeDir(user) });
+  me.reset();
+  for (const image of fixtures) me.ok(['load', '-q', '-i', `${fixtureDir}/${image}/oci-archive.tar`]);
+  return me;
+}
