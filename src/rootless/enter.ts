@@ -22,9 +22,14 @@ export function namespaceEnv(user: RootlessUser, env: NodeJS.ProcessEnv = proces
   return { ...env, [USERNS_CONFIGURED_ENV]: '1', [ROOTLESS_UID_ENV]: String(user.uid), [ROOTLESS_GID_ENV]: String(user.gid) };
 }
 
-/** nsenter's arguments to run `command` as root of the pause process's user and mount namespaces, here in the cwd. */
+/**
+ * nsenter's arguments to run `command` in the pause process's user and mount
+ * namespaces, here in the cwd. The user's own ids are 0 there already, so
+ * credentials are kept as they are: switching would call setgroups, which a
+ * namespace mapped without subordinate ids denies.
+ */
 export function nsenterArgs(pausePid: number, command: string[]): string[] {
-  return ['--user', '--mount', '--target', String(pausePid), '--wd=.', '--', ...command];
+  return ['--user', '--mount', '--preserve-credentials', '--target', String(pausePid), '--wd=.', '--', ...command];
 }
 
 function nsenterPath(): string {

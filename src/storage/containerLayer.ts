@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { IdMaps, Store } from './store.js';
 import { MNT, syscalls } from '../os/syscalls.js';
@@ -85,26 +86,42 @@ export class ContainerLayers {
       mkdirSync(empty, { recursive: true });
       lowers.push(empty);
     }
+    const layers = `lowerdir=${lowers.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}`;
+    const program = this.store.options.mountProgram;
+    if (program) {
+      mountWithProgram(program, merged, layers);
+      return merged;
+    }
+    try {
+      this.mountOverlay(merged, lowers, id);
+    } catch (e) {
+      // A kernel that refuses overlay in a user namespace: fuse-overlayfs does it in user space, as Podman falls back.
+      const fallback = this.store.rootless && ['EPERM', 'EINVAL', 'ENODEV'].includes((e as NodeJS.ErrnoException).code ?? '') ? fuseOverlayfs() : undefined;
+      if (!fallback) throw e;
+      mountWithProgram(fallback, merged, layers);
+    }
+    return merged;
+  }
+
+  private mountOverlay(merged: string, lowers: string[], id: string): void {
     // In a user namespace the kernel keeps overlay's own metadata in user.* xattrs, as the layers were written.
     const options = (paths: string[]) =>
       `lowerdir=${paths.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}${this.store.rootless ? ',userxattr' : ''}`;
-    let data = options(lowers);
+    const data = options(lowers);
     // mount(2) takes one page of options. Deep images overflow it with absolute
     // paths; relative ones (resolved against the cwd at mount time) fit 4x more.
-    if (data.length >= 4000) {
-      const cwd = process.cwd();
-      const base = this.store.base;
-      process.chdir(base);
-      try {
-        data = options(lowers.map((p) => relative(base, p)));
-        syscalls().mount('overlay', merged, 'overlay', 0, data);
-      } finally {
-        process.chdir(cwd);
-      }
-      return merged;
+    if (data.length < 4000) {
+      syscalls().mount('overlay', merged, 'overlay', 0, data);
+      return;
     }
-    syscalls().mount('overlay', merged, 'overlay', 0, data);
-    return merged;
+    const cwd = process.cwd();
+    const base = this.store.base;
+    process.chdir(base);
+    try {
+      syscalls().mount('overlay', merged, 'overlay', 0, options(lowers.map((p) => relative(base, p))));
+    } finally {
+      process.chdir(cwd);
+    }
   }
 
   unmount(id: string): void {
@@ -125,6 +142,26 @@ export class ContainerLayers {
   remove(id: string): void {
     this.unmount(id);
     rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** fuse-overlayfs, when installed and /dev/fuse can be opened (udev makes it 0666; some hosts keep it root's). */
+function fuseOverlayfs(): string | undefined {
+  const program = ['/usr/bin/fuse-overlayfs', '/usr/local/bin/fuse-overlayfs'].find((p) => existsSync(p));
+  if (!program) return undefined;
+  try {
+    closeSync(openSync('/dev/fuse', 'r+'));
+  } catch {
+    return undefined;
+  }
+  return program;
+}
+
+/** storage.conf's mount_program (fuse-overlayfs) mounts the layers instead of the kernel. */
+function mountWithProgram(program: string, merged: string, layers: string): void {
+  const r = spawnSync(program, ['-o', layers, merged], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new TspodError(`${program} could not mount the container's root filesystem: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
   }
 }
 

@@ -10,7 +10,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { TSPOD, fixturesDir } from './harness.js';
 import { buildFixtures } from '../fixtures/images.js';
-import { AsUser, ensureRuntimeDir, ensureUser, rootlessUnavailable, setSubids, type RootlessUser } from './rootlessUser.js';
+import { AsUser, clearSubids, ensureRuntimeDir, ensureUser, rootlessUnavailable, setSubids, userCanOpen, type RootlessUser } from './rootlessUser.js';
 
 const skip = rootlessUnavailable();
 const IMG = 'localhost/tspod-test/busybox:latest';
@@ -164,6 +164,31 @@ describe('rootless tspod', { skip }, () => {
       assert.match(me.ok(['unshare', 'cat', '/proc/self/uid_map']), new RegExp(`^\\s+1\\s+${user.subuid.start}\\s+65536$`, 'm'));
     });
 
+    test('without subordinate ids: a single mapping, a warning, and a clear error for images with other owners', () => {
+      const lone = ensureUser('tspodrl5');
+      clearSubids(lone.name);
+      const single = new AsUser(lone, { XDG_RUNTIME_DIR: ensureRuntimeDir(lone) });
+      single.reset();
+      try {
+        const first = single.run(['unshare', 'cat', '/proc/self/uid_map']);
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(first.stdout, new RegExp(`^\\s+0\\s+${lone.uid}\\s+1\\n$`));
+        assert.match(first.stderr, /^WARN\[0000\] no subordinate ids for uid \d+ in \/etc\/subuid/m);
+        const refused = single.run(['load', '-q', '-i', `${fixturesDir()}/busybox/oci-archive.tar`]);
+        assert.equal(refused.code, 125);
+        assert.match(refused.stderr, /^Error: cannot extract layer entry "home\/tester\/": its owner is not mapped in the user namespace \(too few subordinate ids\): check \/etc\/subuid and \/etc\/subgid, then run tspod system migrate$/m);
+        // An image of root's files alone runs.
+        const tar = join(lone.home, 'root-only.tar');
+        spawnSync('tar', ['-C', '/', '--owner=0', '--group=0', '-cf', tar, 'bin/busybox']);
+        chownSync(tar, lone.uid, lone.gid);
+        single.ok(['import', '-q', tar, 'localhost/root-only']);
+        assert.match(single.ok(['run', '--rm', '--network', 'none', 'localhost/root-only', '/bin/busybox', 'cat', '/proc/self/uid_map']), new RegExp(`^\\s+0\\s+${lone.uid}\\s+1\\n$`));
+      } finally {
+        single.reset();
+        ensureUser(lone.name);
+      }
+    });
+
     test('as root, unshare is refused', () => {
       const r = spawnRoot(['unshare', 'id']);
       assert.equal(r.code, 125);
@@ -199,6 +224,23 @@ describe('rootless tspod', { skip }, () => {
       // b.txt was whited out and data/dir made opaque by the third layer.
       assert.doesNotMatch(out, /b\.txt|c\.txt/);
       assert.match(out, /d\.txt/);
+    });
+
+    test('storage.conf\'s mount_program: fuse-overlayfs mounts the same layers', (t) => {
+      if (!userCanOpen(user, '/dev/fuse')) {
+        t.skip('/dev/fuse cannot be opened by ordinary users here (mode 0600, no udev): fuse-overlayfs needs it');
+        return;
+      }
+      const conf = join(user.home, '.config', 'containers');
+      mkdirSync(conf, { recursive: true });
+      writeFileSync(join(conf, 'storage.conf'), '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n');
+      for (const p of [join(user.home, '.config'), conf, join(conf, 'storage.conf')]) chownSync(p, user.uid, user.gid);
+      try {
+        const out = me.ok(['run', '--rm', '--network', 'none', MULTI, 'sh', '-c', 'grep " / " /proc/mounts | cut -d" " -f3; ls /data/dir; test -e /data/b.txt || echo b-hidden; stat -c %u:%g /data/setuid']);
+        assert.equal(out, 'fuse.fuse-overlayfs\nd.txt\nb-hidden\n1000:1000\n');
+      } finally {
+        rmSync(conf, { recursive: true, force: true });
+      }
     });
 
     test('a container writes files owned by its users, seen on the host as subordinate ids', () => {

@@ -653,6 +653,14 @@ class LayerExtractor implements TarEvents {
 
   private withEntryContext(e: unknown): unknown {
     if (e instanceof TspodError) return e;
+    const { code, syscall } = e as NodeJS.ErrnoException;
+    if (code === 'EINVAL' && syscall?.endsWith('chown')) {
+      // In a user namespace, an owner the namespace does not map.
+      return new TspodError(
+        `cannot extract layer entry ${JSON.stringify(this.entryName)}: its owner is not mapped in the user namespace (too few subordinate ids): check /etc/subuid and /etc/subgid, then run tspod system migrate`,
+        { cause: e },
+      );
+    }
     return new TspodError(`cannot extract layer entry ${JSON.stringify(this.entryName)}: ${errorMessage(e)}`, { cause: e });
   }
 }
