@@ -7,7 +7,7 @@
  */
 import { TspodError } from '../util/errors.js';
 import { runForeground } from '../util/process.js';
-import { inRootlessUserNamespace } from '../util/rootless.js';
+import { UNSHARE_SESSION, USERNS_CONFIGURED_ENV, inRootlessUserNamespace } from '../util/rootless.js';
 
 export async function unshareCommand(command: string[], extraEnv: Record<string, string>): Promise<number> {
   if (!inRootlessUserNamespace()) {
@@ -15,7 +15,7 @@ export async function unshareCommand(command: string[], extraEnv: Record<string,
   }
   const argv = command.length ? command : [process.env.SHELL || '/bin/sh'];
   try {
-    return await runForeground(argv[0]!, argv.slice(1), { ...process.env, ...extraEnv });
+    return await runForeground(argv[0]!, argv.slice(1), { ...process.env, ...extraEnv, [USERNS_CONFIGURED_ENV]: UNSHARE_SESSION });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new TspodError(`cannot run ${argv[0]}: ${code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { exitCode: code === 'ENOENT' ? 127 : 126 });

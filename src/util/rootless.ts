@@ -7,12 +7,27 @@
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { TspodError } from './errors.js';
 
 /** Set (to "1") in every process running inside tspod's rootless user namespace; nested calls do not enter again. */
 export const USERNS_CONFIGURED_ENV = '_CONTAINERS_USERNS_CONFIGURED';
 /** The user's real uid and gid, set beside USERNS_CONFIGURED_ENV. */
 export const ROOTLESS_UID_ENV = '_CONTAINERS_ROOTLESS_UID';
 export const ROOTLESS_GID_ENV = '_CONTAINERS_ROOTLESS_GID';
+
+/** The value `tspod unshare` gives its command, telling nested calls they run in a session the user opened. */
+export const UNSHARE_SESSION = 'done';
+
+/**
+ * Mounts made for a rootless user exist only in its namespace: commands
+ * that hand out mount points (mount, image mount) are only useful inside a
+ * `tspod unshare` session, as with Podman.
+ */
+export function requireUnshareSession(command: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (isRootless(env) && env[USERNS_CONFIGURED_ENV] !== UNSHARE_SESSION) {
+    throw new TspodError(`cannot run "tspod ${command}" in rootless mode outside the user namespace: its mounts are only visible there, so run it in "tspod unshare" first`);
+  }
+}
 
 /** Whether this process runs inside the rootless user namespace (uid 0 there is the user). */
 export function inRootlessUserNamespace(env: NodeJS.ProcessEnv = process.env): boolean {

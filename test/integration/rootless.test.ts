@@ -122,6 +122,11 @@ describe('rootless tspod', { skip }, () => {
         [1, user.subgid.start, 65536],
       ]);
       assert.equal(me.ok(['unshare', 'id', '-u']).trim(), '0');
+      const info = JSON.parse(me.ok(['info', '--format', 'json'])) as { host: { idMappings: { uidmap: unknown[] } } };
+      assert.deepEqual(info.host.idMappings.uidmap, [
+        { container_id: 0, host_id: user.uid, size: 1 },
+        { container_id: 1, host_id: user.subuid.start, size: 65536 },
+      ]);
     });
 
     test('a pause process holds it; later calls join the same namespace', () => {
@@ -240,6 +245,19 @@ describe('rootless tspod', { skip }, () => {
         assert.equal(out, 'fuse.fuse-overlayfs\nd.txt\nb-hidden\n1000:1000\n');
       } finally {
         rmSync(conf, { recursive: true, force: true });
+      }
+    });
+
+    test('mount hands out mount points inside a tspod unshare session only', () => {
+      const id = me.ok(['create', '--network', 'none', IMG, 'true']).trim();
+      try {
+        const outside = me.run(['mount', id]);
+        assert.equal(outside.code, 125);
+        assert.match(outside.stderr, /^Error: cannot run "tspod mount" in rootless mode outside the user namespace: .*run it in "tspod unshare" first$/m);
+        const inside = me.ok(['unshare', 'sh', '-c', `p=$(${me.tspod} mount ${id}) && test -x "$p/bin/busybox" && echo mounted; ${me.tspod} umount ${id} >/dev/null`]);
+        assert.equal(inside, 'mounted\n');
+      } finally {
+        me.run(['rm', '-f', id]);
       }
     });
 

@@ -10,6 +10,7 @@ import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
 import { isRootless } from '../../util/rootless.js';
 import { cgroupVersion } from '../../util/cgroups.js';
+import { parseIdMap } from '../../rootless/subids.js';
 import { configEnvironment, userRuntimeDir } from '../../config/paths.js';
 
 export type ContainerCounts = { number: number; paused: number; running: number; stopped: number };
@@ -81,7 +82,7 @@ export class LocalSystem implements SystemEngine {
           apparmorEnabled: false,
           capabilities: this.runtime.containersConf.containers.defaultCapabilities.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`)).join(','),
         },
-        idMappings: { gidmap: null, uidmap: null },
+        idMappings: isRootless() ? { gidmap: namespaceMap('gid'), uidmap: namespaceMap('uid') } : { gidmap: null, uidmap: null },
         linkmode: 'dynamic',
         remoteSocket: { path: isRootless() ? join(userRuntimeDir(configEnvironment()), 'tspod', 'tspod.sock') : '/run/tspod/tspod.sock' },
         serviceIsRemote: false,
@@ -126,6 +127,15 @@ export class LocalSystem implements SystemEngine {
     };
     // Podman's Go structs list these fields alphabetically.
     return { ...info, host: sortKeys(info.host), store: sortKeys(info.store) };
+  }
+}
+
+/** The rootless namespace's map as Podman's info lists it. */
+function namespaceMap(kind: 'uid' | 'gid'): Array<{ container_id: number; host_id: number; size: number }> {
+  try {
+    return parseIdMap(readFileSync(`/proc/self/${kind}_map`, 'utf8')).map((m) => ({ container_id: m.inside, host_id: m.outside, size: m.count }));
+  } catch {
+    return [];
   }
 }
 
