@@ -163,12 +163,17 @@ export function userRuntimeDir(ce: ConfigEnvironment): string {
   if (xdg && isWritableDir(xdg)) return xdg;
   const systemd = `/run/user/${ce.uid}`;
   if (isWritableDir(systemd) && ownedByMe(systemd)) return systemd;
-  return privateTmpRuntimeDir(ce.uid);
+  // Only the user this process works for gets the dir made (and checked); another uid's is just named.
+  return ce.uid === rootlessUid(ce.env) ? privateTmpRuntimeDir(ce.uid) : tmpRuntimeDirName(ce.uid);
+}
+
+function tmpRuntimeDirName(uid: number): string {
+  return `/tmp/tspod-run-${uid}`;
 }
 
 /** The fallback runtime dir; a dir someone else made (or opened up) there is refused rather than trusted. */
 export function privateTmpRuntimeDir(uid: number): string {
-  const dir = `/tmp/tspod-run-${uid}`;
+  const dir = tmpRuntimeDirName(uid);
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
