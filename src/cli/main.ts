@@ -43,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
     );
     return 125;
   }
+  if (needsUserNamespace(argv, found.entry)) {
+    const { runInUserNamespace } = await import('../rootless/enter.js');
+    return runInUserNamespace();
+  }
   // `compose -f FILE logs -f`, `compose -p NAME run -p 80`: before the verb these are the project's, after it the verb's own.
   const verbAt = located.words[0] === 'compose' ? (located.indexes[1] ?? 0) : 0;
   const rest = argv
@@ -50,6 +54,17 @@ async function main(argv: string[]): Promise<number> {
     .filter((_, i) => !located.indexes.slice(0, found.consumed).includes(i));
   const path = located.words.slice(0, found.consumed).join(' ');
   return runCommand(found.entry, path, rest);
+}
+
+/**
+ * An ordinary user's tspod works as root of its own user namespace: bin/tspod
+ * enters it before Node starts when its pause process exists; otherwise
+ * (first call, or no bin/tspod) Node makes it and runs the command again
+ * inside. Help and version need no namespace.
+ */
+function needsUserNamespace(argv: string[], entry: CommandEntry): boolean {
+  if ((process.getuid?.() ?? 0) === 0 || process.env._CONTAINERS_USERNS_CONFIGURED) return false;
+  return entry.paths[0] !== 'version' && !argv.includes('--help');
 }
 
 async function runCommand(entry: CommandEntry, path: string, args: string[]): Promise<number> {

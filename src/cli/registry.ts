@@ -35,6 +35,7 @@ export const COMMANDS: CommandEntry[] = [
   { paths: ['system prune'], summary: 'Remove unused data', load: () => import('./commands/system/prune.js') },
   { paths: ['system reset'], summary: 'Reset tspod storage', load: () => import('./commands/system/reset.js') },
   { paths: ['system migrate'], summary: 'Migrate containers', load: () => import('./commands/system/migrate.js') },
+  { paths: ['unshare'], summary: 'Run a command in a modified user namespace', load: () => import('./commands/system/unshare.js') },
   { paths: ['system renumber'], summary: 'Migrate lock numbers', load: () => import('./commands/system/renumber.js') },
   { paths: ['system check'], summary: 'Check storage consistency', load: () => import('./commands/system/check.js') },
   { paths: ['system service'], summary: 'Run an API service', load: () => import('./commands/system/service.js') },

@@ -20,6 +20,10 @@ export class RemoteSystem implements SystemEngine {
     return pruneFromLibpod(await this.t.json('POST', '/system/prune', { query: { all: opts.all, volumes: opts.volumes, filters: filtersParam(opts.filters) } }));
   }
 
+  async unshare(): Promise<number> {
+    throw notRemote('unshare', 'it enters the user namespace of the machine of the service');
+  }
+
   async reset(): Promise<void> {
     throw notRemote('system reset');
   }

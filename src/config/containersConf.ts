@@ -70,6 +70,8 @@ export interface NetworkSection {
   /** Where `network create` without --subnet picks an IPv4 subnet: the first free one of `size` bits. */
   defaultSubnetPools: SubnetPool[];
   cniPluginDirs: string[];
+  /** pasta or slirp4netns for rootless containers; unset: pasta where installed. */
+  defaultRootlessNetworkCmd?: string;
 }
 
 export interface SubnetPool {
@@ -248,6 +250,7 @@ const NETWORK_FIELDS: FieldMap<NetworkSection> = {
     network_config_dir: 'networkConfigDir',
     default_network: 'defaultNetwork',
     default_subnet: 'defaultSubnet',
+    default_rootless_network_cmd: 'defaultRootlessNetworkCmd',
   },
   strings: { cni_plugin_dirs: 'cniPluginDirs' },
 };

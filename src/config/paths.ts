@@ -2,11 +2,11 @@
  * Where the containers-* configuration files are, in podman's loading order,
  * and the small TOML reading helpers the loaders share.
  */
-import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, TomlError, type TomlTable } from 'smol-toml';
-import { BadInputError } from '../util/errors.js';
+import { BadInputError, TspodError } from '../util/errors.js';
+import { rootlessHome, rootlessUid } from '../util/rootless.js';
 
 /**
  * Everything that decides which configuration files are read. Loaders take
@@ -29,8 +29,9 @@ export function configEnvironment(overrides: Partial<ConfigEnvironment> = {}): C
   const env = overrides.env ?? process.env;
   return {
     env,
-    uid: overrides.uid ?? process.getuid?.() ?? 0,
-    homeDir: overrides.homeDir ?? (env.HOME || homedir()),
+    // Inside the rootless user namespace getuid() says 0: these are the user's own.
+    uid: overrides.uid ?? rootlessUid(env),
+    homeDir: overrides.homeDir ?? rootlessHome(env),
     systemDir: overrides.systemDir ?? '/etc/containers',
     vendorDir: overrides.vendorDir ?? '/usr/share/containers',
     systemCacheDir: overrides.systemCacheDir ?? '/var/cache/containers',
@@ -153,12 +154,45 @@ export function shortNameAliasesCacheFile(ce: ConfigEnvironment): string {
 
 /**
  * The per-user runtime directory: $XDG_RUNTIME_DIR when it is set and
- * writable, else a private directory under /tmp.
+ * writable, else /run/user/UID when it is the user's, else a private
+ * /tmp/tspod-run-UID (made 0700 here, refused when someone else owns it).
+ * bin/tspod makes the same choice to find the pause process: keep them alike.
  */
 export function userRuntimeDir(ce: ConfigEnvironment): string {
   const xdg = ce.env.XDG_RUNTIME_DIR;
   if (xdg && isWritableDir(xdg)) return xdg;
-  return `/tmp/containers-user-${ce.uid}`;
+  const systemd = `/run/user/${ce.uid}`;
+  if (isWritableDir(systemd) && ownedByMe(systemd)) return systemd;
+  // Only the user this process works for gets the dir made (and checked); another uid's is just named.
+  return ce.uid === rootlessUid(ce.env) ? privateTmpRuntimeDir(ce.uid) : tmpRuntimeDirName(ce.uid);
+}
+
+function tmpRuntimeDirName(uid: number): string {
+  return `/tmp/tspod-run-${uid}`;
+}
+
+/** The fallback runtime dir; a dir someone else made (or opened up) there is refused rather than trusted. */
+export function privateTmpRuntimeDir(uid: number): string {
+  const dir = tmpRuntimeDirName(uid);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new TspodError(`cannot create the runtime directory ${dir}: ${(e as Error).message}: set XDG_RUNTIME_DIR to a private directory`);
+  }
+  const st = statSync(dir);
+  if (!st.isDirectory() || !ownedByMe(dir) || (st.mode & 0o077) !== 0) {
+    throw new TspodError(`the runtime directory ${dir} is not a private directory of this user: remove it or set XDG_RUNTIME_DIR to a private directory`);
+  }
+  return dir;
+}
+
+/** Owned by this process's uid (inside the rootless namespace the user's own files show as uid 0, as getuid does). */
+function ownedByMe(path: string): boolean {
+  try {
+    return statSync(path).uid === (process.getuid?.() ?? 0);
+  } catch {
+    return false;
+  }
 }
 
 function isWritableDir(path: string): boolean {

@@ -25,7 +25,12 @@ export class Runtime {
       if (driver !== 'overlay' && driver !== 'vfs') {
         throw new InvalidArgumentError(`unsupported storage driver "${driver}": use overlay or vfs`);
       }
-      this.storeInstance = new Store({ graphRoot: conf.graphroot, runRoot: conf.runroot, driver: driver as StorageDriver });
+      this.storeInstance = new Store({
+        graphRoot: conf.graphroot,
+        runRoot: conf.runroot,
+        driver: driver as StorageDriver,
+        ...(conf.options.overlay.mountProgram ? { mountProgram: conf.options.overlay.mountProgram } : {}),
+      });
     }
     return this.storeInstance;
   }

@@ -356,6 +356,8 @@ export interface SystemEngine {
   reset(): Promise<void>;
   /** Containers get `runtime` as their OCI runtime (system migrate --new-runtime). */
   migrate(opts: { newRuntime?: string }): Promise<void>;
+  /** Runs a command in the rootless user namespace with CONTAINERS_GRAPHROOT/RUNROOT set; resolves with its exit code. */
+  unshare(command: string[]): Promise<number>;
   check(opts: SystemCheckOptions): Promise<SystemCheckReport>;
   /** Stored and (when query.stream) new events, oldest first; see engine/local/events.ts. */
   events(query: import('./eventTypes.js').EventsQuery, onEvent: (e: import('./eventTypes.js').EventRecord) => void, signal?: AbortSignal): Promise<void>;

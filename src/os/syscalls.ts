@@ -18,7 +18,7 @@
  *   lgetxattr, native / fallback:              0.003 ms / 3-4 ms
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -127,8 +127,24 @@ function nativeSyscalls(addon: NativeAddon): OsSyscalls {
     seqpacketConnect: (path) => native(() => addon.seqpacketConnect(path)),
     shutdown: (fd, how) => native(() => addon.shutdown(fd, how)),
     cloexecFrom: (first) => native(() => addon.cloexecFrom(first)),
-    netnsCreate: (path) => native(() => addon.netnsCreate(path)),
+    // The addon returns to the original namespace with setns, which needs CAP_SYS_ADMIN over the
+    // host's network namespace: inside a user namespace that is refused, so unshare(1) does it there.
+    netnsCreate: (path) => (inUserNamespace() ? fallbackSyscalls.netnsCreate(path) : native(() => addon.netnsCreate(path))),
   };
+}
+
+let userNamespaced: boolean | undefined;
+
+/** Whether this process runs in a user namespace other than the initial one (whose map is the identity of all ids). */
+function inUserNamespace(): boolean {
+  if (userNamespaced === undefined) {
+    try {
+      userNamespaced = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/).join(' ') !== '0 0 4294967295';
+    } catch {
+      userNamespaced = false;
+    }
+  }
+  return userNamespaced;
 }
 
 /** Rethrows the addon's errors as SyscallError so callers see one error class. */

@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { Store } from './store.js';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { IdMaps, Store } from './store.js';
 import { MNT, syscalls } from '../os/syscalls.js';
 import { TspodError } from '../util/errors.js';
 
@@ -32,7 +33,8 @@ export class ContainerLayers {
     return join(this.dir(id), 'upper');
   }
 
-  create(id: string): void {
+  /** `root`: who the container's `/` belongs to, when the container's root is not this process's. */
+  create(id: string, root?: { uid: number; gid: number }): void {
     if (this.store.driver !== 'overlay') {
       throw new TspodError(`the ${this.store.driver} storage driver cannot run containers yet: use --storage-driver overlay`);
     }
@@ -40,38 +42,86 @@ export class ContainerLayers {
     // The upper dir's mode becomes the container's `/`: it must be the usual 0755.
     mkdirSync(join(this.dir(id), 'upper'), { mode: 0o755 });
     chmodSync(join(this.dir(id), 'upper'), 0o755);
+    if (root) chownSync(join(this.dir(id), 'upper'), root.uid, root.gid);
     for (const sub of ['work', 'merged', 'userdata']) mkdirSync(join(this.dir(id), sub), { mode: 0o700 });
+    if (root) this.letContainerRootReach(id);
   }
 
-  /** Mounts the root filesystem (once; a second call finds it mounted) and returns its path. */
-  mount(id: string, imageTopLayer: string | null): string {
+  /**
+   * A container with its own user namespace sets up its mounts as a root
+   * that is an ordinary user here: it must be able to pass through the dirs
+   * to its root filesystem and files. tspod's own dirs get search permission
+   * (not read) for others; one above the graph root without it is the
+   * user's to open.
+   */
+  private letContainerRootReach(id: string): void {
+    const graphRoot = this.store.options.graphRoot;
+    for (let dir = dirname(graphRoot); dir !== dirname(dir); dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0) {
+        throw new TspodError(
+          `a container with its own user namespace cannot reach its files: ${dir} is not searchable by other users: run "chmod o+x ${dir}" (search only, not read), or use --userns=host or keep-id`,
+        );
+      }
+    }
+    for (const dir of [graphRoot, this.store.base, join(this.store.base, 'containers'), this.dir(id), this.userdata(id), this.mergedDir(id)]) {
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    }
+  }
+
+  /**
+   * Mounts the root filesystem (once; a second call finds it mounted) and
+   * returns its path. With `maps`, the lower layers are the copies shifted
+   * for the container's user namespace (Store.ensureMappedLayers made them).
+   */
+  mount(id: string, imageTopLayer: string | null, maps?: IdMaps): string {
     const merged = this.mergedDir(id);
     if (isMountPoint(merged)) return merged;
-    const lowers = this.store.layerChain(imageTopLayer).reverse().map((l) => this.store.layerDiffDir(l.id));
+    const lowers = this.store
+      .layerChain(imageTopLayer)
+      .reverse()
+      .map((l) => (maps ? this.store.mappedDiffDir(l.id, maps) : this.store.layerDiffDir(l.id)));
     if (lowers.length === 0) {
       const empty = join(this.store.base, 'empty');
       mkdirSync(empty, { recursive: true });
       lowers.push(empty);
     }
-    const options = (paths: string[]) =>
-      `lowerdir=${paths.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}`;
-    let data = options(lowers);
-    // mount(2) takes one page of options. Deep images overflow it with absolute
-    // paths; relative ones (resolved against the cwd at mount time) fit 4x more.
-    if (data.length >= 4000) {
-      const cwd = process.cwd();
-      const base = this.store.base;
-      process.chdir(base);
-      try {
-        data = options(lowers.map((p) => relative(base, p)));
-        syscalls().mount('overlay', merged, 'overlay', 0, data);
-      } finally {
-        process.chdir(cwd);
-      }
+    const layers = `lowerdir=${lowers.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}`;
+    const program = this.store.options.mountProgram;
+    if (program) {
+      mountWithProgram(program, merged, layers);
       return merged;
     }
-    syscalls().mount('overlay', merged, 'overlay', 0, data);
+    try {
+      this.mountOverlay(merged, lowers, id);
+    } catch (e) {
+      // A kernel that refuses overlay in a user namespace: fuse-overlayfs does it in user space, as Podman falls back.
+      const fallback = this.store.rootless && ['EPERM', 'EINVAL', 'ENODEV'].includes((e as NodeJS.ErrnoException).code ?? '') ? fuseOverlayfs() : undefined;
+      if (!fallback) throw e;
+      mountWithProgram(fallback, merged, layers);
+    }
     return merged;
+  }
+
+  private mountOverlay(merged: string, lowers: string[], id: string): void {
+    // In a user namespace the kernel keeps overlay's own metadata in user.* xattrs, as the layers were written.
+    const options = (paths: string[]) =>
+      `lowerdir=${paths.join(':')},upperdir=${this.upperDir(id)},workdir=${join(this.dir(id), 'work')}${this.store.rootless ? ',userxattr' : ''}`;
+    const data = options(lowers);
+    // mount(2) takes one page of options. Deep images overflow it with absolute
+    // paths; relative ones (resolved against the cwd at mount time) fit 4x more.
+    if (data.length < 4000) {
+      syscalls().mount('overlay', merged, 'overlay', 0, data);
+      return;
+    }
+    const cwd = process.cwd();
+    const base = this.store.base;
+    process.chdir(base);
+    try {
+      syscalls().mount('overlay', merged, 'overlay', 0, options(lowers.map((p) => relative(base, p))));
+    } finally {
+      process.chdir(cwd);
+    }
   }
 
   unmount(id: string): void {
@@ -92,6 +142,26 @@ export class ContainerLayers {
   remove(id: string): void {
     this.unmount(id);
     rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** fuse-overlayfs, when installed and /dev/fuse can be opened (udev makes it 0666; some hosts keep it root's). */
+function fuseOverlayfs(): string | undefined {
+  const program = ['/usr/bin/fuse-overlayfs', '/usr/local/bin/fuse-overlayfs'].find((p) => existsSync(p));
+  if (!program) return undefined;
+  try {
+    closeSync(openSync('/dev/fuse', 'r+'));
+  } catch {
+    return undefined;
+  }
+  return program;
+}
+
+/** storage.conf's mount_program (fuse-overlayfs) mounts the layers instead of the kernel. */
+function mountWithProgram(program: string, merged: string, layers: string): void {
+  const r = spawnSync(program, ['-o', layers, merged], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new TspodError(`${program} could not mount the container's root filesystem: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
   }
 }
 

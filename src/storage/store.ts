@@ -3,12 +3,14 @@ import { sha256Hex } from '../util/digest.js';
 import { undoOnInterrupt } from '../util/interrupt.js';
 import { trace } from '../util/trace.js';
 import { isProcessAlive } from '../util/process.js';
-import { mkdirSync, renameSync, rmSync, readdirSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isRootless } from '../util/rootless.js';
+import { mkdirSync, renameSync, rmSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { IdRangeMap } from './tar/apply.js';
 import { openDatabase, writeTransaction, type Database } from './db.js';
-import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError } from '../util/errors.js';
+import { ConflictError, ImageInUseError, NoSuchImageError, NoSuchLayerError, TspodError } from '../util/errors.js';
 
 export type StorageDriver = 'overlay' | 'vfs';
 
@@ -16,6 +18,10 @@ export interface StoreOptions {
   graphRoot: string;
   runRoot: string;
   driver: StorageDriver;
+  /** A rootless user's store (overlay metadata in user.* xattrs); default: whether tspod runs rootless. */
+  rootless?: boolean;
+  /** fuse-overlayfs (or another program) mounts container root filesystems instead of the kernel's overlay. */
+  mountProgram?: string;
 }
 
 export interface LayerRecord {
@@ -94,6 +100,17 @@ interface ImageRow {
   names_history: string;
 }
 
+/** A container user namespace's id maps (container ids -> ids here), as in the OCI spec. */
+export interface IdMaps {
+  uid: IdRangeMap[];
+  gid: IdRangeMap[];
+}
+
+/** A short name for a set of maps, naming the layer copies made for it. */
+export function idMapsKey(maps: IdMaps): string {
+  return sha256Hex(JSON.stringify([maps.uid, maps.gid])).slice(0, 16);
+}
+
 /** containers/storage's layer id for image layers: the OCI chain id. */
 export function chainId(parent: string | null, diffId: string): string {
   if (parent === null) return diffId.replace(/^sha256:/, '');
@@ -109,6 +126,7 @@ export class Store {
   readonly base: string;
   readonly runBase: string;
   readonly driver: StorageDriver;
+  readonly rootless: boolean;
   private database: Database | undefined;
   private changeStatements: { connection: number; dataVersion: BetterSqlite3.Statement; ownChanges: BetterSqlite3.Statement } | undefined;
   private connection = 0;
@@ -117,10 +135,23 @@ export class Store {
     this.base = join(options.graphRoot, 'tspod');
     this.runBase = join(options.runRoot, 'tspod');
     this.driver = options.driver;
+    this.rootless = options.rootless ?? isRootless();
+  }
+
+  /**
+   * How layers are written: a rootless store keeps overlay's metadata in
+   * user.* xattrs (the kernel refuses trusted.* in a user namespace), and
+   * owners are set wherever this process may chown (root, or root of the
+   * rootless user namespace).
+   */
+  get layerFormat(): { whiteoutFormat: 'overlay' | 'overlay-rootless'; chown: boolean } {
+    return { whiteoutFormat: this.rootless ? 'overlay-rootless' : 'overlay', chown: process.getuid?.() === 0 };
   }
 
   get db(): Database {
     if (!this.database) {
+      // The graph root's parents (~/.local/share...) get the usual modes; only tspod's own dir is private.
+      mkdirSync(this.options.graphRoot, { recursive: true });
       mkdirSync(this.base, { recursive: true, mode: 0o700 });
       this.database = openDatabase(join(this.base, 'state.db'));
       this.connection += 1;
@@ -183,18 +214,59 @@ export class Store {
     const dir = this.makeStagingDir();
     try {
       const { applyLayerTar } = await import('./tar/apply.js');
-      const rootful = process.getuid?.() === 0;
       const result = await applyLayerTar(uncompressed, {
         targetDir: join(dir, 'diff'),
         tarSplitPath: join(dir, 'tarsplit.gz'),
-        whiteoutFormat: rootful ? 'overlay' : 'overlay-rootless',
-        chown: rootful,
+        ...this.layerFormat,
       });
       trace('layer staged');
       return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, contentSize: result.contentSize };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       throw e;
+    }
+  }
+
+  // ------------------------------------------------- id-shifted layer copies
+
+  /**
+   * Where a copy of a layer with owners shifted for a container user
+   * namespace lives: inside the layer's own dir, so it goes with the layer.
+   */
+  mappedDiffDir(layerId: string, maps: IdMaps): string {
+    return join(this.layerDir(layerId), 'mapped', idMapsKey(maps), 'diff');
+  }
+
+  /**
+   * Makes (once per set of maps) copies of a chain's layers whose files
+   * belong to the ids the container's ids map to, replayed from each layer's
+   * tar-split, so a container with its own user namespace sees the image's
+   * owners (Podman's storage does the same when it cannot idmap mounts).
+   */
+  async ensureMappedLayers(topLayer: string | null, maps: IdMaps): Promise<void> {
+    const { applyLayerTar } = await import('./tar/apply.js');
+    const { replayTarSplit } = await import('./tar/tarsplit.js');
+    for (const layer of this.layerChain(topLayer)) {
+      const diff = this.mappedDiffDir(layer.id, maps);
+      if (existsSync(diff)) continue;
+      const stage = this.makeStagingDir();
+      try {
+        await applyLayerTar(replayTarSplit(this.layerDiffDir(layer.id), this.layerTarSplit(layer.id)), {
+          targetDir: join(stage, 'diff'),
+          tarSplitPath: join(stage, 'tarsplit.gz'),
+          ...this.layerFormat,
+          idMap: maps,
+        });
+        mkdirSync(dirname(dirname(diff)), { recursive: true });
+        try {
+          renameSync(stage, dirname(diff));
+        } catch (e) {
+          // Another container made the same copy meanwhile.
+          if (!['EEXIST', 'ENOTEMPTY'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+        }
+      } finally {
+        rmSync(stage, { recursive: true, force: true });
+      }
     }
   }
 
@@ -494,8 +566,18 @@ export class Store {
     return this.write(() => this.db.prepare('DELETE FROM manifest_lists WHERE id = ?').run(id).changes > 0);
   }
 
+  /** Whether the store has been made; storage this user may not enter is an error, not an empty store. */
   exists(): boolean {
-    return existsSync(join(this.base, 'state.db'));
+    try {
+      statSync(join(this.base, 'state.db'));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') {
+        throw new TspodError(`cannot use the storage in ${this.options.graphRoot}: permission denied: it belongs to another user (rootless tspod keeps its own under ~/.local/share/containers/storage)`);
+      }
+      return false;
+    }
   }
 }
 

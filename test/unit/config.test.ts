@@ -329,7 +329,7 @@ describe('storage.conf', () => {
     assert.equal(conf.runroot, join(runtimeDir, 'containers'));
     const plain = loadStorageConf(configEnvironment({ ...ce, env: { ...ce.env, XDG_RUNTIME_DIR: join(root, 'missing') } }));
     assert.equal(plain.graphroot, join(root, 'home/.local/share/containers/storage'));
-    assert.equal(plain.runroot, '/tmp/containers-user-1000/containers');
+    assert.equal(plain.runroot, '/tmp/tspod-run-1000/containers');
   });
 
   it('prefers /etc over /usr/share and reads the options', () => {

@@ -4,6 +4,7 @@ import type { ContainerConfig } from './containerRecord.js';
 import type { ResolvedUser } from '../oci/spec.js';
 import { VERSION } from '../../version.js';
 import { TspodError } from '../../util/errors.js';
+import { isRootless } from '../../util/rootless.js';
 import { networkMode, type NetworkMode } from './containerNetwork.js';
 
 /**
@@ -16,6 +17,9 @@ export interface ContainerFiles {
   hostname: string;
   resolvConf?: string;
   containerenv: string;
+  /** --userns=keep-id: the image's passwd and group with the user added. */
+  passwd?: string;
+  group?: string;
 }
 
 /** What the network set-up tells the files: the container's addresses and netavark's DNS servers. */
@@ -51,7 +55,7 @@ export function writeContainerFiles(userdata: string, config: ContainerConfig, n
       `id="${config.id}"`,
       `image="${config.imageName}"`,
       `imageid="${config.imageId}"`,
-      `rootless=${process.getuid?.() === 0 ? 0 : 1}`,
+      `rootless=${isRootless() ? 1 : 0}`,
       '',
     ].join('\n'),
   );
@@ -186,6 +190,34 @@ function groupEntries(root: string): Array<{ name: string; gid: number; members:
 }
 
 const NUMERIC = /^\d+$/;
+
+/**
+ * --userns=keep-id: the user gets entries in the container's /etc/passwd and
+ * /etc/group (copies of the image's with a line added, bind-mounted over
+ * them) when the image has none for its ids, as Podman adds them.
+ */
+export function keepIdFiles(
+  userdata: string,
+  root: string,
+  user: { uid: number; gid: number; name: string; home: string },
+): { passwd?: string; group?: string; home: string } {
+  const out: { passwd?: string; group?: string; home: string } = { home: user.home };
+  const existing = passwdEntries(root).find((u) => u.uid === user.uid);
+  if (existing) out.home = existing.home;
+  else {
+    out.passwd = join(userdata, 'passwd');
+    writeFileSync(out.passwd, withLine(readInRoot(root, '/etc/passwd'), `${user.name}:*:${user.uid}:${user.gid}:${user.name}:${user.home}:/bin/sh`));
+  }
+  if (!groupEntries(root).some((g) => g.gid === user.gid)) {
+    out.group = join(userdata, 'group');
+    writeFileSync(out.group, withLine(readInRoot(root, '/etc/group'), `${user.name}:x:${user.gid}:`));
+  }
+  return out;
+}
+
+function withLine(text: string, line: string): string {
+  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`;
+}
 
 /** Resolves `user[:group]` against the image's /etc/passwd and /etc/group, as podman does. */
 export function resolveUser(root: string, spec: string, groupAdd: string[] = []): ResolvedUser {

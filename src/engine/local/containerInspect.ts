@@ -177,7 +177,7 @@ export function containerInspect(input: InspectInput): Record<string, unknown> {
       SecurityOpt: [],
       Tmpfs: Object.fromEntries((spec.mounts ?? []).filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')])),
       UTSMode: 'private',
-      UsernsMode: '',
+      UsernsMode: spec.userns && spec.userns !== 'host' ? spec.userns : spec.idMappings ? 'private' : '',
       ShmSize: spec.shmSize ?? 65536000,
       Runtime: 'oci',
       ConsoleSize: [0, 0],

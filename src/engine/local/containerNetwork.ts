@@ -5,7 +5,9 @@ import type { NetworkAttachment } from '../spec/containerSpec.js';
 import type { NetworkConfig, NetworkStatus } from '../network/types.js';
 import { NetworkStore } from '../network/networkStore.js';
 import { Ipam, firstHostAddress, type Lease } from '../network/ipam.js';
-import { createNetns, removeNetns } from '../network/netns.js';
+import { NETNS_DIR, createNetns, removeNetns } from '../network/netns.js';
+import { findUserModeProgram, missingUserModeProgram, startUserModeNetwork, stopUserModeNetwork, type UserModeFacts, type UserModeKind } from '../network/userModeNet.js';
+import { configEnvironment, userRuntimeDir } from '../../config/paths.js';
 import { findNetavark, netavarkSetup, netavarkTeardown, netavarkTeardownSync, type NetavarkDriver, type NetavarkInput } from '../network/netavark.js';
 import { trace } from '../../util/trace.js';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +19,8 @@ import { warn } from '../../util/warnings.js';
 /** How a container's network namespace comes about. */
 export type NetworkMode =
   | { kind: 'bridge' }
+  | { kind: 'pasta'; options: string[] }
+  | { kind: 'slirp4netns'; options: string[] }
   | { kind: 'none' }
   | { kind: 'host' }
   | { kind: 'container'; target: string }
@@ -27,6 +31,10 @@ export function networkMode(network: string | undefined): NetworkMode {
   if (value.startsWith('container:')) return { kind: 'container', target: value.slice('container:'.length) };
   if (value.startsWith('ns:')) return { kind: 'ns', path: value.slice('ns:'.length) };
   if (value === 'host') return { kind: 'host' };
+  // Options are kept after the colon: pasta's as comma-separated arguments, slirp4netns's as key=value pairs.
+  for (const kind of ['pasta', 'slirp4netns'] as const) {
+    if (value === kind || value.startsWith(`${kind}:`)) return { kind, options: value.length > kind.length ? value.slice(kind.length + 1).split(',') : [] };
+  }
   if (value === 'none' || value === 'private') return { kind: 'none' };
   return { kind: 'bridge' };
 }
@@ -80,6 +88,30 @@ export class ContainerNetworking {
     return this.driverInstance;
   }
 
+  /** Where namespaces are bound: /run/netns, or the user's runtime dir for a rootless store. */
+  get netnsDir(): string {
+    return this.runtime.store.rootless ? join(userRuntimeDir(configEnvironment()), 'netns') : NETNS_DIR;
+  }
+
+  /**
+   * A rootless container's network: a fresh namespace served by pasta or
+   * slirp4netns, which also forward the published ports.
+   */
+  async beginUserMode(config: ContainerConfig, kind: UserModeKind, options: string[]): Promise<{ netns: string; facts: UserModeFacts }> {
+    const program = findUserModeProgram(kind, this.runtime.containersConf.engine.helperBinariesDir);
+    if (!program) throw missingUserModeProgram(kind);
+    const netns = createNetns(this.netnsDir, !this.runtime.store.rootless);
+    try {
+      const facts = await startUserModeNetwork({ kind, program, netns, ports: config.spec.portMappings ?? [], options });
+      trace('user-mode network up');
+      return { netns, facts };
+    } catch (e) {
+      stopUserModeNetwork(netns);
+      removeNetns(netns);
+      throw e;
+    }
+  }
+
   /** The networks a bridge-mode container joins, by name, with its wishes on each. */
   attachments(config: ContainerConfig): Record<string, NetworkAttachment> {
     return config.spec.networks ?? {};
@@ -94,7 +126,7 @@ export class ContainerNetworking {
     const names = Object.keys(attachments).filter((n) => !only || only.includes(n));
     const networks: Record<string, NetworkConfig> = {};
     for (const name of names) networks[name] = this.networks.get(name);
-    const netns = createNetns();
+    const netns = createNetns(this.netnsDir, !this.runtime.store.rootless);
     const leases: Record<string, Lease[]> = {};
     try {
       for (const name of names) leases[name] = this.ipam.allocate(networks[name]!, config.id, attachments[name]!.ips);
@@ -195,7 +227,7 @@ export class ContainerNetworking {
     if (bridgeInUse(bridge)) return;
     const subnets = network.subnets ?? [];
     if (subnets.length === 0) return;
-    const netns = createNetns();
+    const netns = createNetns(this.netnsDir, !this.runtime.store.rootless);
     try {
       const input: NetavarkInput = {
         container_id: randomBytes(32).toString('hex'),
@@ -234,6 +266,7 @@ export class ContainerNetworking {
 
   private finish(record: ContainerRecord, netns: string, error: Error | undefined): void {
     if (error) warn(`WARN[0000] tearing down the network of container ${record.config.name}: ${error.message}\n`);
+    stopUserModeNetwork(netns);
     removeNetns(netns);
     this.ipam.release(record.config.id);
   }

@@ -12,7 +12,7 @@ import { ContainerLayers } from '../../storage/containerLayer.js';
 import { safeReaddir } from '../../storage/store.js';
 import { lookupImage } from './imageLookup.js';
 import { randomContainerName } from './names.js';
-import { writeContainerFiles, resolveUser, resolveInRoot } from './containerFiles.js';
+import { keepIdFiles, writeContainerFiles, resolveUser, resolveInRoot } from './containerFiles.js';
 import { ContainerNetworking, networkFacts, networkMode, type PendingSetup } from './containerNetwork.js';
 import { resolveNetworkSpec } from './networkSpec.js';
 import { PodDb } from './podDb.js';
@@ -35,6 +35,11 @@ import type { ImageConfig } from '../../image/oci.js';
 import type { NetworkConfig, PortMapping } from '../network/types.js';
 import { ConflictError, ContainerStateError, InvalidArgumentError, TspodError } from '../../util/errors.js';
 import { warn } from '../../util/warnings.js';
+import { cgroupVersion } from '../../util/cgroups.js';
+import { defaultUserModeKind, type UserModeFacts } from '../network/userModeNet.js';
+import { mappedCount, parseIdMap, userName } from '../../rootless/subids.js';
+import { hostIdOf, resolveUserns, type ResolvedUserns } from '../spec/userns.js';
+import { rootlessGid, rootlessHome, rootlessUid } from '../../util/rootless.js';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_STOP_TIMEOUT = 10;
@@ -194,9 +199,13 @@ export class ContainerRuntime {
       imageExposed: ic.ExposedPorts as Record<string, unknown> | undefined,
       portTaken: (hostIp, port, protocol) => this.hostPortTaken(hostIp, port, protocol),
       containerId: (nameOrId) => this.db.lookup(nameOrId)?.config.id,
+      rootlessNetwork: store.rootless
+        ? defaultUserModeKind(this.runtime.containersConf.network.defaultRootlessNetworkCmd, this.runtime.containersConf.engine.helperBinariesDir)
+        : undefined,
     });
     const healthcheck = resolveHealthConfig(resolved.spec, ic.Healthcheck);
-    const spec = { ...resolved.spec, healthcheck };
+    const userns = this.resolveUserns(resolved.spec);
+    const spec = withoutUnsupportedLimits({ ...resolved.spec, healthcheck, ...(userns.maps ? { idMappings: userns.maps } : {}) }, this.runtime.store.rootless, warnings);
     warnings.push(...resolved.warnings);
     const id = randomBytes(32).toString('hex');
     const name = spec.name ?? this.freeName();
@@ -209,7 +218,8 @@ export class ContainerRuntime {
     }
     const hostname = spec.hostname ?? (spec.network === 'host' ? hostHostname() : id.slice(0, 12));
     const terminal = spec.terminal === true;
-    const user = spec.user ?? ((ic.User as string | undefined) || '');
+    // keep-id runs the user's own ids unless --user says otherwise, overriding the image's USER.
+    const user = spec.user ?? (userns.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : (ic.User as string | undefined) || '');
     // podman's defaults (TERM always; HOME for root here, other users get theirs
     // from /etc/passwd at start), then the image's environment, then the user's.
     const env = mergeEnv(
@@ -263,7 +273,8 @@ export class ContainerRuntime {
     // Held until the record exists, so `system check --repair` never takes the new layer for an orphan.
     this.withLock(id, () => {
       try {
-        this.layers.create(id);
+        const maps = config.spec.idMappings;
+        this.layers.create(id, maps && { uid: hostIdOf(maps.uid, 0) ?? 0, gid: hostIdOf(maps.gid, 0) ?? 0 });
         trace('layer created');
       } catch (e) {
         this.volumes.forget(volumes.created);
@@ -281,6 +292,23 @@ export class ContainerRuntime {
     });
     containerEvent(this.runtime, record, 'create');
     return record;
+  }
+
+  /** --userns/--uidmap/--gidmap (or containers.conf's userns) as id maps for the container's own namespace. */
+  private resolveUserns(spec: ContainerSpec): ResolvedUserns {
+    const rootless = this.runtime.store.rootless;
+    const mode = spec.userns ?? (spec.uidMap?.length || spec.gidMap?.length ? undefined : this.runtime.containersConf.containers.userns);
+    const takenByAuto = mode?.startsWith('auto')
+      ? this.db.list().flatMap((r) => (r.config.spec.userns?.startsWith('auto') && r.config.spec.idMappings ? [r.config.spec.idMappings] : []))
+      : [];
+    return resolveUserns(mode, spec.uidMap, spec.gidMap, {
+      rootless,
+      uid: rootlessUid(),
+      gid: rootlessGid(),
+      availableUids: rootless ? namespaceIds('uid') : 2 ** 32 - 1,
+      availableGids: rootless ? namespaceIds('gid') : 2 ** 32 - 1,
+      takenByAuto,
+    });
   }
 
   /** Whether some container publishes this host port already (any address counts, as the kernel sees it). */
@@ -392,6 +420,7 @@ export class ContainerRuntime {
     const oci = this.ociFor(config);
     const mode = networkMode(config.spec.network);
     let pending: PendingSetup | undefined;
+    let userNet: { netns: string; facts: UserModeFacts } | undefined;
     try {
       trace('init');
       // netavark runs while the root filesystem is mounted and conmon creates the
@@ -401,12 +430,24 @@ export class ContainerRuntime {
         const netns = pending.netns;
         this.db.updateState(id, (s) => ({ ...s, netns }));
       }
-      const rootfs = this.layers.mount(id, image.topLayer);
+      if (mode.kind === 'pasta' || mode.kind === 'slirp4netns') {
+        userNet = await this.net.beginUserMode(config, mode.kind, mode.options);
+        const netns = userNet.netns;
+        this.db.updateState(id, (s) => ({ ...s, netns }));
+      }
+      const maps = config.spec.idMappings;
+      if (maps) await this.runtime.store.ensureMappedLayers(image.topLayer, maps);
+      const rootfs = this.layers.mount(id, image.topLayer, maps);
       trace('mounted');
       const user = resolveUser(rootfs, config.process.user, config.spec.groupAdd);
       ensureWorkdir(rootfs, config.process.cwd);
-      let files = writeContainerFiles(this.layers.userdata(id), config, pending && networkFacts(pending));
-      let netnsPath = pending?.netns;
+      let files = writeContainerFiles(this.layers.userdata(id), config, pending ? networkFacts(pending) : userNet && { ...userNet.facts, dnsSearch: [] });
+      if (config.spec.userns?.startsWith('keep-id')) {
+        const added = keepIdFiles(this.layers.userdata(id), rootfs, { uid: user.uid, gid: user.gid, name: userName(rootlessUid()) ?? 'user', home: rootlessHome() });
+        files = { ...files, ...(added.passwd ? { passwd: added.passwd } : {}), ...(added.group ? { group: added.group } : {}) };
+        user.home = added.home;
+      }
+      let netnsPath = pending?.netns ?? userNet?.netns;
       const joinNamespaces = await this.podNamespaces(config);
       if (mode.kind === 'container') {
         const shared = this.sharedNetwork(mode.target);
@@ -429,6 +470,8 @@ export class ContainerRuntime {
         initPath: config.spec.init ? this.initBinary() : undefined,
         netnsPath,
         joinNamespaces,
+        rootless: this.runtime.store.rootless ? { gids: namespaceIds('gid') } : undefined,
+        idMappings: maps,
       });
       if (consoleSize && config.process.terminal) ociSpec.process.consoleSize = { height: consoleSize.rows, width: consoleSize.columns };
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociSpec));
@@ -491,9 +534,10 @@ export class ContainerRuntime {
       }
       this.layers.unmount(id);
       this.volumes.release(config);
-      if (pending) {
-        await pending.status.catch(() => undefined);
-        await this.net.teardown({ config, state: { ...record.state, netns: pending.netns } });
+      const netns = pending?.netns ?? userNet?.netns;
+      if (netns) {
+        await pending?.status.catch(() => undefined);
+        await this.net.teardown({ config, state: { ...record.state, netns } });
         this.db.updateState(id, (s) => ({ ...s, netns: undefined, networkStatus: undefined }));
       }
       throw e;
@@ -642,7 +686,9 @@ export class ContainerRuntime {
         }
       }
       if (!existsSync(this.exitFile(id))) {
-        tryKill(oci, id, osConstants.signals.SIGKILL, true);
+        // --all finds the processes through the container's cgroup; a rootless one has none, and
+        // killing its init ends the rest of its pid namespace anyway.
+        tryKill(oci, id, osConstants.signals.SIGKILL, !this.runtime.store.rootless);
         if (status === 'paused') tryResume(oci, id);
         await this.waitForExit(record, 30_000);
       }
@@ -913,6 +959,28 @@ function mergeEnv(...lists: string[][]): string[] {
     if (eq > 0) map.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
   return [...map].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * A rootless user owns no cgroup on cgroups v1 (and none is delegated without
+ * systemd on v2): resource limits cannot be applied, so they are dropped with
+ * Podman's warning rather than failing in the runtime.
+ */
+function withoutUnsupportedLimits(spec: ContainerSpec, rootless: boolean, warnings: string[]): ContainerSpec {
+  if (!rootless || !spec.resources || Object.keys(spec.resources).length === 0) return spec;
+  warnings.push(cgroupVersion() === 'v2'
+    ? 'Resource limits are not supported and ignored: no cgroup is delegated to this user (rootless cgroups v2 needs systemd delegation)'
+    : 'Resource limits are not supported and ignored on cgroups V1 rootless systems');
+  return { ...spec, resources: undefined };
+}
+
+/** How many user or group ids this process's user namespace maps. */
+function namespaceIds(kind: 'uid' | 'gid'): number {
+  try {
+    return mappedCount(parseIdMap(readFileSync(`/proc/self/${kind}_map`, 'utf8')));
+  } catch {
+    return 0;
+  }
 }
 
 export function parseSignal(value: string | number): number {

@@ -15,6 +15,8 @@ export interface NetworkSpecContext {
   containerId: (nameOrId: string) => string | undefined;
   /** Whether another container already publishes this host port. */
   portTaken: (hostIp: string, port: number, protocol: string) => boolean;
+  /** Rootless: the user-mode network (pasta or slirp4netns) that stands in for the default bridge. */
+  rootlessNetwork?: 'pasta' | 'slirp4netns';
 }
 
 /**
@@ -29,12 +31,26 @@ export async function resolveNetworkSpec(
 ): Promise<{ spec: ContainerSpec; warnings: string[]; randomPorts: PortMapping[] }> {
   const warnings: string[] = [];
   let spec = requested;
-  const mode = networkMode(spec.network);
+  let mode = networkMode(spec.network);
+  if (ctx.rootlessNetwork && mode.kind === 'bridge') {
+    const named = Object.keys(spec.networks ?? {}).filter((n) => n !== '');
+    if (named.length > 0) {
+      throw new InvalidArgumentError(
+        `network ${named[0]}: bridge networks need root (a rootless user cannot make bridges or veth pairs): use --network pasta or --network slirp4netns`,
+      );
+    }
+    spec = { ...spec, network: ctx.rootlessNetwork, networks: undefined };
+    mode = networkMode(spec.network);
+  }
   const wantsPorts = (spec.portMappings?.length ?? 0) > 0 || spec.publishAll === true;
   if (mode.kind === 'container') {
     const id = ctx.containerId(mode.target);
     if (!id) throw new InvalidArgumentError(`no container with name or ID "${mode.target}" found: give --network container: an existing container`);
     spec = { ...spec, network: `container:${id}` };
+  }
+  if (mode.kind === 'pasta' || mode.kind === 'slirp4netns') {
+    const { ports, randomPorts } = await resolvePorts(spec, ctx);
+    return { spec: { ...spec, portMappings: ports }, warnings, randomPorts };
   }
   if (mode.kind !== 'bridge') {
     if (spec.networks && Object.keys(spec.networks).length > 0) {
@@ -64,6 +80,12 @@ export async function resolveNetworkSpec(
     networks[network.name] = { ...wish, interfaceName: wish.interfaceName ?? `eth${index}` };
     index++;
   }
+  const { ports, randomPorts } = await resolvePorts(spec, ctx);
+  return { spec: { ...spec, network: 'bridge', networks, portMappings: ports }, warnings, randomPorts };
+}
+
+/** The published ports: -p merged and checked, -P's exposed ports, random host ports chosen now. */
+async function resolvePorts(spec: ContainerSpec, ctx: NetworkSpecContext): Promise<{ ports: PortMapping[]; randomPorts: PortMapping[] }> {
   let ports = mergeAndValidate(spec.portMappings ?? []);
   if (spec.publishAll) ports = publishAll([...exposedFromImage(ctx.imageExposed), ...(spec.expose ?? [])], ports);
   let randomPorts: PortMapping[] = [];
@@ -72,5 +94,5 @@ export async function resolveNetworkSpec(
     ports = await assignRandomHostPorts(wanted, ctx.portTaken);
     randomPorts = ports.filter((_, i) => wanted[i]?.host_port === 0);
   }
-  return { spec: { ...spec, network: 'bridge', networks, portMappings: ports }, warnings, randomPorts };
+  return { ports, randomPorts };
 }

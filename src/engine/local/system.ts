@@ -8,6 +8,10 @@ import type { SystemMaintenance, SystemPeers } from './systemMaintenance.js';
 import type { EventsQuery, EventRecord } from './events.js';
 import { VERSION, API_VERSION, BUILT } from '../../version.js';
 import { hostArchitecture } from '../../image/oci.js';
+import { isRootless } from '../../util/rootless.js';
+import { cgroupVersion } from '../../util/cgroups.js';
+import { parseIdMap } from '../../rootless/subids.js';
+import { configEnvironment, userRuntimeDir } from '../../config/paths.js';
 
 export type ContainerCounts = { number: number; paused: number; running: number; stopped: number };
 
@@ -40,6 +44,12 @@ export class LocalSystem implements SystemEngine {
     return (await this.maintenance()).migrate(opts);
   }
 
+  async unshare(command: string[]): Promise<number> {
+    const { unshareCommand } = await import('../../rootless/unshare.js');
+    const store = this.runtime.store.options;
+    return unshareCommand(command, { CONTAINERS_GRAPHROOT: store.graphRoot, CONTAINERS_RUNROOT: store.runRoot });
+  }
+
   async check(opts: SystemCheckOptions): Promise<SystemCheckReport> {
     return (await this.maintenance()).check(opts);
   }
@@ -65,16 +75,16 @@ export class LocalSystem implements SystemEngine {
         logDriver: 'k8s-file',
         networkBackend: 'netavark',
         security: {
-          rootless: process.getuid?.() !== 0,
+          rootless: isRootless(),
           seccompEnabled: true,
           seccompProfilePath: '/usr/share/containers/seccomp.json',
           selinuxEnabled: false,
           apparmorEnabled: false,
           capabilities: this.runtime.containersConf.containers.defaultCapabilities.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`)).join(','),
         },
-        idMappings: { gidmap: null, uidmap: null },
+        idMappings: isRootless() ? { gidmap: namespaceMap('gid'), uidmap: namespaceMap('uid') } : { gidmap: null, uidmap: null },
         linkmode: 'dynamic',
-        remoteSocket: { path: process.getuid?.() === 0 ? '/run/tspod/tspod.sock' : `${process.env.XDG_RUNTIME_DIR ?? '/tmp'}/tspod/tspod.sock` },
+        remoteSocket: { path: isRootless() ? join(userRuntimeDir(configEnvironment()), 'tspod', 'tspod.sock') : '/run/tspod/tspod.sock' },
         serviceIsRemote: false,
         slirp4netns: (({ path, package: pkg, version }) => ({ executable: path, package: pkg, version }))(programInfo('slirp4netns', 'slirp4netns')),
         ...swap(),
@@ -87,7 +97,7 @@ export class LocalSystem implements SystemEngine {
         memTotal: os.totalmem(),
         ociRuntime: { name: runtimeName, ...programInfo(runtimeName, runtimeName) },
         os: 'linux',
-        rootless: process.getuid?.() !== 0,
+        rootless: isRootless(),
         uptime: goUptime(os.uptime()),
       },
       store: {
@@ -120,12 +130,12 @@ export class LocalSystem implements SystemEngine {
   }
 }
 
-function cgroupVersion(): string {
+/** The rootless namespace's map as Podman's info lists it. */
+function namespaceMap(kind: 'uid' | 'gid'): Array<{ container_id: number; host_id: number; size: number }> {
   try {
-    const mounts = readFileSync('/proc/self/mounts', 'utf8');
-    return / \/sys\/fs\/cgroup cgroup2 /.test(mounts) ? 'v2' : 'v1';
+    return parseIdMap(readFileSync(`/proc/self/${kind}_map`, 'utf8')).map((m) => ({ container_id: m.inside, host_id: m.outside, size: m.count }));
   } catch {
-    return 'unknown';
+    return [];
   }
 }
 

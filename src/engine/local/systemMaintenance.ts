@@ -23,6 +23,7 @@ import type { ContainerRecord } from './containerRecord.js';
 import { isProcessAlive } from '../../util/process.js';
 import { safeReaddir } from '../../storage/store.js';
 import { resolveRuntimePath } from '../oci/ociRuntime.js';
+import { inRootlessUserNamespace } from '../../util/rootless.js';
 
 /** The engine groups system-wide commands work through. */
 export interface SystemPeers {
@@ -157,12 +158,25 @@ export class SystemMaintenance {
     removeIfEmpty(join(graphRoot, 'volumes'));
   }
 
+  /**
+   * With --new-runtime, containers get another OCI runtime. Rootless, the
+   * pause process goes too (after the containers, which live in its user
+   * namespace), so the next call maps the namespace from /etc/subuid and
+   * /etc/subgid afresh.
+   */
   async migrate(opts: { newRuntime?: string }): Promise<void> {
-    if (!opts.newRuntime || !this.runtime.store.exists()) return;
-    resolveRuntimePath(opts.newRuntime, this.runtime.containersConf.engine.runtimes);
-    // A running container's state lives in its old runtime's state dir.
-    await this.peers.containers.stop([], { all: true });
-    for (const record of this.peers.containerRecords()) this.peers.setContainerRuntime(record.config.id, opts.newRuntime);
+    const rootless = inRootlessUserNamespace();
+    if (opts.newRuntime) resolveRuntimePath(opts.newRuntime, this.runtime.containersConf.engine.runtimes);
+    if (this.runtime.store.exists() && (opts.newRuntime || rootless)) {
+      // A running container's state lives in its old runtime's state dir.
+      await this.peers.containers.stop([], { all: true });
+      if (opts.newRuntime) for (const record of this.peers.containerRecords()) this.peers.setContainerRuntime(record.config.id, opts.newRuntime);
+    }
+    if (rootless) {
+      const { currentRootlessUser } = await import('../../rootless/enter.js');
+      const { stopPauseProcess } = await import('../../rootless/pause.js');
+      stopPauseProcess(currentRootlessUser().runtimeDir);
+    }
   }
 
   async check(opts: SystemCheckOptions): Promise<SystemCheckReport> {

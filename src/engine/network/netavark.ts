@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { NetworkConfig, NetworkStatus, PerNetworkOptions, PortMapping } from './types.js';
 import { TspodError } from '../../util/errors.js';
 import { acquireFileLockSync, fileLockHeldHere, withFileLock } from '../../os/fileLocks.js';
+import { isRootless } from '../../util/rootless.js';
 
 /**
  * The netavark driver: netavark is a program with a JSON interface, as Podman
@@ -38,7 +39,7 @@ function args(driver: NetavarkDriver, op: 'setup' | 'teardown', netns: string): 
   mkdirSync(driver.stateDir, { recursive: true });
   return [
     '--config', driver.stateDir,
-    `--rootless=${process.getuid?.() === 0 ? 'false' : 'true'}`,
+    `--rootless=${isRootless() ? 'true' : 'false'}`,
     ...(driver.aardvarkBinary ? [`--aardvark-binary=${driver.aardvarkBinary}`] : []),
     op, netns,
   ];

@@ -10,8 +10,15 @@ import { MNT, MS, SyscallError, syscalls } from '../../os/syscalls.js';
  */
 export const NETNS_DIR = '/run/netns';
 
-export function createNetns(dir = NETNS_DIR): string {
-  ensureSharedDir(dir);
+/**
+ * A new namespace bound on a fresh file in `dir`. `shared` (the default)
+ * makes the dir a shared mount as `ip netns` does. A rootless store's dir is
+ * kept private instead: everything of the user's runs in one mount namespace,
+ * and slirp4netns's sandbox would otherwise unmount the namespaces for
+ * everyone when it detaches its copy of the tree.
+ */
+export function createNetns(dir = NETNS_DIR, shared = true): string {
+  ensureDirPropagation(dir, shared ? MS.SHARED : MS.PRIVATE);
   const path = join(dir, `tspod-${randomBytes(8).toString('hex')}`);
   closeSync(openSync(path, 'wx', 0o444));
   try {
@@ -34,18 +41,19 @@ export function removeNetns(path: string): void {
 }
 
 /**
- * The directory is made a shared mount point (as `ip netns` does), so that a
- * namespace unmounted here is unmounted in mount namespaces that copied it too.
+ * The directory is made a mount point with the given propagation: shared (as
+ * `ip netns` does), so that a namespace unmounted here is unmounted in mount
+ * namespaces that copied it too, or private.
  */
-function ensureSharedDir(dir: string): void {
+function ensureDirPropagation(dir: string, propagation: number): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const os = syscalls();
   try {
-    os.mount('', dir, '', MS.SHARED | MS.REC, '');
+    os.mount('', dir, '', propagation | MS.REC, '');
   } catch (e) {
     if (!(e instanceof SyscallError) || e.code !== 'EINVAL') throw e;
-    // Not a mount point yet: bind it onto itself, then share it.
+    // Not a mount point yet: bind it onto itself, then set its propagation.
     os.mount(dir, dir, '', MS.BIND | MS.REC, '');
-    os.mount('', dir, '', MS.SHARED | MS.REC, '');
+    os.mount('', dir, '', propagation | MS.REC, '');
   }
 }

@@ -10,6 +10,7 @@ import { seccompForContainer, findSeccompProfile } from './seccomp.js';
 import { hostDeviceNodes, type OciDevice } from './devices.js';
 import { rlimitType, ULIMIT_NAMES } from '../spec/hostSpec.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import type { IdMaps } from '../../storage/store.js';
 
 export interface OciMount {
   destination: string;
@@ -55,6 +56,8 @@ export interface OciSpec {
     resources?: Record<string, unknown>;
     cgroupsPath?: string;
     namespaces: Array<{ type: string; path?: string }>;
+    uidMappings?: Array<{ containerID: number; hostID: number; size: number }>;
+    gidMappings?: Array<{ containerID: number; hostID: number; size: number }>;
     devices?: OciDevice[];
     seccomp?: OciSeccomp;
     maskedPaths?: string[];
@@ -127,7 +130,7 @@ export interface SpecInput {
   rootfs: string;
   user: ResolvedUser;
   /** Files bind-mounted into /etc and /run: hosts, hostname, resolv.conf (absent for --network none), .containerenv. */
-  files: { hosts?: string; hostname: string; resolvConf?: string; containerenv: string };
+  files: { hosts?: string; hostname: string; resolvConf?: string; containerenv: string; passwd?: string; group?: string };
   defaultCapabilities: string[];
   pidsLimit: number;
   /** The host's hard limits for nofile and nproc: podman's defaults must stay under them. */
@@ -138,6 +141,14 @@ export interface SpecInput {
   netnsPath?: string;
   /** Namespaces of a pod's infra container to join (/proc/PID/ns/...). */
   joinNamespaces?: { ipc?: string; uts?: string; pid?: string };
+  /**
+   * Set for a rootless container, which runs in the user's namespace with no
+   * cgroup of its own (nothing is delegated to the user): `gids` is how many
+   * group ids that namespace maps.
+   */
+  rootless?: { gids: number };
+  /** The container's own user namespace: its id maps (ids here for the container's). */
+  idMappings?: IdMaps;
   /** The dirs holding the OCI hooks and so on are not supported yet. */
 }
 
@@ -186,17 +197,20 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       ...(spec.annotations ?? {}),
     },
     linux: {
-      ...sysctls(spec.network === 'host', spec.sysctls),
-      resources: resources(input, privileged),
-      ...(spec.cgroups === 'disabled' ? {} : { cgroupsPath: cgroupsPath(input) }),
-      namespaces: namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}),
-      ...(privileged ? {} : { maskedPaths: maskedPaths(spec.mask, spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
+      // A container user namespace cannot write the sysctls of a network namespace its parent made.
+      ...sysctls(spec.network === 'host' || Boolean(input.idMappings && input.netnsPath), spec.sysctls),
+      ...(input.rootless ? {} : { resources: resources(input, privileged) }),
+      ...(spec.cgroups === 'disabled' || input.rootless ? {} : { cgroupsPath: cgroupsPath(input) }),
+      namespaces: [...namespaces(spec.network, input.netnsPath, input.joinNamespaces ?? {}), ...(input.idMappings ? [{ type: 'user' }] : [])],
+      ...(input.idMappings ? { uidMappings: input.idMappings.uid, gidMappings: input.idMappings.gid } : {}),
+      ...(privileged ? {} : { maskedPaths: maskedPaths([...(input.rootless && !canMountSys(input) ? ['/sys/kernel'] : []), ...(spec.mask ?? [])], spec.unmask), readonlyPaths: readonlyPaths(spec.unmask) }),
     },
   };
   if (spec.devices?.length) {
     const { nodes, rules } = hostDeviceNodes(spec.devices);
     ociSpec.linux.devices = nodes;
-    (ociSpec.linux.resources!.devices as unknown[]).push(...rules);
+    // Rootless containers have no cgroup (v1): the nodes are all they get.
+    if (ociSpec.linux.resources) (ociSpec.linux.resources.devices as unknown[]).push(...rules);
   }
   const seccomp = seccompProfile(spec.seccompProfile, caps, privileged);
   if (seccomp) ociSpec.linux.seccomp = seccomp;
@@ -293,14 +307,30 @@ function seccompProfile(requested: string | undefined, caps: string[], privilege
   return path ? seccompForContainer(path, caps) : undefined;
 }
 
+/**
+ * sysfs can only be mounted by the owner of the network namespace: not by a
+ * rootless user sharing the host's, nor from a container user namespace
+ * (the container joins a namespace its parent's made).
+ */
+function canMountSys(input: SpecInput): boolean {
+  if (input.idMappings) return false;
+  return !(input.rootless && input.config.spec.network === 'host');
+}
+
 function mounts(input: SpecInput): OciMount[] {
   const spec = input.config.spec;
   const ro = spec.readOnly === true;
+  const sysMode = spec.privileged && (spec.network === 'host' || input.rootless) ? 'rw' : 'ro';
+  // Without a group 5 in the namespace the kernel refuses devpts's gid=5.
+  const gid5 = input.idMappings ? input.idMappings.gid.some((m) => 5 >= m.containerID && 5 < m.containerID + m.size) : !input.rootless || input.rootless.gids > 5;
+  const ttyGroup = gid5 ? ['gid=5'] : [];
   const list: OciMount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ...(spec.privileged && spec.network === 'host' ? ['rw'] : ['ro'])] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    canMountSys(input)
+      ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', sysMode] }
+      : { destination: '/sys', type: 'bind', source: '/sys', options: ['rprivate', 'nosuid', 'noexec', 'nodev', sysMode, 'rbind'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...ttyGroup] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     {
       destination: '/dev/shm',
@@ -314,6 +344,9 @@ function mounts(input: SpecInput): OciMount[] {
       ? [{ destination: '/etc/resolv.conf', type: 'bind', source: input.files.resolvConf, options: ['bind', 'rprivate', ...(ro ? ['ro'] : [])] }]
       : []),
     { destination: '/run/.containerenv', type: 'bind', source: input.files.containerenv, options: ['bind', 'rprivate'] },
+    ...(['passwd', 'group'] as const)
+      .filter((f) => input.files[f])
+      .map((f) => ({ destination: `/etc/${f}`, type: 'bind', source: input.files[f]!, options: ['bind', 'rprivate'] })),
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'relatime', spec.privileged ? 'rw' : 'ro'] },
   ];
   if (ro && spec.readOnlyTmpfs !== false) {

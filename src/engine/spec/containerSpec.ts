@@ -4,6 +4,8 @@
  * container record and, at start, into an OCI runtime config.json.
  */
 import type { PortMapping } from '../network/types.js';
+import type { IdRangeMap } from '../../storage/tar/apply.js';
+import type { IdMaps } from '../../storage/store.js';
 
 export interface MountSpec {
   type: 'bind' | 'tmpfs' | 'volume';
@@ -89,6 +91,13 @@ export interface ContainerSpec {
   workingDir?: string;
   user?: string;
   groupAdd?: string[];
+  /** --userns: host (the engine's own namespace), keep-id[:uid=,gid=,size=], nomap or auto[:size=...]. */
+  userns?: string;
+  /** --uidmap/--gidmap (CONTAINER:HOST:SIZE, host ids as this engine sees them). */
+  uidMap?: IdRangeMap[];
+  gidMap?: IdRangeMap[];
+  /** Settled at create: the maps of the container's own user namespace; absent when it has none. */
+  idMappings?: IdMaps;
   hostname?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Credentials } from './client.js';
 import { TspodError } from '../../util/errors.js';
+import { configEnvironment, userRuntimeDir } from '../../config/paths.js';
+import { rootlessHome, rootlessUid } from '../../util/rootless.js';
 
 /**
  * Registry credentials in Podman's auth.json: `{"auths": {"REGISTRY[/PATH]":
@@ -15,17 +16,17 @@ interface AuthFile {
   [key: string]: unknown;
 }
 
-/** Where login writes: --authfile, REGISTRY_AUTH_FILE, else ${XDG_RUNTIME_DIR}/containers/auth.json (/run/containers/0 as root). */
+/** Where login writes: --authfile, REGISTRY_AUTH_FILE, else the user's runtime dir's containers/auth.json (/run/containers/0 as root). */
 export function defaultAuthFile(env: NodeJS.ProcessEnv = process.env): string {
   if (env.REGISTRY_AUTH_FILE) return env.REGISTRY_AUTH_FILE;
-  const uid = process.getuid?.() ?? 0;
-  if (uid !== 0 && env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json');
+  const uid = rootlessUid(env);
+  if (uid !== 0) return join(userRuntimeDir(configEnvironment({ env })), 'containers', 'auth.json');
   return join('/run/containers', String(uid), 'auth.json');
 }
 
 function readFiles(authFile: string | undefined, env: NodeJS.ProcessEnv): string[] {
   if (authFile) return [authFile];
-  const home = env.HOME ?? homedir();
+  const home = rootlessHome(env);
   return [defaultAuthFile(env), join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'containers', 'auth.json'), join(home, '.docker', 'config.json')];
 }
 

@@ -120,12 +120,10 @@ export class LayerExtractor {
     this.worker ??= new ExtractionWorker(this.script);
     const dir = this.store.makeStagingDir();
     try {
-      const rootful = process.getuid?.() === 0;
       const result = await this.worker.extract(compressed, {
         targetDir: join(dir, 'diff'),
         tarSplitPath: join(dir, 'tarsplit.gz'),
-        whiteoutFormat: rootful ? 'overlay' : 'overlay-rootless',
-        chown: rootful,
+        ...this.store.layerFormat,
       });
       return { dir, compressedDigest: null, ...result };
     } catch (e) {

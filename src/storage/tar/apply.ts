@@ -72,10 +72,29 @@ export interface ApplyLayerOptions {
   whiteoutFormat: WhiteoutFormat;
   /** Apply the uid/gid of entries (lchown); false when we may not chown. */
   chown: boolean;
+  /**
+   * Owners shifted for a container with its own user namespace: an entry's
+   * uid/gid (the container's view) becomes the id it maps to here. An id the
+   * maps leave out is an error.
+   */
+  idMap?: { uid: IdRangeMap[]; gid: IdRangeMap[] };
   /** Cumulative uncompressed tar bytes read so far. */
   onProgress?: (bytes: number) => void;
   /** Non-fatal problems (an xattr the filesystem refused, a device we may not create). */
   onWarning?: (message: string) => void;
+}
+
+/** OCI's idmapping: container ids containerID.. stand for hostID.. here. */
+export interface IdRangeMap {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+/** The id `id` of the container maps to, or undefined when no range covers it. */
+export function mapContainerId(maps: IdRangeMap[], id: number): number | undefined {
+  const m = maps.find((r) => id >= r.containerID && id < r.containerID + r.size);
+  return m && m.hostID + (id - m.containerID);
 }
 
 export interface ApplyLayerResult {
@@ -143,6 +162,7 @@ class LayerExtractor implements TarEvents {
   private readonly root: string;
   private readonly format: WhiteoutFormat;
   private readonly chown: boolean;
+  private readonly idMap: ApplyLayerOptions['idMap'];
   /** Owner every node we create gets anyway (chown can be skipped), unless setgid dirs or an old tree may interfere. */
   private readonly defaultOwner: { uid: number; gid: number } | undefined;
   /** The process umask, when known: files whose mode survives it need no fchmod. */
@@ -173,6 +193,7 @@ class LayerExtractor implements TarEvents {
     this.root = opts.targetDir;
     this.format = opts.whiteoutFormat;
     this.chown = opts.chown;
+    this.idMap = opts.idMap;
     this.defaultOwner = this.format === 'delete' || lstatSync(this.root).mode & S_ISGID ? undefined : processOwner();
     this.umask = readUmask();
     this.warn = opts.onWarning ?? (() => undefined);
@@ -185,7 +206,7 @@ class LayerExtractor implements TarEvents {
     this.split.raw(entry.rawHeader);
     this.entryName = entry.header.name;
     try {
-      this.applyEntry(entry);
+      this.applyEntry(this.idMap ? this.shifted(entry, this.idMap) : entry);
     } catch (e) {
       throw this.withEntryContext(e);
     }
@@ -609,6 +630,16 @@ class LayerExtractor implements TarEvents {
     }
   }
 
+  private shifted(entry: TarEntry, idMap: { uid: IdRangeMap[]; gid: IdRangeMap[] }): TarEntry {
+    const uid = mapContainerId(idMap.uid, entry.header.uid);
+    const gid = mapContainerId(idMap.gid, entry.header.gid);
+    if (uid === undefined || gid === undefined) {
+      const which = uid === undefined ? `uid ${entry.header.uid}` : `gid ${entry.header.gid}`;
+      throw new BadInputError(`${JSON.stringify(entry.header.name)} belongs to ${which}, which the container's user namespace does not map: give the namespace more ids (--userns=auto:size=N, or --uidmap/--gidmap)`);
+    }
+    return { ...entry, header: { ...entry.header, uid, gid } };
+  }
+
   private needsChown(header: TarHeader): boolean {
     if (!this.chown) return false;
     const owner = this.defaultOwner;
@@ -622,6 +653,14 @@ class LayerExtractor implements TarEvents {
 
   private withEntryContext(e: unknown): unknown {
     if (e instanceof TspodError) return e;
+    const { code, syscall } = e as NodeJS.ErrnoException;
+    if (code === 'EINVAL' && syscall?.endsWith('chown')) {
+      // In a user namespace, an owner the namespace does not map.
+      return new TspodError(
+        `cannot extract layer entry ${JSON.stringify(this.entryName)}: its owner is not mapped in the user namespace (too few subordinate ids): check /etc/subuid and /etc/subgid, then run tspod system migrate`,
+        { cause: e },
+      );
+    }
     return new TspodError(`cannot extract layer entry ${JSON.stringify(this.entryName)}: ${errorMessage(e)}`, { cause: e });
   }
 }

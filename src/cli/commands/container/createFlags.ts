@@ -14,6 +14,7 @@ import { parseTmpfs, parseVolume, parseVolumesFrom } from '../../../engine/spec/
 import { applySecurityOpt } from '../../../engine/spec/securityOpt.js';
 
 export { parseTmpfs, parseVolume } from '../../../engine/spec/mountSpec.js';
+import { parseIdMaps } from '../../../engine/spec/userns.js';
 
 /** The networking flags of `create`/`run` and `pod create` (without -P and --expose, which only containers take). */
 export function addNetworkFlags(cmd: Command, what: 'container' | 'pod'): void {
@@ -70,6 +71,9 @@ export interface CreateFlags extends NetworkFlags, HealthFlags {
   secret?: string[];
   workdir?: string;
   user?: string;
+  userns?: string;
+  uidmap?: string[];
+  gidmap?: string[];
   entrypoint?: string;
   hostname?: string;
   readOnly?: boolean;
@@ -136,6 +140,9 @@ export function addCreateFlags(cmd: Command): void {
     .option('--tmpfs <tmpfs>', 'mount a temporary filesystem: CONTAINER-DIR[:OPTIONS]', collect)
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--userns <mode>', 'user namespace: host, keep-id[:uid=N,gid=N], nomap or auto[:size=N]')
+    .option('--uidmap <map>', 'UID map for the container\'s user namespace: CONTAINER_ID:HOST_ID:SIZE', collect)
+    .option('--gidmap <map>', 'GID map for the container\'s user namespace: CONTAINER_ID:HOST_ID:SIZE', collect)
     .option('--entrypoint <command>', 'overwrite the default ENTRYPOINT of the image')
     .option('-h, --hostname <name>', 'set the container hostname')
     .option('--read-only', 'make the container root filesystem read-only')
@@ -208,7 +215,9 @@ export function networkFromFlags(flags: NetworkFlags): Partial<ContainerSpec> {
       continue;
     }
     if (head === 'slirp4netns' || head === 'pasta') {
-      throw new InvalidArgumentError(`--network ${head} is for rootless networking, which tspod does not offer yet: use bridge, none or host`);
+      // User-mode networking; its options ride along after the colon.
+      out.network = value;
+      continue;
     }
     if (NETWORK_MODES.has(head) && head !== 'bridge') {
       if (rest) throw new InvalidArgumentError(`--network ${head} takes no options: remove ":${rest}"`);
@@ -348,6 +357,9 @@ export function specFromFlags(flags: CreateFlags, args: string[], createCommand:
     spec.workingDir = flags.workdir;
   }
   if (flags.user !== undefined) spec.user = flags.user;
+  if (flags.userns !== undefined) spec.userns = flags.userns;
+  if (flags.uidmap?.length) spec.uidMap = parseIdMaps(flags.uidmap, '--uidmap');
+  if (flags.gidmap?.length) spec.gidMap = parseIdMaps(flags.gidmap, '--gidmap');
   if (flags.entrypoint !== undefined) spec.entrypoint = parseEntrypoint(flags.entrypoint);
   if (flags.hostname !== undefined) spec.hostname = flags.hostname;
   if (flags.readOnly) spec.readOnly = true;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
+import { requireUnshareSession } from '../../../util/rootless.js';
 import { printJson } from '../../format/report.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
 import { printActionReports } from './reports.js';
@@ -23,6 +24,7 @@ export default defineCommand<Options>({
       .option('--no-trunc', 'do not truncate output');
   },
   async run(ctx, args, opts) {
+    requireUnshareSession('mount');
     if (opts.format !== undefined && opts.format !== 'json') throw new InvalidArgumentError(`unknown format "${opts.format}": only json is supported`);
     const engine = await ctx.engine();
     let names = args;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
+import { requireUnshareSession } from '../../../util/rootless.js';
 import { printJson } from '../../format/report.js';
 import { InvalidArgumentError, isTspodError } from '../../../util/errors.js';
 
@@ -18,6 +19,7 @@ export default defineCommand<Options>({
       .option('--format <format>', 'print the mounted images in specified format (json)');
   },
   async run(ctx, args, opts) {
+    requireUnshareSession('image mount');
     if (opts.format !== undefined && opts.format !== 'json') throw new InvalidArgumentError(`unknown format "${opts.format}": only json is supported`);
     if (opts.all && args.length > 0) throw new InvalidArgumentError('when using the --all switch, you may not pass any images names or IDs');
     const engine = await ctx.engine();
