@@ -42,10 +42,13 @@ export interface ImageRecord {
   namesHistory: string[];
 }
 
-/** A manifest list kept under a name (see MANIFEST_LISTS_SCHEMA in db.ts). */
+/** A manifest list (see MANIFEST_LISTS_SCHEMA in db.ts). */
 export interface ManifestListRecord {
   id: string;
-  name: string;
+  /** Current names, oldest first; none once `tag` moved the last one elsewhere. */
+  names: string[];
+  /** Every name the list has had, current ones first. */
+  namesHistory: string[];
   created: number;
   manifest: Buffer;
   /** Instance digest → where it came from: `containers-storage:IMAGE-ID` or `docker://REFERENCE`. */
@@ -330,6 +333,8 @@ export class Store {
   private setNameInTransaction(imageId: string, name: string): void {
     const previous = this.imageIdByName(name);
     if (previous === imageId) return;
+    // A name belongs to one image or one list: an image given a list's name takes it (as Podman's tag does).
+    this.db.prepare('DELETE FROM manifest_list_names WHERE name = ?').run(name);
     const next = this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM image_names').get() as { p: number };
     this.db
       .prepare('INSERT INTO image_names (name, image_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, position = excluded.position')
@@ -337,15 +342,17 @@ export class Store {
     this.recordNamesHistory(imageId);
   }
 
-  /** podman's NamesHistory: the current names, then every earlier one, without repeats. */
   private recordNamesHistory(imageId: string): void {
-    const row = this.db.prepare('SELECT names_history FROM images WHERE id = ?').get(imageId) as { names_history: string } | undefined;
-    if (!row) return;
-    const current = (this.db.prepare('SELECT name FROM image_names WHERE image_id = ? ORDER BY position').all(imageId) as Array<{ name: string }>).map(
+    this.db.prepare('UPDATE images SET names_history = ? WHERE id = ?').run(this.namesHistory('images', 'image_names', 'image_id', imageId), imageId);
+  }
+
+  /** podman's NamesHistory: the current names, newest first, then every earlier one, without repeats. */
+  private namesHistory(table: 'images' | 'manifest_lists', namesTable: 'image_names' | 'manifest_list_names', key: 'image_id' | 'list_id', id: string): string {
+    const row = this.db.prepare(`SELECT names_history FROM ${table} WHERE id = ?`).get(id) as { names_history: string } | undefined;
+    const current = (this.db.prepare(`SELECT name FROM ${namesTable} WHERE ${key} = ? ORDER BY position DESC`).all(id) as Array<{ name: string }>).map(
       (r) => r.name,
     );
-    const history = [...new Set([...current, ...(JSON.parse(row.names_history) as string[])])];
-    this.db.prepare('UPDATE images SET names_history = ? WHERE id = ?').run(JSON.stringify(history), imageId);
+    return JSON.stringify([...new Set([...current, ...(JSON.parse(row?.names_history ?? '[]') as string[])])]);
   }
 
   /** Removes a name; false when the image did not carry it. */
@@ -431,19 +438,31 @@ export class Store {
 
   getManifestList(id: string): ManifestListRecord | undefined {
     const row = this.db.prepare('SELECT * FROM manifest_lists WHERE id = ?').get(id) as ManifestListRow | undefined;
-    return row && toManifestList(row);
+    if (!row) return undefined;
+    const names = (this.db.prepare('SELECT name FROM manifest_list_names WHERE list_id = ? ORDER BY position').all(id) as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    return toManifestList(row, names);
+  }
+
+  listManifestLists(): ManifestListRecord[] {
+    const rows = this.db.prepare('SELECT * FROM manifest_lists ORDER BY created DESC').all() as ManifestListRow[];
+    const names = this.db.prepare('SELECT name, list_id FROM manifest_list_names ORDER BY position').all() as Array<{ name: string; list_id: string }>;
+    const byId = new Map(rows.map((r) => [r.id, toManifestList(r, [])]));
+    for (const n of names) byId.get(n.list_id)?.names.push(n.name);
+    return [...byId.values()];
   }
 
   manifestListIdByName(name: string): string | undefined {
-    return (this.db.prepare('SELECT id FROM manifest_lists WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+    return (this.db.prepare('SELECT list_id FROM manifest_list_names WHERE name = ?').get(name) as { list_id: string } | undefined)?.list_id;
   }
 
   manifestListIdsByPrefix(prefix: string): string[] {
     return (this.db.prepare("SELECT id FROM manifest_lists WHERE id >= ? AND id < ? || 'g'").all(prefix, prefix) as Array<{ id: string }>).map((r) => r.id);
   }
 
-  /** Stores a new list; refuses a name an image or another list already has. */
-  createManifestList(list: ManifestListRecord): void {
+  /** Stores a new list under one name; refuses a name an image or another list already has. */
+  createManifestList(list: { id: string; name: string; created: number; manifest: Buffer; instances: Record<string, string> }): void {
     this.write(() => {
       if (this.imageIdByName(list.name)) {
         throw new ConflictError(`${list.name} is the name of an image: choose another name for the manifest list, or untag the image first`);
@@ -452,9 +471,35 @@ export class Store {
         throw new ConflictError(`a manifest list named ${list.name} already exists: use --amend to add to it, or remove it with tspod manifest rm`);
       }
       this.db
-        .prepare('INSERT INTO manifest_lists (id, name, created, manifest, instances) VALUES (?,?,?,?,?)')
-        .run(list.id, list.name, list.created, list.manifest, JSON.stringify(list.instances));
+        .prepare('INSERT INTO manifest_lists (id, created, manifest, instances) VALUES (?,?,?,?)')
+        .run(list.id, list.created, list.manifest, JSON.stringify(list.instances));
+      this.setListNameInTransaction(list.id, list.name);
     });
+  }
+
+  /** Points `name` at the list, taking it from the image or list that had it (as `tag` does). */
+  addManifestListName(id: string, name: string): void {
+    this.write(() => {
+      if (!this.db.prepare('SELECT 1 FROM manifest_lists WHERE id = ?').get(id)) {
+        throw new NoSuchImageError(`manifest list ${id.slice(0, 12)} was removed meanwhile: check the name and try again`);
+      }
+      if (this.manifestListIdByName(name) === id) return;
+      this.db.prepare('DELETE FROM image_names WHERE name = ?').run(name);
+      this.setListNameInTransaction(id, name);
+    });
+  }
+
+  private setListNameInTransaction(id: string, name: string): void {
+    const next = this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM manifest_list_names').get() as { p: number };
+    this.db
+      .prepare('INSERT INTO manifest_list_names (name, list_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET list_id = excluded.list_id, position = excluded.position')
+      .run(name, id, next.p);
+    this.db.prepare('UPDATE manifest_lists SET names_history = ? WHERE id = ?').run(this.namesHistory('manifest_lists', 'manifest_list_names', 'list_id', id), id);
+  }
+
+  /** Removes a name from a list (the list stays, maybe nameless); false when the list did not carry it. */
+  removeManifestListName(id: string, name: string): boolean {
+    return this.write(() => this.db.prepare('DELETE FROM manifest_list_names WHERE name = ? AND list_id = ?').run(name, id).changes > 0);
   }
 
   /** Replaces a list's index and instance sources, computed from the current record inside the write transaction. */
@@ -500,14 +545,21 @@ function toLayer(r: LayerRow): LayerRecord {
 
 interface ManifestListRow {
   id: string;
-  name: string;
   created: number;
   manifest: Buffer;
   instances: string;
+  names_history: string;
 }
 
-function toManifestList(r: ManifestListRow): ManifestListRecord {
-  return { id: r.id, name: r.name, created: r.created, manifest: r.manifest, instances: JSON.parse(r.instances) as Record<string, string> };
+function toManifestList(r: ManifestListRow, names: string[]): ManifestListRecord {
+  return {
+    id: r.id,
+    names,
+    namesHistory: JSON.parse(r.names_history) as string[],
+    created: r.created,
+    manifest: r.manifest,
+    instances: JSON.parse(r.instances) as Record<string, string>,
+  };
 }
 
 function toImage(r: ImageRow, names: string[], digests: string[]): ImageRecord {
