@@ -30,21 +30,28 @@ await build({
   logLevel: 'warning',
 });
 
-// The layer extraction worker (src/image/registry/layerExtractor.ts) runs this, beside the bundle.
-await build({
-  entryPoints: ['src/storage/tar/extractWorker.ts'],
-  outfile: 'dist/extract-worker.cjs.new',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minifySyntax: true,
-  legalComments: 'none',
-  define: { 'import.meta.url': '__tspodImportMetaUrl' },
-  banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-});
-renameSync(new URL('../dist/extract-worker.cjs.new', import.meta.url), new URL('../dist/extract-worker.cjs', import.meta.url));
+// The worker threads beside the bundle: layer extraction for pull
+// (src/image/registry/layerExtractor.ts) and layer blobs for push
+// (src/image/registry/blobWorkerClient.ts).
+for (const [entry, out] of [
+  ['src/storage/tar/extractWorker.ts', 'extract-worker.cjs'],
+  ['src/image/registry/blobWorker.ts', 'blob-worker.cjs'],
+]) {
+  await build({
+    entryPoints: [entry],
+    outfile: `dist/${out}.new`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifySyntax: true,
+    legalComments: 'none',
+    define: { 'import.meta.url': '__tspodImportMetaUrl' },
+    banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+  renameSync(new URL(`../dist/${out}.new`, import.meta.url), new URL(`../dist/${out}`, import.meta.url));
+}
 
 // bin/launch.cjs runs the bundle through vm.Script, which has no loader for
 // dynamic import(): every import must have become a require.

@@ -110,6 +110,21 @@ CREATE TABLE IF NOT EXISTS manifest_list_names (
 CREATE INDEX IF NOT EXISTS manifest_list_names_list ON manifest_list_names(list_id);
 `;
 
+/**
+ * Where blobs are known to be: the registry repositories a blob was pulled
+ * from or pushed to (containers/image's blob info cache keeps the same), so a
+ * push to another repository of that registry can mount it instead of uploading.
+ */
+const BLOB_LOCATIONS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS blob_locations (
+  digest TEXT NOT NULL,
+  registry TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  seen INTEGER NOT NULL,
+  PRIMARY KEY (digest, registry, repository)
+);
+`;
+
 /** Version 4's manifest lists: one UNIQUE name column (kept as it was, for the steps from 4 on). */
 const MANIFEST_LISTS_SCHEMA_V4 = `
 CREATE TABLE IF NOT EXISTS manifest_lists (
@@ -122,8 +137,9 @@ CREATE TABLE IF NOT EXISTS manifest_lists (
 `;
 
 /**
- * Version 7 to 8: a list's name moves to manifest_list_names. SQLite cannot
- * drop a UNIQUE column, so the table is rebuilt (nothing references it before 8).
+ * Version 7 to 8: a list's name moves to manifest_list_names (SQLite cannot
+ * drop a UNIQUE column, so the table is rebuilt; nothing references it before
+ * 8), and blob locations are new.
  */
 const MANIFEST_LIST_NAMES_MIGRATION = `
 ALTER TABLE manifest_lists RENAME TO manifest_lists_v7;
@@ -132,7 +148,7 @@ INSERT INTO manifest_lists (id, created, manifest, instances, names_history)
   SELECT id, created, manifest, instances, json_array(name) FROM manifest_lists_v7;
 INSERT INTO manifest_list_names (name, list_id, position) SELECT name, id, rowid FROM manifest_lists_v7;
 DROP TABLE manifest_lists_v7;
-`;
+${BLOB_LOCATIONS_SCHEMA}`;
 
 /**
  * The compressed blobs each layer was pushed as, one per compression: a later
@@ -218,7 +234,7 @@ function migrate(db: Database, target = SCHEMA_VERSION): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= target) return;
     if (current === 0 && target === SCHEMA_VERSION) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA + BLOB_LOCATIONS_SCHEMA);
     } else {
       if (current === 0) db.exec(SCHEMA);
       for (let v = Math.max(current, 1); v < target; v++) db.exec(MIGRATIONS[v]!);

@@ -201,11 +201,38 @@ export class Store {
     return rows.map(toLayer);
   }
 
-  /** The blob a layer was pushed as in `compression`, when one was recorded. */
-  layerBlob(layerId: string, compression: string): { digest: string; size: number } | undefined {
-    return this.db.prepare('SELECT digest, size FROM layer_blobs WHERE layer_id = ? AND compression = ?').get(layerId, compression) as
-      | { digest: string; size: number }
-      | undefined;
+  /**
+   * The blob a layer was pushed as in `compression`, when one was recorded:
+   * for this layer, else for another with the same content (diff id) under other parents.
+   */
+  layerBlob(layer: Pick<LayerRecord, 'id' | 'diffId'>, compression: string): { digest: string; size: number } | undefined {
+    return this.db
+      .prepare(
+        `SELECT b.digest, b.size FROM layer_blobs b JOIN layers l ON l.id = b.layer_id
+         WHERE l.diff_id = ? AND b.compression = ? ORDER BY b.layer_id = ? DESC LIMIT 1`,
+      )
+      .get(layer.diffId, compression, layer.id) as { digest: string; size: number } | undefined;
+  }
+
+  /** Records that these blobs are in a registry's repository (pulled from or pushed there). */
+  recordBlobLocations(digests: string[], registry: string, repository: string): void {
+    if (digests.length === 0) return;
+    this.write(() => {
+      const upsert = this.db.prepare(
+        'INSERT INTO blob_locations (digest, registry, repository, seen) VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET seen = excluded.seen',
+      );
+      const now = Date.now();
+      for (const digest of new Set(digests)) upsert.run(digest, registry, repository, now);
+    });
+  }
+
+  /** The repositories of `registry` a blob is known to be in, most recently seen first. */
+  blobRepositories(digest: string, registry: string): string[] {
+    return (
+      this.db.prepare('SELECT repository FROM blob_locations WHERE digest = ? AND registry = ? ORDER BY seen DESC LIMIT 5').all(digest, registry) as Array<{
+        repository: string;
+      }>
+    ).map((r) => r.repository);
   }
 
   /** Records the blob a layer was pushed as; nothing when the layer has been removed meanwhile. */
