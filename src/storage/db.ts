@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 8;
+const SCHEMA_VERSION = 9;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -137,9 +137,8 @@ CREATE TABLE IF NOT EXISTS manifest_lists (
 `;
 
 /**
- * Version 7 to 8: a list's name moves to manifest_list_names (SQLite cannot
- * drop a UNIQUE column, so the table is rebuilt; nothing references it before
- * 8), and blob locations are new.
+ * Version 7 to 8: a list's name moves to manifest_list_names. SQLite cannot
+ * drop a UNIQUE column, so the table is rebuilt (nothing references it before 8).
  */
 const MANIFEST_LIST_NAMES_MIGRATION = `
 ALTER TABLE manifest_lists RENAME TO manifest_lists_v7;
@@ -148,7 +147,7 @@ INSERT INTO manifest_lists (id, created, manifest, instances, names_history)
   SELECT id, created, manifest, instances, json_array(name) FROM manifest_lists_v7;
 INSERT INTO manifest_list_names (name, list_id, position) SELECT name, id, rowid FROM manifest_lists_v7;
 DROP TABLE manifest_lists_v7;
-${BLOB_LOCATIONS_SCHEMA}`;
+`;
 
 /**
  * The compressed blobs each layer was pushed as, one per compression: a later
@@ -200,6 +199,7 @@ const MIGRATIONS: Record<number, string> = {
   5: LAYER_BLOBS_SCHEMA,
   6: VOLUMES_SECRETS_SCHEMA,
   7: MANIFEST_LIST_NAMES_MIGRATION,
+  8: BLOB_LOCATIONS_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {

@@ -51,7 +51,8 @@ test('a version 7 database: its manifest lists keep their names and take more', 
   assert.equal(box.ok(['images', '-q']), '');
 
   const migrated = createDatabaseAtVersion(dbPath, 7);
-  assert.equal(migrated.pragma('user_version', { simple: true }), 8, 'the first command migrated the database');
+  assert.equal(migrated.pragma('user_version', { simple: true }), 9, 'the first command migrated the database');
+  assert.ok(migrated.prepare("SELECT 1 FROM sqlite_master WHERE name = 'blob_locations'").get(), 'and added the blob locations of version 9');
   const columns = (migrated.prepare("SELECT name FROM pragma_table_info('manifest_lists')").all() as Array<{ name: string }>).map((c) => c.name);
   migrated.close();
   assert.ok(!columns.includes('name'), `manifest_lists columns: ${columns.join(', ')}`);
