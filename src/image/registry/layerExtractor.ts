@@ -11,6 +11,8 @@ import { WorkerJobs } from '../../util/workerJobs.js';
 
 /** How far a download may run ahead of its extraction. */
 const AHEAD_BYTES = 4 << 20;
+/** Bytes of a blob sent to the worker in one message. */
+const BATCH_BYTES = 1 << 20;
 
 type Result = { diffId: string; tarSize: number; contentSize: number };
 interface Pending {
@@ -61,14 +63,32 @@ class ExtractionWorker {
     post({ job, start: options });
     const done = (): boolean => !this.jobs.pending.has(job);
     const feeding = (async () => {
-      for await (const chunk of compressed as AsyncIterable<Buffer>) {
-        if (done()) return;
-        const copy = new Uint8Array(chunk);
-        pending.ahead += copy.byteLength;
-        post({ job, chunk: copy.buffer }, [copy.buffer]);
+      // Downloads arrive in pieces of tens of KiB; the worker gets them in batches of 1 MiB:
+      // each message, and each write into its gunzip, has a cost of its own.
+      let batch = new Uint8Array(BATCH_BYTES);
+      let filled = 0;
+      const send = async (): Promise<void> => {
+        const data = filled === batch.byteLength ? batch.buffer : batch.slice(0, filled).buffer;
+        pending.ahead += filled;
+        post({ job, chunk: data }, [data]);
+        batch = new Uint8Array(BATCH_BYTES);
+        filled = 0;
         while (pending.ahead > AHEAD_BYTES && !done()) await new Promise<void>((r) => (pending.wake = r));
         pending.wake = undefined;
+      };
+      for await (const chunk of compressed as AsyncIterable<Buffer>) {
+        let at = 0;
+        while (at < chunk.length) {
+          if (done()) return;
+          const n = Math.min(chunk.length - at, BATCH_BYTES - filled);
+          batch.set(chunk.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === BATCH_BYTES) await send();
+        }
       }
+      if (done()) return;
+      if (filled > 0) await send();
       if (!done()) post({ job, end: true });
     })();
     // A failed download aborts the extraction; a failed extraction stops the feed (it sees done()).

@@ -29,8 +29,10 @@ const jobs = new Map<number, Job>();
 function start(id: number, options: ApplyLayerOptions): void {
   const job: Job = {
     owed: 0,
+    // Object mode: each chunk is read as it came, never joined with the next (a copy).
     input: new Readable({
-      highWaterMark: 1 << 20,
+      objectMode: true,
+      highWaterMark: 4,
       read() {
         if (job.owed > 0) send({ job: id, ack: job.owed });
         job.owed = 0;
