@@ -32,24 +32,10 @@ await build({
   logLevel: 'warning',
 });
 
-await build({
-  entryPoints: ['undici'],
-  outfile: 'dist/undici.cjs.new',
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-rmSync(new URL('../dist/undici.cjs.cache', import.meta.url), { force: true });
-renameSync(new URL('../dist/undici.cjs.new', import.meta.url), new URL('../dist/undici.cjs', import.meta.url));
-
-// The worker threads beside the bundle: layer extraction for pull
-// (src/image/registry/layerExtractor.ts) and layer blobs for push
-// (src/image/registry/blobWorkerClient.ts).
+// Beside the bundle: undici (see `external` above), and the worker threads for layer extraction
+// in pulls (src/image/registry/layerExtractor.ts) and layer blobs in pushes (blobWorkerClient.ts).
 for (const [entry, out] of [
+  ['undici', 'undici.cjs'],
   ['src/storage/tar/extractWorker.ts', 'extract-worker.cjs'],
   ['src/image/registry/blobWorker.ts', 'blob-worker.cjs'],
 ]) {
@@ -66,6 +52,7 @@ for (const [entry, out] of [
     banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
+  rmSync(new URL(`../dist/${out}.cache`, import.meta.url), { force: true });
   renameSync(new URL(`../dist/${out}.new`, import.meta.url), new URL(`../dist/${out}`, import.meta.url));
 }
 
