@@ -65,13 +65,14 @@ class ExtractionWorker {
     const feeding = (async () => {
       // Downloads arrive in pieces of tens of KiB; the worker gets them in batches of 1 MiB:
       // each message, and each write into its gunzip, has a cost of its own.
-      let batch = new Uint8Array(BATCH_BYTES);
+      // allocUnsafeSlow: memory of its own (transferable) and not zero-filled first, as a Uint8Array would be.
+      let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
       let filled = 0;
       const send = async (): Promise<void> => {
-        const data = filled === batch.byteLength ? batch.buffer : batch.slice(0, filled).buffer;
+        const data = (filled === batch.byteLength ? batch.buffer : new Uint8Array(batch.subarray(0, filled)).buffer) as ArrayBuffer;
         pending.ahead += filled;
         post({ job, chunk: data }, [data]);
-        batch = new Uint8Array(BATCH_BYTES);
+        batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
         filled = 0;
         while (pending.ahead > AHEAD_BYTES && !done()) await new Promise<void>((r) => (pending.wake = r));
         pending.wake = undefined;
@@ -81,7 +82,7 @@ class ExtractionWorker {
         while (at < chunk.length) {
           if (done()) return;
           const n = Math.min(chunk.length - at, BATCH_BYTES - filled);
-          batch.set(chunk.subarray(at, at + n), filled);
+          chunk.copy(batch, filled, at, at + n);
           filled += n;
           at += n;
           if (filled === BATCH_BYTES) await send();
