@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { rebuildPostedError } from '../../util/errors.js';
+import { TspodError, rebuildPostedError } from '../../util/errors.js';
 import { WorkerJobs } from '../../util/workerJobs.js';
 import type { FromBlobWorker, ToBlobWorker } from './blobWorker.js';
 import type { LayerBlobJob, PushedBlob } from './layerBlob.js';
@@ -11,7 +11,8 @@ import type { LayerBlobJob, PushedBlob } from './layerBlob.js';
 interface Pending {
   sink: Writable;
   onBytes?: (uncompressed: number) => void;
-  resolve: (blob: PushedBlob) => void;
+  /** The worker is done: end the sink; the job resolves once the sink has finished. */
+  complete: (blob: PushedBlob) => void;
   reject: (e: Error) => void;
 }
 
@@ -36,36 +37,37 @@ class BlobWorker {
       return Promise.reject(e as Error);
     }
     const { worker, pending } = this.jobs;
-    const post = (m: ToBlobWorker): void => worker.postMessage(m);
     return new Promise<PushedBlob>((resolve, reject) => {
-      const settle = (): void => {
-        pending.delete(id);
-        sink.off('error', failed);
+      let blob: PushedBlob | undefined;
+      const settle = (): boolean => {
+        if (!pending.delete(id)) return false;
         if (pending.size === 0) worker.unref();
+        return true;
       };
-      const failed = (e: Error): void => {
-        if (!pending.has(id)) return;
-        post({ job: id, abort: true });
-        settle();
+      const fail = (e: Error): void => {
+        if (!settle()) return;
+        worker.postMessage({ job: id, abort: true } satisfies ToBlobWorker);
+        sink.destroy();
         reject(e);
       };
-      sink.on('error', failed);
+      // The sink failing, or closed by its reader (an upload that failed), ends the job as a
+      // pipeline would: nobody would take the rest, and the worker must not wait for acknowledgements.
+      finished(sink, { readable: false }).then(() => {
+        if (blob && settle()) resolve(blob);
+        else fail(new TspodError('the destination of a layer blob was closed before the blob was written: push again'));
+      }, fail);
       pending.set(id, {
         sink,
         onBytes,
-        resolve: (blob) => {
-          settle();
-          resolve(blob);
+        complete: (done) => {
+          blob = done;
+          sink.end();
         },
-        reject: (e) => {
-          settle();
-          sink.destroy();
-          reject(e);
-        },
+        reject: fail,
       });
       // Alive while it has work: the main thread may be waiting on nothing but its messages.
       worker.ref();
-      post({ job: id, start: job });
+      worker.postMessage({ job: id, start: job } satisfies ToBlobWorker);
     });
   }
 
@@ -77,9 +79,7 @@ class BlobWorker {
         if (!err) this.jobs.worker.postMessage({ job: m.job, ack: size } satisfies ToBlobWorker);
       });
     } else if ('result' in m) {
-      const { result } = m;
-      p.sink.end();
-      finished(p.sink).then(() => p.resolve(result), (e: Error) => p.reject(e));
+      p.complete(m.result);
     } else {
       p.reject(rebuildPostedError(m.error));
     }

@@ -3,7 +3,7 @@ import type { RegistriesConf } from '../../config/registriesConf.js';
 import { isBlocked, isInsecure } from '../../config/registriesConf.js';
 import type { ImagePushOptions } from '../../engine/types.js';
 import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
-import { InvalidArgumentError, TspodError } from '../../util/errors.js';
+import { InvalidArgumentError, TspodError, errorMessage } from '../../util/errors.js';
 import { digestHex } from '../oci.js';
 import { parseReference, type ImageReference } from '../reference.js';
 import { credentialsFor } from './authFile.js';
@@ -277,7 +277,10 @@ class BlobApi {
     if (produced.status === 'rejected' || patched.status === 'rejected') {
       // After a PATCH the registry knows the session by the Location it answered with.
       await this.cancel((patched.status === 'fulfilled' ? patched.value : undefined) ?? location);
-      throw produced.status === 'rejected' ? produced.reason : (patched as PromiseRejectedResult).reason;
+      const reason: unknown = produced.status === 'rejected' ? produced.reason : (patched as PromiseRejectedResult).reason;
+      // A connection lost midway surfaces as a bare socket error (read ECONNRESET): say what it cut short.
+      if (reason instanceof TspodError) throw reason;
+      throw new RegistryError(`uploading a layer to ${this.client.registry} failed: ${errorMessage(reason)}: push again`, 0);
     }
     const blob = produced.value;
     const absolute = await this.client.resolveUrl(patched.value ?? location);
