@@ -2,14 +2,41 @@
 // Runs dist/tspod.cjs through a V8 code cache (Node 20 has no built-in
 // compile cache): compiled code is read from tspod.cjs.cache instead of being
 // parsed and compiled again on every start. A stale or torn cache is rejected
-// by V8 and simply rewritten.
+// by V8 and simply rewritten. The bundles it requires later as `./NAME.cjs`
+// (dist/undici.cjs, for registry commands only) go through caches of their own.
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
 const file = path.join(__dirname, '..', 'dist', 'tspod.cjs');
-const cacheFile = `${file}.cache`;
+
+/** Runs a CommonJS file compiled with its code cache; returns its exports. */
+function runCached(target, source, requireFn) {
+  const cacheFile = `${target}.cache`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: target, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}`;
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        // a read-only checkout just runs without the cache
+      }
+    });
+  }
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, requireFn, mod, target, path.dirname(target));
+  return mod.exports;
+}
+
 let source;
 try {
   source = fs.readFileSync(file, 'utf8');
@@ -17,24 +44,12 @@ try {
   process.stderr.write(`Error: tspod is not built: run 'make build' in ${path.dirname(__dirname)}\n`);
   process.exit(125);
 }
-let cachedData;
-try {
-  cachedData = fs.readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
-}
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData, importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER });
-if (!cachedData || script.cachedDataRejected) {
-  process.once('exit', () => {
-    try {
-      const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {
-      // a read-only checkout just runs without the cache
-    }
-  });
-}
-const wrapper = script.runInThisContext();
-const mod = { exports: {} };
-wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+const plainRequire = Module.createRequire(file);
+const siblings = new Map();
+const bundleRequire = Object.assign((id) => {
+  if (!/^\.\/[\w-]+\.cjs$/.test(id)) return plainRequire(id);
+  const target = path.join(path.dirname(file), id);
+  if (!siblings.has(target)) siblings.set(target, runCached(target, fs.readFileSync(target, 'utf8'), Module.createRequire(target)));
+  return siblings.get(target);
+}, plainRequire);
+runCached(file, source, bundleRequire);

@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 7;
+const SCHEMA_VERSION = 9;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -88,11 +88,45 @@ CREATE TABLE IF NOT EXISTS pods (
 `;
 
 /**
- * Manifest lists (image indexes) kept under a name: the index as written by
- * `manifest create/add` and, per instance digest, where it came from
- * (`containers-storage:ID` or `docker://REF`) so push can find it.
+ * Manifest lists (image indexes): the index as written by `manifest
+ * create/add` and, per instance digest, where it came from
+ * (`containers-storage:ID` or `docker://REF`) so push can find it. A list
+ * carries any number of names (as an image does); a name belongs either to
+ * one image or to one list, never both (the store moves it, as Podman's tag does).
  */
 const MANIFEST_LISTS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS manifest_lists (
+  id TEXT PRIMARY KEY,
+  created INTEGER NOT NULL,
+  manifest BLOB NOT NULL,
+  instances TEXT NOT NULL DEFAULT '{}',
+  names_history TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE IF NOT EXISTS manifest_list_names (
+  name TEXT PRIMARY KEY,
+  list_id TEXT NOT NULL REFERENCES manifest_lists(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS manifest_list_names_list ON manifest_list_names(list_id);
+`;
+
+/**
+ * Where blobs are known to be: the registry repositories a blob was pulled
+ * from or pushed to (containers/image's blob info cache keeps the same), so a
+ * push to another repository of that registry can mount it instead of uploading.
+ */
+const BLOB_LOCATIONS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS blob_locations (
+  digest TEXT NOT NULL,
+  registry TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  seen INTEGER NOT NULL,
+  PRIMARY KEY (digest, registry, repository)
+);
+`;
+
+/** Version 4's manifest lists: one UNIQUE name column (kept as it was, for the steps from 4 on). */
+const MANIFEST_LISTS_SCHEMA_V4 = `
 CREATE TABLE IF NOT EXISTS manifest_lists (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -100,6 +134,19 @@ CREATE TABLE IF NOT EXISTS manifest_lists (
   manifest BLOB NOT NULL,
   instances TEXT NOT NULL DEFAULT '{}'
 );
+`;
+
+/**
+ * Version 7 to 8: a list's name moves to manifest_list_names. SQLite cannot
+ * drop a UNIQUE column, so the table is rebuilt (nothing references it before 8).
+ */
+const MANIFEST_LIST_NAMES_MIGRATION = `
+ALTER TABLE manifest_lists RENAME TO manifest_lists_v7;
+${MANIFEST_LISTS_SCHEMA}
+INSERT INTO manifest_lists (id, created, manifest, instances, names_history)
+  SELECT id, created, manifest, instances, json_array(name) FROM manifest_lists_v7;
+INSERT INTO manifest_list_names (name, list_id, position) SELECT name, id, rowid FROM manifest_lists_v7;
+DROP TABLE manifest_lists_v7;
 `;
 
 /**
@@ -148,9 +195,11 @@ const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
   2: NETWORK_SCHEMA,
   3: PODS_SCHEMA,
-  4: MANIFEST_LISTS_SCHEMA,
+  4: MANIFEST_LISTS_SCHEMA_V4,
   5: LAYER_BLOBS_SCHEMA,
   6: VOLUMES_SECRETS_SCHEMA,
+  7: MANIFEST_LIST_NAMES_MIGRATION,
+  8: BLOB_LOCATIONS_SCHEMA,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -198,19 +247,30 @@ function nativeBindingPath(require: NodeJS.Require): string | undefined {
   }
 }
 
-function migrate(db: Database): void {
+function migrate(db: Database, target = SCHEMA_VERSION): void {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version >= SCHEMA_VERSION) return;
+  if (version >= target) return;
   writeTransaction(db, () => {
     const current = db.pragma('user_version', { simple: true }) as number;
-    if (current >= SCHEMA_VERSION) return;
-    if (current === 0) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA);
+    if (current >= target) return;
+    if (current === 0 && target === SCHEMA_VERSION) {
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA + BLOB_LOCATIONS_SCHEMA);
     } else {
-      for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+      if (current === 0) db.exec(SCHEMA);
+      for (let v = Math.max(current, 1); v < target; v++) db.exec(MIGRATIONS[v]!);
     }
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.pragma(`user_version = ${target}`);
   });
+}
+
+/**
+ * A new database at an older schema version, made by the steps databases of
+ * that version took: migration tests start from it.
+ */
+export function createDatabaseAtVersion(path: string, version: number): Database {
+  const db = openDatabase(path, true);
+  migrate(db, version);
+  return db;
 }
 
 /** The only way to write: an IMMEDIATE transaction (see the note at the top). */

@@ -49,10 +49,13 @@ export interface ImageRecord {
   namesHistory: string[];
 }
 
-/** A manifest list kept under a name (see MANIFEST_LISTS_SCHEMA in db.ts). */
+/** A manifest list (see MANIFEST_LISTS_SCHEMA in db.ts). */
 export interface ManifestListRecord {
   id: string;
-  name: string;
+  /** Current names, oldest first; none once `tag` moved the last one elsewhere. */
+  names: string[];
+  /** Every name the list has had, current ones first. */
+  namesHistory: string[];
   created: number;
   manifest: Buffer;
   /** Instance digest → where it came from: `containers-storage:IMAGE-ID` or `docker://REFERENCE`. */
@@ -292,11 +295,38 @@ export class Store {
     return rows.map(toLayer);
   }
 
-  /** The blob a layer was pushed as in `compression`, when one was recorded. */
-  layerBlob(layerId: string, compression: string): { digest: string; size: number } | undefined {
-    return this.db.prepare('SELECT digest, size FROM layer_blobs WHERE layer_id = ? AND compression = ?').get(layerId, compression) as
-      | { digest: string; size: number }
-      | undefined;
+  /**
+   * The blob a layer was pushed as in `compression`, when one was recorded:
+   * for this layer, else for another with the same content (diff id) under other parents.
+   */
+  layerBlob(layer: Pick<LayerRecord, 'id' | 'diffId'>, compression: string): { digest: string; size: number } | undefined {
+    return this.db
+      .prepare(
+        `SELECT b.digest, b.size FROM layer_blobs b JOIN layers l ON l.id = b.layer_id
+         WHERE l.diff_id = ? AND b.compression = ? ORDER BY b.layer_id = ? DESC LIMIT 1`,
+      )
+      .get(layer.diffId, compression, layer.id) as { digest: string; size: number } | undefined;
+  }
+
+  /** Records that these blobs are in a registry's repository (pulled from or pushed there). */
+  recordBlobLocations(digests: string[], registry: string, repository: string): void {
+    if (digests.length === 0) return;
+    this.write(() => {
+      const upsert = this.db.prepare(
+        'INSERT INTO blob_locations (digest, registry, repository, seen) VALUES (?,?,?,?) ON CONFLICT DO UPDATE SET seen = excluded.seen',
+      );
+      const now = Date.now();
+      for (const digest of new Set(digests)) upsert.run(digest, registry, repository, now);
+    });
+  }
+
+  /** The repositories of `registry` a blob is known to be in, most recently seen first. */
+  blobRepositories(digest: string, registry: string): string[] {
+    return (
+      this.db.prepare('SELECT repository FROM blob_locations WHERE digest = ? AND registry = ? ORDER BY seen DESC LIMIT 5').all(digest, registry) as Array<{
+        repository: string;
+      }>
+    ).map((r) => r.repository);
   }
 
   /** Records the blob a layer was pushed as; nothing when the layer has been removed meanwhile. */
@@ -424,6 +454,8 @@ export class Store {
   private setNameInTransaction(imageId: string, name: string): void {
     const previous = this.imageIdByName(name);
     if (previous === imageId) return;
+    // A name belongs to one image or one list: an image given a list's name takes it (as Podman's tag does).
+    this.db.prepare('DELETE FROM manifest_list_names WHERE name = ?').run(name);
     const next = this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM image_names').get() as { p: number };
     this.db
       .prepare('INSERT INTO image_names (name, image_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, position = excluded.position')
@@ -431,15 +463,17 @@ export class Store {
     this.recordNamesHistory(imageId);
   }
 
-  /** podman's NamesHistory: the current names, then every earlier one, without repeats. */
   private recordNamesHistory(imageId: string): void {
-    const row = this.db.prepare('SELECT names_history FROM images WHERE id = ?').get(imageId) as { names_history: string } | undefined;
-    if (!row) return;
-    const current = (this.db.prepare('SELECT name FROM image_names WHERE image_id = ? ORDER BY position').all(imageId) as Array<{ name: string }>).map(
+    this.db.prepare('UPDATE images SET names_history = ? WHERE id = ?').run(this.namesHistory('images', 'image_names', 'image_id', imageId), imageId);
+  }
+
+  /** podman's NamesHistory: the current names, newest first, then every earlier one, without repeats. */
+  private namesHistory(table: 'images' | 'manifest_lists', namesTable: 'image_names' | 'manifest_list_names', key: 'image_id' | 'list_id', id: string): string {
+    const row = this.db.prepare(`SELECT names_history FROM ${table} WHERE id = ?`).get(id) as { names_history: string } | undefined;
+    const current = (this.db.prepare(`SELECT name FROM ${namesTable} WHERE ${key} = ? ORDER BY position DESC`).all(id) as Array<{ name: string }>).map(
       (r) => r.name,
     );
-    const history = [...new Set([...current, ...(JSON.parse(row.names_history) as string[])])];
-    this.db.prepare('UPDATE images SET names_history = ? WHERE id = ?').run(JSON.stringify(history), imageId);
+    return JSON.stringify([...new Set([...current, ...(JSON.parse(row?.names_history ?? '[]') as string[])])]);
   }
 
   /** Removes a name; false when the image did not carry it. */
@@ -525,19 +559,31 @@ export class Store {
 
   getManifestList(id: string): ManifestListRecord | undefined {
     const row = this.db.prepare('SELECT * FROM manifest_lists WHERE id = ?').get(id) as ManifestListRow | undefined;
-    return row && toManifestList(row);
+    if (!row) return undefined;
+    const names = (this.db.prepare('SELECT name FROM manifest_list_names WHERE list_id = ? ORDER BY position').all(id) as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
+    return toManifestList(row, names);
+  }
+
+  listManifestLists(): ManifestListRecord[] {
+    const rows = this.db.prepare('SELECT * FROM manifest_lists ORDER BY created DESC').all() as ManifestListRow[];
+    const names = this.db.prepare('SELECT name, list_id FROM manifest_list_names ORDER BY position').all() as Array<{ name: string; list_id: string }>;
+    const byId = new Map(rows.map((r) => [r.id, toManifestList(r, [])]));
+    for (const n of names) byId.get(n.list_id)?.names.push(n.name);
+    return [...byId.values()];
   }
 
   manifestListIdByName(name: string): string | undefined {
-    return (this.db.prepare('SELECT id FROM manifest_lists WHERE name = ?').get(name) as { id: string } | undefined)?.id;
+    return (this.db.prepare('SELECT list_id FROM manifest_list_names WHERE name = ?').get(name) as { list_id: string } | undefined)?.list_id;
   }
 
   manifestListIdsByPrefix(prefix: string): string[] {
     return (this.db.prepare("SELECT id FROM manifest_lists WHERE id >= ? AND id < ? || 'g'").all(prefix, prefix) as Array<{ id: string }>).map((r) => r.id);
   }
 
-  /** Stores a new list; refuses a name an image or another list already has. */
-  createManifestList(list: ManifestListRecord): void {
+  /** Stores a new list under one name; refuses a name an image or another list already has. */
+  createManifestList(list: { id: string; name: string; created: number; manifest: Buffer; instances: Record<string, string> }): void {
     this.write(() => {
       if (this.imageIdByName(list.name)) {
         throw new ConflictError(`${list.name} is the name of an image: choose another name for the manifest list, or untag the image first`);
@@ -546,9 +592,35 @@ export class Store {
         throw new ConflictError(`a manifest list named ${list.name} already exists: use --amend to add to it, or remove it with tspod manifest rm`);
       }
       this.db
-        .prepare('INSERT INTO manifest_lists (id, name, created, manifest, instances) VALUES (?,?,?,?,?)')
-        .run(list.id, list.name, list.created, list.manifest, JSON.stringify(list.instances));
+        .prepare('INSERT INTO manifest_lists (id, created, manifest, instances) VALUES (?,?,?,?)')
+        .run(list.id, list.created, list.manifest, JSON.stringify(list.instances));
+      this.setListNameInTransaction(list.id, list.name);
     });
+  }
+
+  /** Points `name` at the list, taking it from the image or list that had it (as `tag` does). */
+  addManifestListName(id: string, name: string): void {
+    this.write(() => {
+      if (!this.db.prepare('SELECT 1 FROM manifest_lists WHERE id = ?').get(id)) {
+        throw new NoSuchImageError(`manifest list ${id.slice(0, 12)} was removed meanwhile: check the name and try again`);
+      }
+      if (this.manifestListIdByName(name) === id) return;
+      this.db.prepare('DELETE FROM image_names WHERE name = ?').run(name);
+      this.setListNameInTransaction(id, name);
+    });
+  }
+
+  private setListNameInTransaction(id: string, name: string): void {
+    const next = this.db.prepare('SELECT COALESCE(MAX(position), 0) + 1 AS p FROM manifest_list_names').get() as { p: number };
+    this.db
+      .prepare('INSERT INTO manifest_list_names (name, list_id, position) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET list_id = excluded.list_id, position = excluded.position')
+      .run(name, id, next.p);
+    this.db.prepare('UPDATE manifest_lists SET names_history = ? WHERE id = ?').run(this.namesHistory('manifest_lists', 'manifest_list_names', 'list_id', id), id);
+  }
+
+  /** Removes a name from a list (the list stays, maybe nameless); false when the list did not carry it. */
+  removeManifestListName(id: string, name: string): boolean {
+    return this.write(() => this.db.prepare('DELETE FROM manifest_list_names WHERE name = ? AND list_id = ?').run(name, id).changes > 0);
   }
 
   /** Replaces a list's index and instance sources, computed from the current record inside the write transaction. */
@@ -604,14 +676,21 @@ function toLayer(r: LayerRow): LayerRecord {
 
 interface ManifestListRow {
   id: string;
-  name: string;
   created: number;
   manifest: Buffer;
   instances: string;
+  names_history: string;
 }
 
-function toManifestList(r: ManifestListRow): ManifestListRecord {
-  return { id: r.id, name: r.name, created: r.created, manifest: r.manifest, instances: JSON.parse(r.instances) as Record<string, string> };
+function toManifestList(r: ManifestListRow, names: string[]): ManifestListRecord {
+  return {
+    id: r.id,
+    names,
+    namesHistory: JSON.parse(r.names_history) as string[],
+    created: r.created,
+    manifest: r.manifest,
+    instances: JSON.parse(r.instances) as Record<string, string>,
+  };
 }
 
 function toImage(r: ImageRow, names: string[], digests: string[]): ImageRecord {

@@ -106,3 +106,27 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** An error as a worker thread posts it: a structured clone keeps no class. */
+export interface PostedError {
+  name: string;
+  message: string;
+  code?: string;
+  tspod?: boolean;
+}
+
+export function postError(e: unknown): PostedError {
+  return {
+    name: e instanceof Error ? e.name : 'Error',
+    message: errorMessage(e),
+    code: typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : undefined,
+    tspod: e instanceof TspodError,
+  };
+}
+
+/** The posted error as one the main thread can report: its class when it matters to the user, else its message. */
+export function rebuildPostedError(e: PostedError): Error {
+  if (e.name === 'BadInputError') return new BadInputError(e.message);
+  if (!e.tspod && e.code) return Object.assign(new Error(e.message), { code: e.code });
+  return new TspodError(e.message);
+}

@@ -149,6 +149,28 @@ test('push the list: skopeo reads the index; rmi and pull --arch give back the s
   assert.equal(inspectImage(amdId).Digest, manifest.manifests[0]!.digest);
 });
 
+test('tag gives the list a second name: images, inspect, push to it and rmi of it work as for Podman', () => {
+  const second = `${reg.host}/tspod/renamed:v2`;
+  const listId = box.ok(['manifest', 'create', '--amend', LIST]).trim();
+  box.ok(['tag', LIST, second]);
+  const rows = box.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']).trim().split('\n');
+  assert.deepEqual(rows.filter((r) => r.endsWith(` ${listId.slice(0, 12)}`)).sort(), [`${LIST} ${listId.slice(0, 12)}`, `${second} ${listId.slice(0, 12)}`].sort());
+  assert.deepEqual(inspectList(second), inspectList(LIST));
+
+  // No destination: the list goes to the name it was given.
+  const digestFile = box.path('renamed.digest');
+  box.ok(['manifest', 'push', NO_TLS, '--digestfile', digestFile, second]);
+  const { digest } = rawRemote(second);
+  assert.equal(readFileSync(digestFile, 'utf8'), digest);
+  assert.equal(digest, rawRemote(`${reg.host}/tspod/multi:v1`).digest, 'the same list gives the same index');
+  // By digest: pulling the tag would give the image that name, taking it from the list (as Podman does).
+  assert.equal(box.ok(['pull', '-q', NO_TLS, '--arch', 'arm64', `${reg.host}/tspod/renamed@${digest}`]).trim(), armId);
+
+  assert.equal(box.ok(['rmi', second]), `Untagged: ${second}\n`);
+  assert.equal(box.run(['manifest', 'exists', second]).code, 1);
+  assert.equal(inspectList(LIST).manifests.length, 2, 'the list stays under its other name');
+});
+
 test('push --format v2s2 writes a Docker list of Docker manifests', () => {
   const dest = `${reg.host}/tspod/multi:docker`;
   box.ok(['manifest', 'push', NO_TLS, '--format', 'v2s2', LIST, dest]);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Sandbox, TSPOD } from './harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
@@ -170,3 +171,54 @@ sys.stdout.write(json.dumps({'code': os.waitstatus_to_exitcode(status), 'output'
   const quiet = inPty(['pull', '-q', '--tls-verify=false', image]);
   assert.equal(quiet.output.replace(/\r/g, ''), `${imageId}\n`);
 });
+
+test('an upload cut off midway fails the push in one line, and the next push completes', { timeout: 300_000 }, async () => {
+  const box = sandbox('regbig-cut');
+  box.ok(['pull', '-q', '--tls-verify=false', image]);
+  const cutter = await startCuttingProxy(registry.host);
+  try {
+    const target = `${cutter.host}/test/cut:1`;
+    const failed = await box.runAsync(['push', '-q', '--tls-verify=false', image, `docker://${target}`]);
+    assert.equal(failed.code, 125, failed.stderr);
+    assert.equal(failed.stderr.trim().split('\n').length, 1, failed.stderr);
+    assert.match(failed.stderr.trim(), /^Error: uploading a layer to 127\.0\.0\.1:\d+ failed: .*: push again$/);
+    assert.ok(cutter.cut, 'the proxy did cut an upload');
+    const again = await box.runAsync(['push', '-q', '--tls-verify=false', image, `docker://${target}`]);
+    assert.equal(again.code, 0, again.stderr);
+  } finally {
+    cutter.server.close();
+  }
+  const other = sandbox('regbig-cut-pull');
+  assert.equal(other.ok(['pull', '-q', '--tls-verify=false', `${registry.host}/test/cut:1`]).trim(), imageId);
+});
+
+/** A proxy in front of the registry that drops the connection of the first layer upload after its first MiB. */
+function startCuttingProxy(target: string): Promise<{ host: string; server: Server; cut: boolean }> {
+  const [hostname, port] = target.split(':');
+  const state = { host: '', server: undefined as unknown as Server, cut: false };
+  state.server = createServer((req, res) => {
+    const upstream = request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    if (req.method === 'PATCH' && !state.cut) {
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > 1 << 20 && !state.cut) {
+          state.cut = true;
+          upstream.destroy();
+          req.socket.destroy();
+        }
+      });
+    }
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => {
+    state.server.listen(0, '127.0.0.1', () => {
+      state.host = `127.0.0.1:${(state.server.address() as { port: number }).port}`;
+      resolve(state);
+    });
+  });
+}

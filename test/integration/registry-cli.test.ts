@@ -61,23 +61,47 @@ test('run and create pass --tls-verify, --creds, --authfile and --cert-dir to th
   assert.match(missing.stderr, /^Error: stat .*nope\.json: no such file or directory/);
 });
 
-test('images lists a manifest list; tag neither names a list twice nor takes its name', () => {
+test('images lists a manifest list under each of its names; tag moves names between lists and images as Podman does', () => {
   const box = sandbox('regcli-lists');
   box.ok(['load', '-q', '-i', fx.busybox.ociArchive]);
   const listId = box.ok(['manifest', 'create', 'mylist']).trim();
-  const rows = box.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}']).trim().split('\n');
-  assert.ok(rows.some((r) => new RegExp(`^localhost/mylist:latest ${listId.slice(0, 12)} \\d+ B$`).test(r)), rows.join('\n'));
+  const rows = () => box.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']).trim().split('\n');
+  assert.ok(box.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}']).includes(`localhost/mylist:latest ${listId.slice(0, 12)} `));
   assert.ok(box.ok(['images', '-q', '--no-trunc']).includes(`sha256:${listId}`));
 
-  const twice = box.run(['tag', 'mylist', 'localhost/other:1']);
-  assert.equal(twice.code, 125);
-  assert.match(twice.stderr, /^Error: localhost\/mylist:latest is a manifest list/);
-  const taken = box.run(['tag', fx.busybox.refName, 'mylist']);
-  assert.equal(taken.code, 125);
-  assert.match(taken.stderr, /^Error: localhost\/mylist:latest names a manifest list: remove it first/);
-  assert.doesNotMatch(box.ok(['images', '--format', '{{.Repository}}']), /other/);
-  box.ok(['manifest', 'rm', 'mylist']);
-  assert.doesNotMatch(box.ok(['images', '--format', '{{.Repository}}']), /mylist/);
+  box.ok(['tag', 'mylist', 'localhost/other:1']);
+  assert.deepEqual(rows().filter((r) => r.endsWith(listId.slice(0, 12))).sort(), [`localhost/mylist:latest ${listId.slice(0, 12)}`, `localhost/other:1 ${listId.slice(0, 12)}`]);
+  const [json] = JSON.parse(box.ok(['images', '--format', 'json', '--filter', 'reference=localhost/other:1'])) as Array<{ Id: string; Names: string[]; History: string[] }>;
+  assert.deepEqual(json!.Names, ['localhost/mylist:latest', 'localhost/other:1']);
+  assert.deepEqual(json!.History, ['localhost/other:1', 'localhost/mylist:latest'], 'newest name first');
+
+  // An image tagged with the list's name takes it; the list keeps its other name.
+  const imageId = fx.busybox.configDigest.slice(7, 19);
+  box.ok(['tag', fx.busybox.refName, 'mylist']);
+  assert.ok(rows().includes(`localhost/mylist:latest ${imageId}`), rows().join('\n'));
+  assert.equal(box.run(['manifest', 'exists', 'mylist']).code, 1);
+  assert.equal(box.run(['manifest', 'exists', 'localhost/other:1']).code, 0);
+  // And the list takes it back.
+  box.ok(['tag', 'localhost/other:1', 'mylist']);
+  assert.equal(box.run(['manifest', 'exists', 'mylist']).code, 0);
+  assert.ok(!rows().includes(`localhost/mylist:latest ${imageId}`));
+
+  // untag and rmi of one name leave the list while it has another; the last name takes it away.
+  box.ok(['untag', 'mylist', 'localhost/other:1']);
+  assert.equal(box.run(['manifest', 'exists', 'localhost/other:1']).code, 1);
+  box.ok(['tag', 'mylist', 'localhost/other:1']);
+  assert.equal(box.ok(['rmi', 'mylist']), 'Untagged: localhost/mylist:latest\n');
+  assert.equal(box.run(['manifest', 'exists', listId]).code, 0);
+  assert.equal(box.ok(['rmi', 'localhost/other:1']), `Untagged: localhost/other:1\nDeleted: ${listId}\n`);
+  assert.doesNotMatch(box.ok(['images', '--format', '{{.Repository}}']), /mylist|other/);
+  assert.equal(box.run(['image', 'exists', fx.busybox.refName]).code, 0, 'removing the list leaves the images');
+
+  // A list whose last name was taken stays, nameless, until pruned (as Podman's).
+  const second = box.ok(['manifest', 'create', 'localhost/taken:1']).trim();
+  box.ok(['tag', fx.busybox.refName, 'localhost/taken:1']);
+  assert.ok(rows().includes(`<none>:<none> ${second.slice(0, 12)}`), rows().join('\n'));
+  assert.equal(box.ok(['image', 'prune', '-f']).trim(), second);
+  assert.equal(box.run(['manifest', 'exists', second]).code, 1);
 });
 
 test('short-name-mode enforcing: several registries prompt on a terminal, fail without one', { timeout: 120_000 }, () => {

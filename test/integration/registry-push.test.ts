@@ -170,6 +170,21 @@ test('pushing again skips the blobs the registry has (HEAD), uploading nothing',
   assert.ok(proxy.log.some((l) => l.startsWith('PUT ') && l.includes('/manifests/v1')));
 });
 
+test('a push to another repository of the same registry mounts the blobs pushed before instead of uploading them', async () => {
+  proxy.log.length = 0;
+  const r = await box.runAsync(['push', '--tls-verify=false', MULTILAYER, `${proxy.host}/tspod/mounted:v1`]);
+  assert.equal(r.code, 0, r.stderr);
+  const posts = proxy.log.filter((l) => l.startsWith('POST '));
+  assert.equal(posts.length, fx.multilayer.diffIds.length + 1, proxy.log.join(', '));
+  for (const post of posts) assert.match(post, /\/v2\/tspod\/mounted\/blobs\/uploads\/\?mount=sha256%3A[a-f0-9]{64}&from=tspod%2Fagain$/);
+  assert.deepEqual(
+    proxy.log.filter((l) => l.startsWith('PATCH ') || (l.startsWith('PUT ') && l.includes('/blobs/'))),
+    [],
+    `nothing uploaded: ${proxy.log.join(', ')}`,
+  );
+  assert.ok(proxy.log.some((l) => l.startsWith('PUT ') && l.includes('/mounted/manifests/v1')));
+});
+
 test('a TLS registry with auth: --cert-dir and --creds work, wrong credentials fail in one line', () => {
   const ref = `${secure.host}/tspod/secure:v1`;
   const noCa = box.run(['push', '--creds', `${secure.user}:${secure.password}`, BUSYBOX, ref]);

@@ -1,4 +1,4 @@
-import { checkTagAgainstLists, manifestListSummaries } from './manifestListImages.js';
+import { findManifestList, manifestListSummaries, removeManifestList } from './manifestListImages.js';
 import { join } from 'node:path';
 import { recordEvent } from './events.js';
 import { rmSync } from 'node:fs';
@@ -230,34 +230,41 @@ export class LocalImages implements ImagesEngine {
     return findImage(this.store, () => this.runtime.registriesConf, name) !== undefined;
   }
 
+  /** As Podman's: a name given to an image or a manifest list is taken from whichever had it. */
   async tag(name: string, newNames: string[]): Promise<void> {
     const targets = newNames.map(storageName);
-    let image: ImageRecord;
+    const { id, addName } = this.imageOrList(name);
+    for (const target of targets) addName(target);
+    for (const target of targets) recordEvent(this.runtime, { type: 'image', action: 'tag', id, name: target });
+  }
+
+  /** The image, else the manifest list, a name means, with its names and how to change them. */
+  private imageOrList(name: string): { id: string; names: string[]; addName: (n: string) => void; removeName: (n: string) => boolean } {
     try {
-      ({ image } = lookupImage(this.store, () => this.runtime.registriesConf, name));
+      const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+      return { id: image.id, names: image.names, addName: (n) => this.store.addName(image.id, n), removeName: (n) => this.store.removeName(image.id, n) };
     } catch (e) {
-      if (e instanceof NoSuchImageError) checkTagAgainstLists(this.store, storageName(name), []);
-      throw e;
+      const found = e instanceof NoSuchImageError && this.store.exists() ? findManifestList(this.store, () => this.runtime.registriesConf, name) : undefined;
+      if (!found) throw e;
+      const { id, names } = found.list;
+      return { id, names, addName: (n) => this.store.addManifestListName(id, n), removeName: (n) => this.store.removeManifestListName(id, n) };
     }
-    checkTagAgainstLists(this.store, undefined, targets);
-    for (const target of targets) this.store.addName(image.id, target);
-    for (const target of targets) recordEvent(this.runtime, { type: 'image', action: 'tag', id: image.id, name: target });
   }
 
   async untag(name: string, names: string[]): Promise<void> {
-    const { image } = lookupImage(this.store, () => this.runtime.registriesConf, name);
+    const target = this.imageOrList(name);
     if (names.length === 0) {
-      for (const n of image.names) this.store.removeName(image.id, n);
-      for (const n of image.names) recordEvent(this.runtime, { type: 'image', action: 'untag', id: image.id, name: n });
+      for (const n of target.names) target.removeName(n);
+      for (const n of target.names) recordEvent(this.runtime, { type: 'image', action: 'untag', id: target.id, name: n });
       return;
     }
     for (const n of names) {
       const full = storageName(n);
       const candidates = [full, ...(n.includes('/') ? [] : [`docker.io/library/${n.includes(':') ? n : `${n}:latest`}`])];
-      if (!candidates.some((c) => this.store.removeName(image.id, c))) {
-        throw new NoSuchImageError(`${n}: tag not known on image ${image.id.slice(0, 12)}: check the name`);
+      if (!candidates.some((c) => target.removeName(c))) {
+        throw new NoSuchImageError(`${n}: tag not known on image ${target.id.slice(0, 12)}: check the name`);
       }
-      recordEvent(this.runtime, { type: 'image', action: 'untag', id: image.id, name: storageName(n) });
+      recordEvent(this.runtime, { type: 'image', action: 'untag', id: target.id, name: full });
     }
   }
 
@@ -275,12 +282,23 @@ export class LocalImages implements ImagesEngine {
           report.errors.push({ name: image.id, error: e as Error });
         }
       }
+      for (const list of this.store.listManifestLists()) {
+        removeManifestList(this.store, { list }, report);
+        recordEvent(this.runtime, { type: 'image', action: 'remove', id: list.id, name: list.names[0] ?? '' });
+      }
       return report;
     }
     for (const name of names) {
       try {
-        const { image, matchedName } = lookupImage(this.store, () => this.runtime.registriesConf, name);
-        await this.removeImage(image, matchedName, opts, report);
+        const found = findImage(this.store, () => this.runtime.registriesConf, name);
+        if (found) {
+          await this.removeImage(found.image, found.matchedName, opts, report);
+          continue;
+        }
+        const list = findManifestList(this.store, () => this.runtime.registriesConf, name);
+        if (!list) throw new NoSuchImageError(`${name}: image not known: pull it or check the name`);
+        const done = removeManifestList(this.store, list, report);
+        recordEvent(this.runtime, { type: 'image', action: done, id: list.list.id, name: list.matchedName ?? list.list.names[0] ?? '' });
       } catch (e) {
         if (opts.ignore && e instanceof NoSuchImageError) continue;
         report.errors.push({ name, error: e as Error });
@@ -317,7 +335,8 @@ export class LocalImages implements ImagesEngine {
       if (candidates.length === 0) break;
       for (const c of candidates) {
         try {
-          this.store.deleteImage(c.Id);
+          // Manifest lists are pruned as Podman prunes them: when nameless, or all of them with --all.
+          if (!this.store.deleteManifestList(c.Id)) this.store.deleteImage(c.Id);
           pruned.push({ id: c.Id, size: c.Size });
           recordEvent(this.runtime, { type: 'image', action: 'prune', id: c.Id });
         } catch (e) {

@@ -15,7 +15,8 @@ import { buildManifest } from '../../image/manifest.js';
 import type { ListEntry, ListPlatform, RemoteInstance } from '../../image/registry/manifestList.js';
 import { sha256Hex } from '../../util/digest.js';
 import { BadInputError, InvalidArgumentError, NoSuchImageError, TspodError } from '../../util/errors.js';
-import { candidateNames, findImage, storageName } from './imageLookup.js';
+import { findImage, storageName } from './imageLookup.js';
+import { findManifestList, removeManifestList, type ListLookup } from './manifestListImages.js';
 
 /** The index as stored: OCI shaped, with the Docker-only `features` kept in platforms. */
 interface StoredIndex {
@@ -26,7 +27,6 @@ interface StoredIndex {
 }
 
 const LOCAL = 'containers-storage:';
-const HEX_ID = /^(?:sha256:)?([a-f0-9]{3,64})$/;
 
 export class ManifestNotListError extends TspodError {
   override code = 'NOT_A_MANIFEST_LIST';
@@ -34,9 +34,9 @@ export class ManifestNotListError extends TspodError {
 }
 
 /**
- * `tspod manifest`: lists kept in local storage under a name (Podman keeps
- * them as image records; here they have their own table, and names never
- * collide with image names). Instances are local images or registry
+ * `tspod manifest`: lists kept in local storage under one or more names
+ * (Podman keeps them as image records; here they have their own tables, and
+ * a name belongs to one image or one list). Instances are local images or registry
  * references; push writes the local ones to the destination repository by
  * digest, then the list.
  */
@@ -70,7 +70,7 @@ export class LocalManifests implements ManifestsEngine {
 
   async add(list: string, images: string[], opts: ManifestAddOptions): Promise<string> {
     if (images.length === 0) throw new InvalidArgumentError('manifest add requires at least one image');
-    const record = this.requireList(list);
+    const record = this.requireList(list).list;
     const annotations = parseAnnotations(opts.annotations);
     for (const image of images) {
       const found = await this.instancesOf(image, opts.all === true, opts);
@@ -94,12 +94,12 @@ export class LocalManifests implements ManifestsEngine {
 
   async annotate(list: string, digest: string, opts: ManifestAnnotateOptions): Promise<string> {
     checkDigest(digest);
-    const record = this.requireList(list);
+    const record = this.requireList(list).list;
     const annotations = parseAnnotations(opts.annotations);
     this.store.updateManifestList(record.id, (current) => {
       const index = parseStored(current);
       const entry = index.manifests.find((m) => m.digest === digest);
-      if (!entry) throw new NoSuchImageError(`no instance with digest ${digest} in manifest list ${current.name}: see tspod manifest inspect ${current.name}`);
+      if (!entry) throw new NoSuchImageError(`no instance with digest ${digest} in manifest list ${list}: see tspod manifest inspect ${list}`);
       applyOverrides(entry, opts, annotations);
       return { manifest: Buffer.from(JSON.stringify(index)), instances: current.instances };
     });
@@ -108,7 +108,7 @@ export class LocalManifests implements ManifestsEngine {
 
   async removeInstance(list: string, digest: string): Promise<string> {
     checkDigest(digest);
-    const record = this.requireList(list);
+    const record = this.requireList(list).list;
     this.store.updateManifestList(record.id, (current) => {
       const index = parseStored(current);
       const kept = index.manifests.filter((m) => m.digest !== digest);
@@ -126,11 +126,7 @@ export class LocalManifests implements ManifestsEngine {
     const report: ImageRemoveReport = { untagged: [], deleted: [], errors: [] };
     for (const name of names) {
       try {
-        const record = this.requireList(name);
-        if (this.store.deleteManifestList(record.id)) {
-          report.untagged.push(record.name);
-          report.deleted.push(record.id);
-        }
+        removeManifestList(this.store, this.requireList(name), report);
       } catch (e) {
         report.errors.push({ name, error: e as Error });
       }
@@ -144,7 +140,7 @@ export class LocalManifests implements ManifestsEngine {
   }
 
   async inspect(name: string, opts: RegistryAccessOptions): Promise<{ json: string; warning?: string }> {
-    const record = this.store.exists() ? this.findList(name) : undefined;
+    const record = this.store.exists() ? this.findList(name)?.list : undefined;
     if (record) {
       const index = parseStored(record);
       // Podman shows a Docker-style list with the OCI annotations added.
@@ -180,19 +176,21 @@ export class LocalManifests implements ManifestsEngine {
   }
 
   async push(list: string, destination: string | undefined, opts: ManifestPushOptions): Promise<{ digest: string }> {
-    const record = this.requireList(list);
+    const found = this.requireList(list);
+    const record = found.list;
+    const listName = found.matchedName ?? record.names[0] ?? list;
     const [{ parseDestination }, { pushImageManifest }, registry] = await Promise.all([
       import('../../image/registry/push.js'),
       import('../../image/registry/pushRegistry.js'),
       import('../../image/registry/manifestList.js'),
     ]);
-    const dest = parseDestination(destination ?? record.name);
+    const dest = parseDestination(destination ?? listName);
     if (dest.transport !== 'docker') {
       throw new InvalidArgumentError(`tspod manifest push writes to registries only: give docker://REGISTRY/NAME[:TAG] instead of ${destination}`);
     }
     const ref = dest.ref;
     const index = parseStored(record);
-    if (index.manifests.length === 0) throw new InvalidArgumentError(`manifest list ${record.name} is empty: add images with tspod manifest add first`);
+    if (index.manifests.length === 0) throw new InvalidArgumentError(`manifest list ${listName} is empty: add images with tspod manifest add first`);
     const progress = opts.progress;
     const format = opts.format ?? preferredFormat(index);
     const access = registry.openRepository(this.registries, ref, opts, true);
@@ -206,7 +204,7 @@ export class LocalManifests implements ManifestsEngine {
         if (source.startsWith(LOCAL)) {
           const image = this.store.getImage(source.slice(LOCAL.length));
           if (!image) {
-            throw new NoSuchImageError(`instance ${entry.digest} of ${record.name} was image ${source.slice(LOCAL.length, LOCAL.length + 12)}, which is no longer in local storage: remove the instance or pull the image again`);
+            throw new NoSuchImageError(`instance ${entry.digest} of ${listName} was image ${source.slice(LOCAL.length, LOCAL.length + 12)}, which is no longer in local storage: remove the instance or pull the image again`);
           }
           if (opts.all === false) {
             if (!(await registry.hasManifest(access, entry.digest))) {
@@ -240,7 +238,7 @@ export class LocalManifests implements ManifestsEngine {
       res.body.resume();
       progress?.('Storing list signatures');
       if (opts.digestFile) writeFileSync(opts.digestFile, digest);
-      if (opts.rm) this.store.deleteManifestList(record.id);
+      if (opts.rm) removeManifestList(this.store, found, { untagged: [], deleted: [], errors: [] });
       return { digest };
     } finally {
       await access.client.close();
@@ -249,32 +247,11 @@ export class LocalManifests implements ManifestsEngine {
 
   // ---------------------------------------------------------------- helpers
 
-  private findList(input: string): ManifestListRecord | undefined {
-    const hex = HEX_ID.exec(input);
-    if (hex && hex[1]!.length === 64) {
-      const byId = this.store.getManifestList(hex[1]!);
-      if (byId) return byId;
-    }
-    const names = new Set<string>([input]);
-    try {
-      names.add(storageName(input));
-    } catch {
-      // not a name: maybe an id prefix
-    }
-    for (const n of candidateNames(input, () => this.registries)) names.add(n);
-    for (const n of names) {
-      const id = this.store.manifestListIdByName(n);
-      if (id) return this.store.getManifestList(id);
-    }
-    if (hex) {
-      const ids = this.store.manifestListIdsByPrefix(hex[1]!);
-      if (ids.length > 1) throw new InvalidArgumentError(`short id "${input}" is ambiguous: it matches ${ids.length} manifest lists, give more characters`);
-      if (ids.length === 1) return this.store.getManifestList(ids[0]!);
-    }
-    return undefined;
+  private findList(input: string): ListLookup | undefined {
+    return findManifestList(this.store, () => this.registries, input);
   }
 
-  private requireList(input: string): ManifestListRecord {
+  private requireList(input: string): ListLookup {
     const found = this.store.exists() ? this.findList(input) : undefined;
     if (found) return found;
     if (this.store.exists() && safeFindImage(() => findImage(this.store, () => this.registries, input))) {
@@ -346,7 +323,7 @@ function parseStored(record: ManifestListRecord): StoredIndex {
   } catch {
     // reported below
   }
-  throw new BadInputError(`manifest list ${record.name} is damaged in storage: remove it with tspod manifest rm and create it again`);
+  throw new BadInputError(`manifest list ${record.names[0] ?? record.id.slice(0, 12)} is damaged in storage: remove it with tspod manifest rm and create it again`);
 }
 
 function checkDigest(digest: string): void {

@@ -2,15 +2,17 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Store, StagedLayer } from '../../storage/store.js';
 import type { ApplyLayerOptions } from '../../storage/tar/apply.js';
 import { decompressStream } from '../../storage/tar/decompress.js';
 import type { FromWorker, ToWorker } from '../../storage/tar/extractWorker.js';
-import { BadInputError, TspodError } from '../../util/errors.js';
+import { rebuildPostedError } from '../../util/errors.js';
+import { WorkerJobs } from '../../util/workerJobs.js';
 
 /** How far a download may run ahead of its extraction. */
 const AHEAD_BYTES = 4 << 20;
+/** Bytes of a blob sent to the worker in one message. */
+const BATCH_BYTES = 1 << 20;
 
 type Result = { diffId: string; tarSize: number; contentSize: number };
 interface Pending {
@@ -27,59 +29,67 @@ interface Pending {
  * worker, not one per layer: each worker starts cold (its own heap and JIT).
  */
 class ExtractionWorker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextJob = 1;
-  private dead: Error | undefined;
+  private readonly jobs: WorkerJobs<FromWorker, Pending>;
 
   constructor(script: string) {
-    this.worker = new Worker(script);
-    this.worker.unref();
-    this.worker.on('message', (m: FromWorker) => {
-      const p = this.pending.get(m.job);
-      if (!p) return;
+    this.jobs = new WorkerJobs<FromWorker, Pending>(script, 'layer extraction', (m, p) => {
       if ('ack' in m) {
         p.ahead -= m.ack;
         p.wake?.();
       } else {
-        this.pending.delete(m.job);
+        this.jobs.pending.delete(m.job);
         p.wake?.();
         if ('result' in m) p.resolve(m.result);
-        else p.reject(rebuildError(m.error));
+        else p.reject(rebuildPostedError(m.error));
       }
     });
-    const fail = (e: Error): void => {
-      this.dead = e;
-      for (const p of this.pending.values()) {
-        p.reject(e);
-        p.wake?.();
-      }
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new TspodError(`layer extraction stopped unexpectedly (worker exit status ${code})`)));
   }
 
   async extract(compressed: Readable, options: ApplyLayerOptions): Promise<Result> {
-    if (this.dead) throw this.dead;
-    const job = this.nextJob++;
-    const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => this.worker.postMessage(m, transfer);
+    const job = this.jobs.newJob();
+    const post = (m: ToWorker, transfer?: ArrayBuffer[]): void => this.jobs.worker.postMessage(m, transfer);
     let pending!: Pending;
     const outcome = new Promise<Result>((resolve, reject) => {
-      pending = { resolve, reject, ahead: 0 };
+      pending = {
+        resolve,
+        reject: (e) => {
+          pending.wake?.();
+          reject(e);
+        },
+        ahead: 0,
+      };
     });
-    this.pending.set(job, pending);
+    this.jobs.pending.set(job, pending);
     post({ job, start: options });
-    const done = (): boolean => !this.pending.has(job);
+    const done = (): boolean => !this.jobs.pending.has(job);
     const feeding = (async () => {
-      for await (const chunk of compressed as AsyncIterable<Buffer>) {
-        if (done()) return;
-        const copy = new Uint8Array(chunk);
-        pending.ahead += copy.byteLength;
-        post({ job, chunk: copy.buffer }, [copy.buffer]);
+      // Downloads arrive in pieces of tens of KiB; the worker gets them in batches of 1 MiB:
+      // each message, and each write into its gunzip, has a cost of its own.
+      // allocUnsafeSlow: memory of its own (transferable) and not zero-filled first, as a Uint8Array would be.
+      let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+      let filled = 0;
+      const send = async (): Promise<void> => {
+        const data = (filled === batch.byteLength ? batch.buffer : new Uint8Array(batch.subarray(0, filled)).buffer) as ArrayBuffer;
+        pending.ahead += filled;
+        post({ job, chunk: data }, [data]);
+        batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+        filled = 0;
         while (pending.ahead > AHEAD_BYTES && !done()) await new Promise<void>((r) => (pending.wake = r));
         pending.wake = undefined;
+      };
+      for await (const chunk of compressed as AsyncIterable<Buffer>) {
+        let at = 0;
+        while (at < chunk.length) {
+          if (done()) return;
+          const n = Math.min(chunk.length - at, BATCH_BYTES - filled);
+          chunk.copy(batch, filled, at, at + n);
+          filled += n;
+          at += n;
+          if (filled === BATCH_BYTES) await send();
+        }
       }
+      if (done()) return;
+      if (filled > 0) await send();
       if (!done()) post({ job, end: true });
     })();
     // A failed download aborts the extraction; a failed extraction stops the feed (it sees done()).
@@ -94,7 +104,7 @@ class ExtractionWorker {
   }
 
   close(): void {
-    void this.worker.terminate();
+    void this.jobs.worker.terminate();
   }
 }
 
@@ -136,10 +146,4 @@ export class LayerExtractor {
     this.worker?.close();
     this.worker = undefined;
   }
-}
-
-function rebuildError(e: { name: string; message: string; code?: string }): Error {
-  if (e.name === 'BadInputError') return new BadInputError(e.message);
-  if (e.code) return Object.assign(new Error(e.message), { code: e.code });
-  return new TspodError(e.message);
 }

@@ -294,6 +294,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
         throw e;
       }
       if (listDigest) store.addImageDigest(id, listDigest);
+      store.recordBlobLocations([...manifest.layers.map((l) => l.digest), manifest.config.digest], access.client.registry, access.repo);
       progress('Storing signatures');
       return id;
     } finally {

@@ -1,15 +1,14 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
-import { BadInputError, MissingProgramError, TspodError } from '../../util/errors.js';
-import { layerStream } from '../archive/save.js';
+import { BadInputError, TspodError } from '../../util/errors.js';
 import { describe, type BuiltManifest } from '../manifest.js';
 import { MEDIA, type Descriptor, type ImageManifest } from '../oci.js';
 import { sha256Hex } from '../../util/digest.js';
-import { ParallelGzip } from './parallelGzip.js';
+import { blobWorker } from './blobWorkerClient.js';
+import { encodeLayer, type LayerCompression, type PushedBlob } from './layerBlob.js';
+
+export type { LayerCompression, PushedBlob } from './layerBlob.js';
 
 /**
  * The pieces every push destination shares: layer blobs produced from the
@@ -17,41 +16,15 @@ import { ParallelGzip } from './parallelGzip.js';
  * that references them in OCI or Docker v2s2 form.
  */
 
-export type LayerCompression = 'none' | 'gzip' | 'zstd';
 export type ManifestKind = 'oci' | 'docker';
-
-export interface PushedBlob {
-  digest: string;
-  size: number;
-  compression: LayerCompression;
-}
-
-/** Counts and hashes what passes through. */
-class Digester extends Transform {
-  private readonly hash = createHash('sha256');
-  size = 0;
-
-  constructor(private readonly onBytes?: (size: number) => void) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.length;
-    this.onBytes?.(this.size);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return `sha256:${this.hash.digest('hex')}`;
-  }
-}
 
 /**
  * Writes one layer to `dest` (a file path, or a stream such as an upload's
  * body) in the wanted compression and returns the blob's digest and size.
  * The uncompressed stream is checked against the layer's diff id once it has
  * all been written, so damaged storage is never pushed as a valid image.
+ * The work (tar replay, compression, both digests) runs on the blob worker
+ * thread when there is one, so the main thread only moves bytes.
  */
 export async function writeLayerBlob(
   store: Store,
@@ -60,50 +33,15 @@ export async function writeLayerBlob(
   dest: string | Writable,
   onBytes?: (uncompressed: number) => void,
 ): Promise<PushedBlob> {
-  const uncompressed = new Digester(onBytes);
-  const compressed = new Digester();
-  const source = layerStream(store, layer, undefined);
+  const tarSplitPath = store.layerTarSplit(layer.id);
+  if (!existsSync(tarSplitPath)) {
+    throw new TspodError(`layer ${layer.id.slice(0, 12)} has no tar-split data: storage is damaged, remove and reload the image`);
+  }
+  const job = { layerId: layer.id, layerDir: store.layerDiffDir(layer.id), tarSplitPath, diffId: layer.diffId, compression };
   const sink = typeof dest === 'string' ? createWriteStream(dest) : dest;
-  if (compression === 'none') {
-    await pipeline(source, uncompressed, sink);
-  } else if (compression === 'gzip') {
-    await pipeline(source, uncompressed, new ParallelGzip(), compressed, sink);
-  } else {
-    await zstdCompress(source, uncompressed, compressed, sink);
-  }
-  const diffId = uncompressed.digest();
-  if (diffId !== layer.diffId) {
-    throw new BadInputError(`layer ${layer.id.slice(0, 12)} reads back as ${diffId}, not ${layer.diffId}: storage is damaged, remove and pull the image again`);
-  }
-  if (compression === 'none') return { digest: diffId, size: uncompressed.size, compression };
-  return { digest: compressed.digest(), size: compressed.size, compression };
-}
-
-async function zstdCompress(input: Readable, hasher: Digester, digester: Digester, sink: Writable): Promise<void> {
-  // One thread and a fixed level: the same layer always gives the same blob, so a second push finds it.
-  const child = spawn('zstd', ['-q', '-c', '-3'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-  } catch (e) {
-    input.destroy();
-    sink.destroy();
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingProgramError('zstd', 'zstd');
-    throw e;
-  }
-  const stderr: Buffer[] = [];
-  child.stderr!.on('data', (c: Buffer) => stderr.push(c));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  try {
-    await Promise.all([pipeline(input, hasher, child.stdin!), pipeline(child.stdout!, digester, sink)]);
-  } catch (e) {
-    child.kill();
-    throw e;
-  }
-  const code = await exited;
-  if (code !== 0) throw new TspodError(`zstd failed compressing a layer: ${Buffer.concat(stderr).toString().trim() || `exit status ${code}`}`);
+  const worker = blobWorker();
+  if (worker) return worker.encode(job, sink, onBytes);
+  return encodeLayer(job, sink, onBytes);
 }
 
 const LAYER_MEDIA: Record<ManifestKind, Record<LayerCompression, string | undefined>> = {

@@ -1,9 +1,9 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { RegistriesConf } from '../../config/registriesConf.js';
 import { isBlocked, isInsecure } from '../../config/registriesConf.js';
 import type { ImagePushOptions } from '../../engine/types.js';
 import type { ImageRecord, LayerRecord, Store } from '../../storage/store.js';
-import { InvalidArgumentError, TspodError } from '../../util/errors.js';
+import { InvalidArgumentError, TspodError, errorMessage } from '../../util/errors.js';
 import { digestHex } from '../oci.js';
 import { parseReference, type ImageReference } from '../reference.js';
 import { credentialsFor } from './authFile.js';
@@ -22,6 +22,8 @@ import {
 
 /** Layers compressed and uploaded at once (compression is the CPU-heavy part). */
 const PARALLEL_LAYERS = 3;
+/** Layers up to this size (uncompressed) are uploaded with one PUT. */
+const MONOLITHIC_MAX = 1 << 20;
 
 /**
  * Pushes an image to a registry: each layer whose compressed digest is known
@@ -76,6 +78,9 @@ export async function pushImageManifest(
   const stored = storedManifest(image);
   const layers = store.layerChain(image.topLayer);
   const api = new BlobApi(client, repo, scope);
+  // Other repositories of this registry a blob is known in: from the image's names, and where it was pulled from or pushed to.
+  const mountSources = (digest: string): string[] =>
+    [...new Set([...store.blobRepositories(digest, ref.domain), ...mountFrom])].filter((r) => r !== repo).slice(0, 3);
   try {
     const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
       const short = digestHex(layer.diffId).slice(0, 12);
@@ -86,21 +91,22 @@ export async function pushImageManifest(
           return blob;
         }
       }
-      for (const blob of mountFrom.length > 0 ? known : []) {
-        if (await api.mount(blob.digest, mountFrom)) {
+      for (const blob of known) {
+        if (await api.mount(blob.digest, mountSources(blob.digest))) {
           progress?.(`Copying blob ${short} skipped: already exists`);
           return blob;
         }
       }
       const blobProgress = opts.blobProgress;
       const onBytes = blobProgress && ((done: number) => blobProgress(short, done, layer.tarSize));
-      const blob = await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body, onBytes));
+      const blob = layer.tarSize <= MONOLITHIC_MAX ? await uploadWhole(api, store, layer, compression, onBytes) : await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body, onBytes));
       store.recordLayerBlob(layer.id, compression, blob.digest, blob.size);
       progress?.(`Copying blob ${short} done`);
       return blob;
     });
     const configDigest = `sha256:${image.id}`;
-    if (!(await api.exists(configDigest))) await api.upload(configDigest, image.config.length, () => image.config, mountFrom);
+    if (!(await api.exists(configDigest))) await api.upload(configDigest, image.config.length, () => image.config, mountSources(configDigest));
+    store.recordBlobLocations([...blobs.map((b) => b.digest), configDigest], ref.domain, repo);
     progress?.(`Copying config ${image.id.slice(0, 12)} done`);
     progress?.('Writing manifest to image destination');
     const manifest = pushManifest(kind, image, blobs);
@@ -122,6 +128,25 @@ export async function pushImageManifest(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A small layer is made in memory first: its digest is then known before the
+ * upload, which becomes one PUT with the bytes (a POST and a PUT instead of
+ * POST, PATCH and PUT: a round trip less per layer, as the config goes).
+ */
+async function uploadWhole(api: BlobApi, store: Store, layer: LayerRecord, compression: LayerCompression, onBytes?: (n: number) => void): Promise<PushedBlob> {
+  const chunks: Buffer[] = [];
+  const collect = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  const blob = await writeLayerBlob(store, layer, compression, collect, onBytes);
+  const bytes = Buffer.concat(chunks);
+  if (!(await api.exists(blob.digest))) await api.upload(blob.digest, bytes.length, () => bytes, []);
+  return blob;
 }
 
 /** Manifest kind and layer compression: the image's own kind unless --format says otherwise; zstd needs OCI. */
@@ -149,7 +174,7 @@ function knownCompressedBlobs(
 ): PushedBlob[] {
   // The last push first: pushing again to the same place is the common case.
   const blobs: PushedBlob[] = [];
-  const pushed = store.layerBlob(layer.id, compression);
+  const pushed = store.layerBlob(layer, compression);
   if (pushed) blobs.push({ digest: pushed.digest, size: pushed.size, compression });
   if (entry && layer.compressedDigest && entry.digest === layer.compressedDigest && compressionOfMediaType(entry.mediaType) === compression) {
     if (!blobs.some((b) => b.digest === entry.digest)) blobs.push({ digest: entry.digest, size: entry.size, compression });
@@ -252,7 +277,10 @@ class BlobApi {
     if (produced.status === 'rejected' || patched.status === 'rejected') {
       // After a PATCH the registry knows the session by the Location it answered with.
       await this.cancel((patched.status === 'fulfilled' ? patched.value : undefined) ?? location);
-      throw produced.status === 'rejected' ? produced.reason : (patched as PromiseRejectedResult).reason;
+      const reason: unknown = produced.status === 'rejected' ? produced.reason : (patched as PromiseRejectedResult).reason;
+      // A connection lost midway surfaces as a bare socket error (read ECONNRESET): say what it cut short.
+      if (reason instanceof TspodError) throw reason;
+      throw new RegistryError(`uploading a layer to ${this.client.registry} failed: ${errorMessage(reason)}: push again`, 0);
     }
     const blob = produced.value;
     const absolute = await this.client.resolveUrl(patched.value ?? location);

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { BadInputError, MissingProgramError, errorMessage } from '../../util/errors.js';
 import { waitDrain } from '../../util/drain.js';
 
@@ -13,7 +13,15 @@ export type Compression = 'none' | 'gzip' | 'zstd';
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
-const OUTPUT_CHUNK = 256 << 10;
+const OUTPUT_CHUNK = 1 << 20;
+/**
+ * How many output chunks gunzip may run ahead of its reader. At zlib's
+ * default (16 KiB) it stops after every chunk until the reader asks again, so
+ * inflating and reading take turns instead of overlapping: measured on
+ * 100 MiB, 3-6x the wall time of letting it run a few chunks ahead. Object
+ * mode, so the reader gets each chunk as it is, never several joined (a copy).
+ */
+const GUNZIP_AHEAD = 4;
 
 export async function decompressStream(input: Readable): Promise<{ stream: Readable; compression: Compression }> {
   const source = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -77,7 +85,8 @@ async function* resumed(head: Buffer, rest: AsyncIterator<Buffer> | undefined): 
 }
 
 async function* gunzipChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => void): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip({ chunkSize: OUTPUT_CHUNK });
+  // zlib passes stream options on to its Transform; its typings only list zlib's own.
+  const gunzip = createGunzip({ chunkSize: OUTPUT_CHUNK, readableObjectMode: true, readableHighWaterMark: GUNZIP_AHEAD } as ZlibOptions);
   let sourceError: unknown;
   void feed(compressed, gunzip).catch((e: unknown) => {
     sourceError = e;

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { errorMessage } from '../../util/errors.js';
+import { postError, type PostedError } from '../../util/errors.js';
 import { applyLayerTar, type ApplyLayerOptions } from './apply.js';
 import { decompressStream } from './decompress.js';
 
@@ -14,7 +14,7 @@ export type ToWorker = { job: number } & ({ start: ApplyLayerOptions } | { chunk
 export type FromWorker = { job: number } & (
   | { ack: number }
   | { result: { diffId: string; tarSize: number; contentSize: number } }
-  | { error: { name: string; message: string; code?: string } }
+  | { error: PostedError }
 );
 
 const port = parentPort!;
@@ -29,8 +29,10 @@ const jobs = new Map<number, Job>();
 function start(id: number, options: ApplyLayerOptions): void {
   const job: Job = {
     owed: 0,
+    // Object mode: each chunk is read as it came, never joined with the next (a copy).
     input: new Readable({
-      highWaterMark: 1 << 20,
+      objectMode: true,
+      highWaterMark: 4,
       read() {
         if (job.owed > 0) send({ job: id, ack: job.owed });
         job.owed = 0;
@@ -44,7 +46,7 @@ function start(id: number, options: ApplyLayerOptions): void {
     send({ job: id, result: { diffId: result.diffId, tarSize: result.tarSize, contentSize: result.contentSize } });
   })()
     .catch((e: unknown) => {
-      send({ job: id, error: { name: e instanceof Error ? e.name : 'Error', message: errorMessage(e), code: (e as NodeJS.ErrnoException)?.code } });
+      send({ job: id, error: postError(e) });
     })
     .finally(() => jobs.delete(id));
 }
