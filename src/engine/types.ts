@@ -563,9 +563,9 @@ export interface ContainersEngine {
   start(names: string[], opts?: { all?: boolean; filters?: string[] }): Promise<ContainerActionReport[]>;
   /**
    * Starts a container attached to the streams and waits for it (run without -d, start -a);
-   * `onStarted` is called once it runs (the API answers its start request then).
+   * `streams.onStarted` is called once it runs (the API answers its start request then).
    */
-  startAttached(nameOrId: string, streams: AttachStreams, opts?: { onStarted?: () => void }): Promise<AttachResult>;
+  startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   attach(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   init(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
   stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean }): Promise<ContainerActionReport[]>;

@@ -180,7 +180,7 @@ export class LocalContainers implements ContainersEngine {
     });
   }
 
-  async startAttached(nameOrId: string, streams: AttachStreams, opts: { onStarted?: () => void } = {}): Promise<AttachResult> {
+  async startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult> {
     this.requireStore(nameOrId);
     const record = this.rt.db.require(nameOrId);
     if (record.config.logDriver === 'passthrough') {
@@ -188,7 +188,6 @@ export class LocalContainers implements ContainersEngine {
       await this.rt.start(record.config.id, (created) => {
         writeFileSync(join(this.rt.bundleDir(created.config.id), OWNER_FILE), String(process.pid));
       });
-      opts.onStarted?.();
       streams.onStarted?.();
       return this.finishPassthrough(record.config.id, streams);
     }
@@ -202,7 +201,6 @@ export class LocalContainers implements ContainersEngine {
       },
       streams.terminal?.size(),
     );
-    opts.onStarted?.();
     streams.onStarted?.();
     return this.finishAttach(record.config.id, session!, streams);
   }

@@ -107,7 +107,7 @@ export async function startWithAttaches(engine: Engine, id: string, attaches: Pe
   if (!first) return;
   await new Promise<void>((resolve, reject) => {
     let started = false;
-    engine.containers.startAttached(id, first.streams, { onStarted: () => ((started = true), resolve()) }).then(
+    engine.containers.startAttached(id, { ...first.streams, onStarted: () => ((started = true), resolve()) }).then(
       (result) => first.settle({ exitCode: result.exitCode }),
       (err: unknown) => {
         first.settle({ error: err });
