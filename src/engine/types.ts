@@ -474,6 +474,8 @@ export interface ContainerLogsOptions {
   timestamps?: boolean;
   /** Prefix each line with the container's name (several containers, --names). */
   names?: boolean;
+  /** Ends a follow early (an API client that went away). */
+  signal?: AbortSignal;
 }
 
 export interface ExecOptions {

@@ -487,7 +487,8 @@ export class LocalContainers implements ContainersEngine {
           throw new TspodError(`this container is using the "${record.config.logDriver}" log driver, cannot read back logs: only k8s-file logs can be read`);
         }
         const running = isActive(this.rt.observe(record).state.status);
-        const stopped = opts.follow && running ? this.rt.waitForExit(record).then(() => undefined) : Promise.resolve();
+        const aborted = new Promise<void>((resolve) => (opts.signal?.aborted ? resolve() : opts.signal?.addEventListener('abort', () => resolve(), { once: true })));
+        const stopped = opts.follow && running ? Promise.race([this.rt.waitForExit(record).then(() => undefined), aborted]) : Promise.resolve();
         for await (const entry of readK8sLog(record.config.logPath, { since: opts.since, until: opts.until, tail: opts.tail, follow: opts.follow && running, stopped })) {
           const text = formatLogEntry(entry, { timestamps: opts.timestamps, prefix: opts.names ? `${record.config.id.slice(0, 12)}` : undefined });
           (entry.stream === 'stderr' ? out.stderr : out.stdout).write(text);
