@@ -254,3 +254,41 @@ test('pods, generate kube, system df and the events stream', async () => {
   // timeNano is the exact integer, beyond a double's precision.
   assert.match(lines.at(-1)!, /"timeNano":\d{19}[,}]/);
 });
+
+test('a client leaving a log follow or an attach before the start does not take the service down', async () => {
+  const created = await api.request('POST', `${V}/containers/create`, { image, name: 'chatty', command: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'], netns: { nsmode: 'none' } });
+  assert.equal(created.status, 201);
+  assert.equal((await api.request('POST', `${V}/containers/chatty/start`)).status, 204);
+  try {
+    for (const path of [`${V}/containers/chatty/logs?follow=true&stdout=true`]) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ socketPath: api.socket, path }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? resolve() : reject(e)));
+        req.end();
+      });
+    }
+    const idle = await api.request('POST', `${V}/containers/create`, { image, name: 'never-attached', command: ['true'], netns: { nsmode: 'none' } });
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ socketPath: api.socket, method: 'POST', path: `${V}/containers/never-attached/attach?stream=true&stdout=true`, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+      req.on('upgrade', (_res, socket) => {
+        socket.destroy();
+        resolve();
+      });
+      req.end();
+    });
+    // Whether or not the start still finds the attach that went away, the container runs and ends.
+    assert.equal((await api.request('POST', `${V}/containers/never-attached/start`)).status, 204);
+    assert.equal((await api.request('POST', `${V}/containers/never-attached/wait?condition=exited&condition=stopped`)).json, 0);
+    await api.request('DELETE', `${V}/containers/${idle.json.Id}`);
+    const ping = await api.request('GET', '/_ping');
+    assert.equal(ping.status, 200);
+  } finally {
+    await api.request('DELETE', `${V}/containers/chatty?force=true&timeout=0`);
+  }
+});
+

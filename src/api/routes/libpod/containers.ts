@@ -153,6 +153,8 @@ export function register(router: ApiRouter): void {
     if (info instanceof Error) throw info;
     res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
     res.flushHeaders();
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
     try {
       await engine.containers.logs(
         [params.name!],
@@ -162,6 +164,7 @@ export function register(router: ApiRouter): void {
           ...(tail !== undefined && tail !== 'all' && tail !== '' && Number(tail) >= 0 ? { tail: Number(tail) } : {}),
           ...(since ? { since } : {}),
           ...(until ? { until } : {}),
+          signal: gone.signal,
         },
         { stdout: stdout ? framedWriter(res, STDOUT) : discard(), stderr: stderr ? framedWriter(res, STDERR) : discard() },
       );
@@ -320,8 +323,11 @@ async function attach(ctx: ApiContext): Promise<void> {
   const wantStdout = named ? queryBool(query, 'stdout') : true;
   const wantStderr = named ? queryBool(query, 'stderr') : true;
   const conn = hijack(ctx);
-  const out = tty ? rawWriter(conn.output) : framedWriter(conn.output, STDOUT);
-  const err = tty ? out : framedWriter(conn.output, STDERR);
+  const connection = ctx.upgrade?.socket ?? ctx.res;
+  let gone = false;
+  connection.once('close', () => (gone = true));
+  const out = untilGone(tty ? rawWriter(conn.output) : framedWriter(conn.output, STDOUT), connection, () => gone);
+  const err = tty ? out : untilGone(framedWriter(conn.output, STDERR), connection, () => gone);
   const streams: AttachStreams = {
     stdin: wantStdin ? conn.input : undefined,
     stdout: wantStdout ? out : discard(),
@@ -347,8 +353,26 @@ async function attach(ctx: ApiContext): Promise<void> {
   }
   const pending: PendingAttach = { streams, finish };
   addPendingAttach(id, pending);
-  const connection = ctx.upgrade?.socket ?? ctx.res;
   connection.once('close', () => removePendingAttach(id, pending));
+}
+
+/**
+ * A writer to a client's connection that stops holding the container's output
+ * back once the client is gone (the engine waits for its streams to drain).
+ */
+function untilGone(w: Writable, connection: NodeJS.EventEmitter, gone: () => boolean): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (gone() || w.write(chunk)) return cb();
+      const done = () => {
+        w.off('drain', done);
+        connection.off('close', done);
+        cb();
+      };
+      w.once('drain', done);
+      connection.once('close', done);
+    },
+  });
 }
 
 async function pendingAttachOf(engine: Engine, name: string): Promise<{ id: string; attach: PendingAttach } | undefined> {
