@@ -48,7 +48,8 @@ function start(id: number, blob: LayerBlobJob): void {
     }),
   };
   jobs.set(id, job);
-  encodeLayer(blob, job.sink, (n) => (job.uncompressed = n))
+  // The main thread hashes the compressed bytes as it receives them: the two threads then share the hashing.
+  encodeLayer(blob, job.sink, (n) => (job.uncompressed = n), { sinkHashes: true })
     .then((result) => send({ job: id, result }))
     .catch((e: unknown) => send({ job: id, error: postError(e) }))
     .finally(() => jobs.delete(id));

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -10,6 +11,8 @@ import type { LayerBlobJob, PushedBlob } from './layerBlob.js';
 
 interface Pending {
   sink: Writable;
+  /** The compressed blob's digest, computed here as its bytes arrive (the worker leaves it empty). */
+  hash?: Hash;
   onBytes?: (uncompressed: number) => void;
   /** The worker is done: end the sink; the job resolves once the sink has finished. */
   complete: (blob: PushedBlob) => void;
@@ -19,8 +22,8 @@ interface Pending {
 /**
  * The main thread's side of the blob worker: it writes the bytes the worker
  * sends into each blob's sink and acknowledges them once written, so the
- * sink's backpressure (an upload's socket) paces the worker. The main thread
- * only moves bytes, and the worker's hashing and compression use another core.
+ * sink's backpressure (an upload's socket) paces the worker. The worker
+ * replays, hashes and compresses; the main thread hashes what it uploads.
  */
 class BlobWorker {
   private readonly jobs: WorkerJobs<FromBlobWorker, Pending>;
@@ -56,11 +59,13 @@ class BlobWorker {
         if (blob && settle()) resolve(blob);
         else fail(new TspodError('the destination of a layer blob was closed before the blob was written: push again'));
       }, fail);
+      const hash = job.compression === 'none' ? undefined : createHash('sha256');
       pending.set(id, {
         sink,
+        hash,
         onBytes,
         complete: (done) => {
-          blob = done;
+          blob = hash ? { ...done, digest: `sha256:${hash.digest('hex')}` } : done;
           sink.end();
         },
         reject: fail,
@@ -75,7 +80,9 @@ class BlobWorker {
     if ('chunk' in m) {
       const size = m.chunk.byteLength;
       p.onBytes?.(m.uncompressed);
-      p.sink.write(Buffer.from(m.chunk), (err) => {
+      const bytes = Buffer.from(m.chunk);
+      p.hash?.update(bytes);
+      p.sink.write(bytes, (err) => {
         if (!err) this.jobs.worker.postMessage({ job: m.job, ack: size } satisfies ToBlobWorker);
       });
     } else if ('result' in m) {

@@ -37,24 +37,29 @@ export interface LayerBlobJob {
  */
 export const PUSH_GZIP_LEVEL = 4;
 
-/** Counts and hashes what passes through. */
+/** Counts and (unless told not to) hashes what passes through. */
 class Digester extends Transform {
-  private readonly hash = createHash('sha256');
+  private readonly hash;
   size = 0;
 
-  constructor(private readonly onBytes?: (size: number) => void) {
+  constructor(
+    private readonly onBytes?: (size: number) => void,
+    hashing = true,
+  ) {
     super();
+    this.hash = hashing ? createHash('sha256') : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.size += chunk.length;
     this.onBytes?.(this.size);
     callback(null, chunk);
   }
 
+  /** The digest; empty when not hashing. */
   digest(): string {
-    return `sha256:${this.hash.digest('hex')}`;
+    return this.hash ? `sha256:${this.hash.digest('hex')}` : '';
   }
 }
 
@@ -63,10 +68,16 @@ class Digester extends Transform {
  * against the diff id once it has all been written, so damaged storage is
  * never pushed as a valid image.
  */
-export async function encodeLayer(job: LayerBlobJob, sink: Writable, onBytes?: (uncompressed: number) => void): Promise<PushedBlob> {
+export async function encodeLayer(
+  job: LayerBlobJob,
+  sink: Writable,
+  onBytes?: (uncompressed: number) => void,
+  opts: { sinkHashes?: boolean } = {},
+): Promise<PushedBlob> {
   const { compression } = job;
   const uncompressed = new Digester(onBytes);
-  const compressed = new Digester();
+  // With sinkHashes, whoever reads the sink computes the compressed blob's digest (returned empty here).
+  const compressed = new Digester(undefined, !opts.sinkHashes);
   const source = replayTarSplit(job.layerDir, job.tarSplitPath);
   if (compression === 'none') {
     await pipeline(source, uncompressed, sink);
