@@ -139,8 +139,12 @@ export async function readContextJson<T extends object = Record<string, unknown>
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** A body serialised already (a list route that keeps the JSON of what did not change). */
+export function sendJsonText(res: ServerResponse, status: number, text: string | Buffer): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': typeof text === 'string' ? Buffer.byteLength(text) : text.length });
   res.end(text);
 }
 

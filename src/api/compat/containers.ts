@@ -167,8 +167,12 @@ function dockerPortList(inspect: EngineInspect): JsonObject[] {
 }
 
 /** One entry of GET /containers/json. */
+/** A list row's Status text ("Up 3 minutes (healthy)"), the one part of a row that moves with time. */
+export function dockerSummaryStatus(summary: ContainerSummary, inspect: EngineInspect, now = Date.now()): string {
+  return dockerStatus(summary.State, summary.StartedAt, summary.ExitedAt, summary.ExitCode, inspect.State.Health?.Status ?? '', now);
+}
+
 export function dockerSummary(summary: ContainerSummary, inspect: EngineInspect, now = Date.now()): JsonObject {
-  const health = inspect.State.Health?.Status ?? '';
   return {
     Id: summary.Id,
     Names: summary.Names.map((n) => `/${n}`),
@@ -180,7 +184,7 @@ export function dockerSummary(summary: ContainerSummary, inspect: EngineInspect,
     ...(summary.Size ? { SizeRw: summary.Size.rwSize, SizeRootFs: summary.Size.rootFsSize } : {}),
     Labels: summary.Labels ?? {},
     State: dockerState(summary.State),
-    Status: dockerStatus(summary.State, summary.StartedAt, summary.ExitedAt, summary.ExitCode, health, now),
+    Status: dockerSummaryStatus(summary, inspect, now),
     HostConfig: { NetworkMode: inspect.HostConfig.NetworkMode },
     NetworkSettings: { Networks: dockerEndpoints(inspect) },
     Mounts: dockerMounts(inspect),

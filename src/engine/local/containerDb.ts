@@ -11,7 +11,7 @@ interface Row {
 
 /** Container records in the state database; every write is one IMMEDIATE transaction. */
 export class ContainerDb {
-  private shared?: { stamp: string; records: readonly ContainerRecord[] };
+  private shared?: { stamp: string; records: readonly ContainerRecord[]; byId?: Map<string, ContainerRecord> };
 
   constructor(private readonly store: Store) {}
 
@@ -45,10 +45,20 @@ export class ContainerDb {
    * another process's (data_version).
    */
   listShared(): readonly ContainerRecord[] {
-    const db = this.store.db;
-    const stamp = `${db.pragma('data_version', { simple: true })}:${db.prepare('SELECT total_changes()').pluck().get()}`;
+    return this.currentShared().records;
+  }
+
+  /** listShared()'s records by full id. */
+  sharedById(): ReadonlyMap<string, ContainerRecord> {
+    const shared = this.currentShared();
+    shared.byId ??= new Map(shared.records.map((r) => [r.config.id, r]));
+    return shared.byId;
+  }
+
+  private currentShared(): NonNullable<ContainerDb['shared']> {
+    const stamp = this.store.changeCounter();
     if (this.shared?.stamp !== stamp) this.shared = { stamp, records: this.list() };
-    return this.shared.records;
+    return this.shared;
   }
 
   /** Full id, exact name, then a unique id prefix; undefined when nothing matches. */

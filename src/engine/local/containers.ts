@@ -28,7 +28,7 @@ import type {
 } from '../types.js';
 import { BUILD_CONTAINER_LABEL } from '../types.js';
 import type { ContainerSpec } from '../spec/containerSpec.js';
-import type { ContainerRecord } from './containerRecord.js';
+import type { ContainerRecord, ContainerState } from './containerRecord.js';
 import { ContainerRuntime, OWNER_FILE, parseSignal, readExitFile } from './containerRuntime.js';
 import { AttachSocket, resizeTerminal, STREAM_STDERR } from '../oci/attach.js';
 import { resolveUser } from './containerFiles.js';
@@ -431,41 +431,57 @@ export class LocalContainers implements ContainersEngine {
   }
 
   async inspect(names: string[], opts: { size?: boolean } = {}): Promise<Array<Record<string, unknown> | Error>> {
+    const storeExists = names.length > 0 && this.hasStore();
+    const sharedById = storeExists ? this.rt.db.sharedById() : undefined;
     return names.map((name) => {
       try {
-        this.requireStore(name);
-        const record = this.rt.db.require(name);
+        if (!storeExists) throw new NoSuchContainerError(`no container with name or ID "${name}" found: no such container`);
+        const shared = sharedById!.get(name);
+        const record = shared ?? this.rt.db.require(name);
         const state = this.rt.observe(record).state;
-        const image = this.runtime.store.getImage(record.config.imageId);
-        let ociSpec: Record<string, unknown> | undefined;
-        try {
-          ociSpec = JSON.parse(readFileSync(join(this.rt.bundleDir(record.config.id), 'config.json'), 'utf8')) as Record<string, unknown>;
-        } catch {
-          ociSpec = undefined;
-        }
-        return containerInspect({
-          record: { config: record.config, state },
-          imageDigest: image?.manifestDigest ?? '',
-          graphRoot: this.runtime.store.options.graphRoot,
-          driver: this.runtime.store.driver,
-          upperDir: this.rt.layers.upperDir(record.config.id),
-          workDir: join(this.rt.layers.dir(record.config.id), 'work'),
-          mergedDir: this.rt.layers.mergedDir(record.config.id),
-          lowerDirs: image ? this.runtime.store.layerChain(image.topLayer).reverse().map((l) => this.runtime.store.layerDiffDir(l.id)) : [],
-          userdata: this.rt.layers.userdata(record.config.id),
-          bundle: this.rt.bundleDir(record.config.id),
-          conmonPidFile: join(this.rt.bundleDir(record.config.id), 'conmon.pid'),
-          ociSpec,
-          sizes: opts.size ? this.sizes(record) : undefined,
-          cgroupManager: this.runtime.cgroupManager,
-          pidsLimit: this.runtime.containersConf.containers.pidsLimit,
-          imageExposed: exposedFromImage(image ? imageExposedPorts(image.config) : undefined),
-          defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
-          health: inspectHealth(this.rt, record),
-        });
+        // A container at rest changes only through the database, which gives a new shared
+        // record: its report is kept with the record (the API lists inspect every container).
+        const cacheable = shared !== undefined && !opts.size && !isActive(state.status);
+        const cached = cacheable ? this.restingReports.get(shared) : undefined;
+        if (cached) return cached;
+        const report = this.inspectRecord(record, state, opts);
+        if (cacheable) this.restingReports.set(shared, report);
+        return report;
       } catch (e) {
         return e as Error;
       }
+    });
+  }
+
+  private readonly restingReports = new WeakMap<ContainerRecord, Record<string, unknown>>();
+
+  private inspectRecord(record: ContainerRecord, state: ContainerState, opts: { size?: boolean }): Record<string, unknown> {
+    const image = this.runtime.store.getImage(record.config.imageId);
+    let ociSpec: Record<string, unknown> | undefined;
+    try {
+      ociSpec = JSON.parse(readFileSync(join(this.rt.bundleDir(record.config.id), 'config.json'), 'utf8')) as Record<string, unknown>;
+    } catch {
+      ociSpec = undefined;
+    }
+    return containerInspect({
+      record: { config: record.config, state },
+      imageDigest: image?.manifestDigest ?? '',
+      graphRoot: this.runtime.store.options.graphRoot,
+      driver: this.runtime.store.driver,
+      upperDir: this.rt.layers.upperDir(record.config.id),
+      workDir: join(this.rt.layers.dir(record.config.id), 'work'),
+      mergedDir: this.rt.layers.mergedDir(record.config.id),
+      lowerDirs: image ? this.runtime.store.layerChain(image.topLayer).reverse().map((l) => this.runtime.store.layerDiffDir(l.id)) : [],
+      userdata: this.rt.layers.userdata(record.config.id),
+      bundle: this.rt.bundleDir(record.config.id),
+      conmonPidFile: join(this.rt.bundleDir(record.config.id), 'conmon.pid'),
+      ociSpec,
+      sizes: opts.size ? this.sizes(record) : undefined,
+      cgroupManager: this.runtime.cgroupManager,
+      pidsLimit: this.runtime.containersConf.containers.pidsLimit,
+      imageExposed: exposedFromImage(image ? imageExposedPorts(image.config) : undefined),
+      defaultNetwork: this.runtime.containersConf.network.defaultNetwork,
+      health: inspectHealth(this.rt, record),
     });
   }
 

@@ -2,9 +2,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { ApiRouter } from '../../router.js';
-import { queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, type ApiContext } from '../../http.js';
+import { queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, sendJsonText, type ApiContext } from '../../http.js';
 import { specFromDockerCreate } from '../../compat/containerCreate.js';
-import { dockerChanges, dockerInspect, dockerState, dockerSummary, dockerTop, type EngineInspect } from '../../compat/containers.js';
+import { dockerChanges, dockerInspect, dockerState, dockerSummary, dockerSummaryStatus, dockerTop, type EngineInspect } from '../../compat/containers.js';
 import type { ContainerActionReport, Engine } from '../../../engine/types.js';
 import { BadInputError, ContainerStateError, NoSuchImageError } from '../../../util/errors.js';
 import { execSessions, pendingAttaches, terminalSizes } from './containerSessions.js';
@@ -61,14 +61,28 @@ async function listContainers(ctx: ApiContext): Promise<void> {
   if (limit !== undefined && limit > 0) summaries = summaries.slice(0, limit);
   const reports = summaries.length ? await engine.containers.inspect(summaries.map((s) => s.Id)) : [];
   const now = Date.now();
-  const list = summaries.flatMap((summary, i) => {
+  const parts: string[] = [];
+  summaries.forEach((summary, i) => {
     const report = reports[i];
     // Removed between the list and the inspect: left out.
-    if (!report || report instanceof Error) return [];
-    return [dockerSummary(summary, report as unknown as EngineInspect, now)];
+    if (!report || report instanceof Error) return;
+    // The engine gives a container at rest the same report until it changes: its JSON is
+    // made again only when the time-dependent status text moved on.
+    const kept = size ? undefined : renderedSummaries.get(report);
+    if (kept && kept.status === dockerSummaryStatus(summary, report as unknown as EngineInspect, now)) return void parts.push(kept.json);
+    const item = dockerSummary(summary, report as unknown as EngineInspect, now);
+    const json = JSON.stringify(item);
+    if (!size) renderedSummaries.set(report, { status: item.Status as string, json });
+    parts.push(json);
   });
-  sendJson(ctx.res, 200, list);
+  // The same rows as the last answer: its bytes again, without encoding them anew.
+  const same = lastList !== undefined && lastList.parts.length === parts.length && parts.every((p, i) => p === lastList!.parts[i]);
+  if (!same) lastList = { parts, body: Buffer.from(`[${parts.join(',')}]`) };
+  sendJsonText(ctx.res, 200, lastList!.body);
 }
+
+const renderedSummaries = new WeakMap<object, { status: string; json: string }>();
+let lastList: { parts: string[]; body: Buffer } | undefined;
 
 /** As Docker does, an absolute bind source that does not exist is made as a directory. */
 function makeBindSources(body: Record<string, unknown>): void {

@@ -4,7 +4,7 @@
  * hold slashes, so `/images/*` routes split the action off the end.
  */
 import type { ApiRouter } from '../../router.js';
-import { NotFoundRouteError, queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, type ApiContext } from '../../http.js';
+import { NotFoundRouteError, queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, sendJsonText, type ApiContext } from '../../http.js';
 import { progressStream } from '../../progressStream.js';
 import {
   decodeRegistryAuth,
@@ -77,8 +77,7 @@ async function listImages(ctx: ApiContext): Promise<void> {
     body = Buffer.from(JSON.stringify(shown.map((s) => keepMatchingReferences(imageSummary(s, ctx.apiVersion), references))));
     rendered.set(variant, body);
   }
-  ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
-  ctx.res.end(body);
+  sendJsonText(ctx.res, 200, body);
 }
 
 const renderedLists = new WeakMap<readonly ImageSummary[], Map<string, Buffer>>();
