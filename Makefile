@@ -20,6 +20,7 @@ setup: system-deps deps build install
 
 system-deps:
 	@./scripts/install-system-deps.sh $(DEB_PACKAGES)
+	@./scripts/device-modes.sh
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
