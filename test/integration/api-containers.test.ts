@@ -146,6 +146,20 @@ describe('docker run', { timeout: 120_000 }, () => {
     assert.equal(dockerOk(['ps', '-aq', '--filter', 'label=origin=cli']), '');
   });
 
+  test('a listed container that another process renames, starts or removes is listed as it is now', () => {
+    box.ok(['create', '--name', 'resting', '-l', 'origin=resting', IMG, 'sh', '-c', 'exit 3']);
+    const row = () => dockerOk(['ps', '-a', '--filter', 'label=origin=resting', '--format', '{{.Names}} {{.State}} {{.Status}}']);
+    // Twice, so the second answer comes from what the service kept of the first.
+    assert.equal(row(), 'resting created Created\n');
+    assert.equal(row(), 'resting created Created\n');
+    box.ok(['rename', 'resting', 'renamed']);
+    assert.equal(row(), 'renamed created Created\n');
+    assert.equal(box.run(['start', '-a', 'renamed']).code, 3);
+    assert.match(row(), /^renamed exited Exited \(3\) /);
+    box.ok(['rm', 'renamed']);
+    assert.equal(row(), '');
+  });
+
   test('an image that is not there is a 404 the CLI reports', () => {
     const r = docker(['create', '--pull', 'never', 'localhost/no/such-image']);
     assert.notEqual(r.code, 0);
