@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { containerEvent, volumeEvents } from './events.js';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Runtime } from '../runtime.js';
@@ -97,6 +97,18 @@ export class ContainerRuntime {
 
   exitFile(id: string): string {
     return join(this.runBase, 'exits', id);
+  }
+
+  /**
+   * The ids with an exit file, read at once: for observing many containers, one directory
+   * read instead of a look per container. An exit recorded after this read is seen by the next.
+   */
+  exitedIds(): ExitedIds {
+    try {
+      return new Set(readdirSync(join(this.runBase, 'exits')));
+    } catch {
+      return new Set();
+    }
   }
 
   private lockFile(id: string): string {
@@ -327,17 +339,18 @@ export class ContainerRuntime {
   // ------------------------------------------------------------- observe
 
   /** The container's state as it is now, without writing: an exit conmon recorded shows as exited. */
-  observe(record: ContainerRecord): Observed {
+  observe(record: ContainerRecord, exits?: ExitedIds): Observed {
     const s = record.state;
     if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'initialized') return { state: s, exitedUnrecorded: false };
-    const exit = readExitFile(this.exitFile(record.config.id));
+    const exit = exits && !exits.has(record.config.id) ? undefined : readExitFile(this.exitFile(record.config.id));
     if (exit) {
       return {
         state: { ...s, status: 'exited', pid: 0, exitCode: exit.code, finishedAt: exit.finishedAt },
         exitedUnrecorded: true,
       };
     }
-    if (s.pid > 0 && !processMatches(s.pid, s.pidStartTicks) && !isProcessAlive(s.conmonPid)) {
+    // conmon first: one kill(0) where the container's check reads /proc (lists observe every container).
+    if (s.pid > 0 && !isProcessAlive(s.conmonPid) && !processMatches(s.pid, s.pidStartTicks)) {
       // conmon is gone without writing an exit file (killed): the code is lost.
       return {
         state: { ...s, status: 'exited', pid: 0, exitCode: -1, finishedAt: nowRfc3339Nano(), error: 'conmon exited without recording the exit code' },
@@ -1004,8 +1017,13 @@ export function signalName(n: number): string {
   return entry ? entry[0] : String(n);
 }
 
+/** Container ids that had an exit file when they were read (ContainerRuntime.exitedIds). */
+export type ExitedIds = ReadonlySet<string>;
+
 export function readExitFile(path: string): { code: number; finishedAt: string } | undefined {
   let text: string;
+  // The usual answer, for a running container, is "no file": existsSync says so without an exception.
+  if (!existsSync(path)) return undefined;
   try {
     text = readFileSync(path, 'utf8').trim();
   } catch {

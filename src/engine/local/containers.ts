@@ -29,14 +29,14 @@ import type {
 import { BUILD_CONTAINER_LABEL } from '../types.js';
 import type { ContainerSpec } from '../spec/containerSpec.js';
 import type { ContainerRecord, ContainerState } from './containerRecord.js';
-import { ContainerRuntime, OWNER_FILE, parseSignal, readExitFile } from './containerRuntime.js';
+import { ContainerRuntime, OWNER_FILE, parseSignal, readExitFile, type ExitedIds } from './containerRuntime.js';
 import { AttachSocket, resizeTerminal, STREAM_STDERR } from '../oci/attach.js';
 import { resolveUser } from './containerFiles.js';
 import { containerInspect } from './containerInspect.js';
 import { filterContainers } from './containerFilters.js';
 import { goTimeString, unixSeconds } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
-import { healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
+import { healthConfigOf, healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 import { containerEvent } from './events.js';
 import { treeBytes } from '../../util/diskUsage.js';
@@ -376,7 +376,8 @@ export class LocalContainers implements ContainersEngine {
     if (!this.hasStore()) return [];
     const records = this.rt.db.listShared().filter((r) => opts.external || r.config.spec.labels?.[BUILD_CONTAINER_LABEL] === undefined);
     // Filters see every container (before=/since= may name a stopped one); then podman's cuts.
-    let summaries = records.map((r) => this.summary(r, opts.size === true));
+    const exits = records.length > 1 ? this.rt.exitedIds() : undefined;
+    let summaries = records.map((r) => this.summary(r, opts.size === true, exits));
     if (opts.filters?.length) {
       const policies = new Map(records.map((r) => [r.config.id, r.config.spec.restartPolicy ?? 'no']));
       summaries = filterContainers(summaries, opts.filters, new Date(), this.mountSources(records), (id) => policies.get(id) ?? 'no');
@@ -392,9 +393,9 @@ export class LocalContainers implements ContainersEngine {
     return (id) => byId.get(id) ?? [];
   }
 
-  private summary(record: ContainerRecord, withSize: boolean): ContainerSummary {
+  private summary(record: ContainerRecord, withSize: boolean, exits?: ExitedIds): ContainerSummary {
     const { config } = record;
-    const state = this.rt.observe(record).state;
+    const state = this.rt.observe(record, exits).state;
     return {
       AutoRemove: config.spec.remove === true,
       // As Podman lists it: the command (the image's CMD or the user's), not the entrypoint.
@@ -433,15 +434,17 @@ export class LocalContainers implements ContainersEngine {
   async inspect(names: string[], opts: { size?: boolean } = {}): Promise<Array<Record<string, unknown> | Error>> {
     const storeExists = names.length > 0 && this.hasStore();
     const sharedById = storeExists ? this.rt.db.sharedById() : undefined;
+    const exits = storeExists && names.length > 1 ? this.rt.exitedIds() : undefined;
     return names.map((name) => {
       try {
         if (!storeExists) throw new NoSuchContainerError(`no container with name or ID "${name}" found: no such container`);
         const shared = sharedById!.get(name);
         const record = shared ?? this.rt.db.require(name);
-        const state = this.rt.observe(record).state;
-        // A container at rest changes only through the database, which gives a new shared
-        // record: its report is kept with the record (the API lists inspect every container).
-        const cacheable = shared !== undefined && !opts.size && !isActive(state.status);
+        const state = this.rt.observe(record, exits).state;
+        // A container changes only through the database, which gives a new shared record, except
+        // for what observe() finds (an exit: a new state object) and a health log: its report is
+        // kept with the record (the API's lists inspect every container).
+        const cacheable = shared !== undefined && !opts.size && (!isActive(state.status) || (state === shared.state && !healthConfigOf(shared)));
         const cached = cacheable ? this.restingReports.get(shared) : undefined;
         if (cached) return cached;
         const report = this.inspectRecord(record, state, opts);
