@@ -152,13 +152,13 @@ export class RemoteContainers implements ContainersEngine {
     return this.act(names, opts.all, undefined, (n) => this.post(n, 'init'));
   }
 
-  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean } = {}): Promise<ContainerActionReport[]> {
-    const reports = await this.act(names, opts.all, (s) => isActive(s.State), (n) => this.post(n, 'stop', { timeout: opts.timeout }));
+  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean; signal?: string } = {}): Promise<ContainerActionReport[]> {
+    const reports = await this.act(names, opts.all, (s) => isActive(s.State), (n) => this.post(n, 'stop', { timeout: opts.timeout, signal: opts.signal }));
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
 
-  restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean } = {}): Promise<ContainerActionReport[]> {
-    return this.act(names, opts.all, (s) => !opts.running || isActive(s.State), (n) => this.post(n, 'restart', { timeout: opts.timeout }));
+  restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean; signal?: string } = {}): Promise<ContainerActionReport[]> {
+    return this.act(names, opts.all, (s) => !opts.running || isActive(s.State), (n) => this.post(n, 'restart', { timeout: opts.timeout, signal: opts.signal }));
   }
 
   kill(names: string[], opts: { signal?: string; all?: boolean } = {}): Promise<ContainerActionReport[]> {

@@ -568,8 +568,9 @@ export interface ContainersEngine {
   startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   attach(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   init(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
-  stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean }): Promise<ContainerActionReport[]>;
-  restart(names: string[], opts?: { timeout?: number; all?: boolean; running?: boolean }): Promise<ContainerActionReport[]>;
+  /** `signal` replaces the container's stop signal for this stop (Docker's `stop -s`). */
+  stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean; signal?: string }): Promise<ContainerActionReport[]>;
+  restart(names: string[], opts?: { timeout?: number; all?: boolean; running?: boolean; signal?: string }): Promise<ContainerActionReport[]>;
   kill(names: string[], opts?: { signal?: string; all?: boolean }): Promise<ContainerActionReport[]>;
   pause(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
   unpause(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;

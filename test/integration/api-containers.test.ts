@@ -299,6 +299,28 @@ describe('logs and wait', { timeout: 120_000 }, () => {
     dockerOk(['rm', 'chatty']);
   });
 
+  test('docker stop -s and docker restart -s send the given signal instead of the stop signal', async () => {
+    // sh as PID 1 ignores SIGTERM: only the trapped SIGUSR1 ends it with code 0 (SIGKILL would be 137).
+    dockerOk(['run', '-d', '--name', 'trapper', IMG, 'sh', '-c', 'trap "echo got USR1; exit 0" USR1; echo ready; while true; do sleep 0.1; done']);
+    const count = (text: string, line: string) => text.split('\n').filter((l) => l === line).length;
+    await until('the trap to be set', () => count(dockerOk(['logs', 'trapper']), 'ready') === 1);
+    const started = Date.now();
+    dockerOk(['stop', '-s', 'SIGUSR1', '-t', '20', 'trapper']);
+    assert.ok(Date.now() - started < 15_000, 'stopped by the signal, not by the SIGKILL after the timeout');
+    assert.equal(JSON.parse(dockerOk(['inspect', 'trapper']))[0].State.ExitCode, 0);
+    assert.equal(count(dockerOk(['logs', 'trapper']), 'got USR1'), 1);
+
+    dockerOk(['start', 'trapper']);
+    await until('the trap to be set again', () => count(dockerOk(['logs', 'trapper']), 'ready') === 2);
+    dockerOk(['restart', '-s', 'USR1', '-t', '20', 'trapper']);
+    assert.equal(count(dockerOk(['logs', 'trapper']), 'got USR1'), 2);
+    assert.equal(JSON.parse(dockerOk(['inspect', 'trapper']))[0].State.Running, true);
+    const bad = docker(['stop', '-s', 'SIGNOPE', 'trapper']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid signal/);
+    dockerOk(['rm', '-f', 'trapper']);
+  });
+
   test('docker wait prints the exit code', () => {
     dockerOk(['run', '-d', '--name', 'waited', IMG, 'sh', '-c', 'sleep 0.5; exit 5']);
     assert.equal(dockerOk(['wait', 'waited']), '5\n');

@@ -100,13 +100,13 @@ export function register(router: ApiRouter): void {
       let reports;
       switch (verb) {
         case 'stop':
-          reports = await engine.containers.stop([name], { timeout, ignore: queryBool(query, 'ignore') });
+          reports = await engine.containers.stop([name], { timeout, ignore: queryBool(query, 'ignore'), signal: queryString(query, 'signal') || undefined });
           break;
         case 'kill':
           reports = await engine.containers.kill([name], { signal: queryString(query, 'signal') || 'SIGKILL' });
           break;
         case 'restart':
-          reports = await engine.containers.restart([name], { timeout });
+          reports = await engine.containers.restart([name], { timeout, signal: queryString(query, 'signal') || undefined });
           break;
         default:
           reports = await engine.containers[verb]([name]);
