@@ -429,8 +429,11 @@ export interface AttachStreams {
   terminal?: { size(): { rows: number; columns: number } | undefined; onResize(listener: () => void): void };
   /** Forward SIGINT/SIGTERM/... received by this process to the container (--sig-proxy). */
   sigProxy?: boolean;
-  /** startAttached: called once the container is running (an API start request answers then). */
-  onStarted?: () => void;
+  /**
+   * startAttached: called once the container is running (an API start request answers then);
+   * exec: called once the process runs, with its pid on the host (exec inspect's Pid).
+   */
+  onStarted?: (pid?: number) => void;
 }
 
 export interface AttachResult {

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http, { request as httpRequest } from 'node:http';
 import { Sandbox, fixturesDir } from './harness.js';
@@ -197,6 +197,19 @@ test('exec sessions: create, start on the connection, then the exit code', async
     assert.equal(info.json.ExitCode, 9);
     assert.equal(info.json.Running, false);
     assert.equal((await api.request('GET', `${V}/exec/no-such-session/json`)).status, 404);
+
+    // Detached: inspect has the process's pid on the host while it runs, its exit code after.
+    const detached = await api.request('POST', `${V}/containers/execd/exec`, { Cmd: ['sleep', '986'] });
+    assert.equal((await api.request('POST', `${V}/exec/${detached.json.Id}/start`, { Detach: true })).status, 200);
+    const inspect = async () => (await api.request('GET', `${V}/exec/${detached.json.Id}/json`)).json;
+    let running = await inspect();
+    for (let i = 0; i < 400 && !(running.Running && running.Pid > 0); i++) running = await inspect();
+    assert.equal(running.Running, true);
+    assert.equal(readFileSync(`/proc/${running.Pid}/cmdline`, 'utf8'), 'sleep\x00986\x00');
+    process.kill(running.Pid, 'SIGTERM');
+    let ended = await inspect();
+    for (let i = 0; i < 400 && ended.Running; i++) ended = await inspect();
+    assert.deepEqual([ended.Running, ended.ExitCode, ended.Pid], [false, 143, 0]);
   } finally {
     await api.request('DELETE', `${V}/containers/execd?force=true&timeout=0`);
   }
