@@ -127,6 +127,11 @@ test('podman --remote build sends its context and reads the steps and the id', {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^STEP 1\/3: FROM .*\nSTEP 2\/3: COPY note.txt \/note.txt\n--> [0-9a-f]{11}\nSTEP 3\/3: RUN cat \/note.txt\nbuilt by podman --remote\nCOMMIT localhost\/podman-built:1\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/podman-built:1\n[0-9a-f]{64}\n$/);
   assert.equal(podman(['run', '--rm', 'localhost/podman-built:1', 'cat', '/note.txt']).stdout, 'built by podman --remote\n');
+  writeFileSync(join(dir, 'Containerfile.hosts'), `FROM ${image}\nRUN grep -w extra.example /etc/hosts && df -k /dev/shm | tail -n 1\n`);
+  const hosts = podman(['build', '--add-host', 'extra.example:10.11.12.13', '--shm-size', '16m', '-f', join(dir, 'Containerfile.hosts'), dir]);
+  assert.equal(hosts.code, 0, hosts.stderr);
+  assert.match(hosts.stdout, /^10\.11\.12\.13\s+extra\.example$/m);
+  assert.match(hosts.stdout, /^\S+\s+16384\s+\d+\s+\d+\s+\d+%\s+\/dev\/shm$/m);
 });
 
 test('container list, inspect and create answer in the libpod shapes', async () => {
