@@ -168,8 +168,11 @@ export interface RegistryAccessOptions {
   tlsVerify?: boolean;
   certDir?: string;
   authFile?: string;
-  /** --creds USER[:PASS]. */
-  credentials?: { username: string; password: string };
+  /**
+   * --creds USER[:PASS]; `identityToken` (Docker's identitytoken, an OAuth2 refresh token) is
+   * exchanged for the registry's bearer tokens in place of the password.
+   */
+  credentials?: { username: string; password: string; identityToken?: string };
 }
 
 export interface ImagePullOptions extends RegistryAccessOptions {

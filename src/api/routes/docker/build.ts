@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import type { ApiRouter } from '../../router.js';
 import { queryBool, queryJsonList, queryShmSize, type ApiContext } from '../../http.js';
 import { progressStream } from '../../progressStream.js';
-import { decodeRegistryConfig, dockerId, isLoopbackRegistry } from '../../compat/images.js';
+import { decodeRegistryConfig, dockerId, isLoopbackRegistry, registryCredentials } from '../../compat/images.js';
 import { classicBuildLine, LayerProgress } from '../../compat/progress.js';
 import { extraHostEntries } from '../../compat/containerCreate.js';
 import type { Engine, ImagesEngine, ImagePullOptions } from '../../../engine/types.js';
@@ -63,7 +63,7 @@ function imagesWithBuildAuth(images: ImagesEngine, registryConfig: ReturnType<ty
     const auth = registryConfig[domain] ?? (domain === 'docker.io' ? registryConfig['index.docker.io'] : undefined);
     return images.pull(reference, {
       ...opts,
-      ...(auth?.username && auth.password !== undefined && { credentials: { username: auth.username, password: auth.password } }),
+      ...(registryCredentials(auth) && { credentials: registryCredentials(auth) }),
       ...(isLoopbackRegistry(domain) && { tlsVerify: false }),
     });
   };
