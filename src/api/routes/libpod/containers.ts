@@ -10,6 +10,7 @@ import { framedWriter, hijack, rawWriter, STDERR, STDOUT, frame } from '../../st
 import { specFromSpecGenerator } from '../../libpod/specgen.js';
 import { containerListEntry as listEntry, containerStatsEntry } from '../../libpod/reports.js';
 import { toWireError } from '../../libpod/errors.js';
+import { PATH_STAT_HEADER, pathStatHeader } from '../../compat/containers.js';
 import { LibpodRoutes, filtersOf, itemError, noContent, queryList, queryString, single } from './common.js';
 import {
   addPendingAttach,
@@ -204,6 +205,13 @@ export function register(router: ApiRouter): void {
     if (info instanceof Error) throw info;
     res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await engine.containers.export(params.name!, res);
+    res.end();
+  });
+
+  r.on('HEAD', '/containers/:name/archive', async ({ engine, params, query, res }) => {
+    const path = queryString(query, 'path');
+    if (!path) throw new BadInputError('query parameter path is required');
+    res.writeHead(200, { [PATH_STAT_HEADER]: pathStatHeader(await engine.containers.stat(params.name!, path)) });
     res.end();
   });
 
