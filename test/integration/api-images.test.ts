@@ -295,6 +295,17 @@ test('docker info and docker system df', () => {
   assert.match(df, /^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\nImages +\d+ /);
   assert.match(df, /\nLocal Volumes +\d+ /);
   assert.match(df, /\nBuild Cache +0 /);
+  // The container rows are the container list's, with their writable layer's size.
+  box.ok(['create', '--name', 'df-row', '--network', 'none', '-l', 'in=df', BUSYBOX, 'true']);
+  try {
+    const rows = JSON.parse(dockerOk(['system', 'df', '-v', '--format', '{{json .Containers}}']));
+    const row = rows.find((c: { Names: string }) => c.Names === 'df-row');
+    assert.ok(row, JSON.stringify(rows));
+    assert.equal(row.Labels, 'in=df');
+    assert.match(row.Image, /busybox/);
+  } finally {
+    box.ok(['rm', 'df-row']);
+  }
 });
 
 test('docker events --since --until replays the journal; a live docker events sees a container start', async () => {
