@@ -207,13 +207,17 @@ test('exec sessions: create, start on the connection, then the exit code', async
     const detached = await api.request('POST', `${V}/containers/execd/exec`, { Cmd: ['sleep', '986'] });
     assert.equal((await api.request('POST', `${V}/exec/${detached.json.Id}/start`, { Detach: true })).status, 200);
     const inspect = async () => (await api.request('GET', `${V}/exec/${detached.json.Id}/json`)).json;
-    let running = await inspect();
-    for (let i = 0; i < 400 && !(running.Running && running.Pid > 0); i++) running = await inspect();
+    // Polls the session's real state for at most 10 s.
+    const poll = async (done: (info: any) => boolean) => {
+      let info = await inspect();
+      for (const deadline = Date.now() + 10_000; !done(info) && Date.now() < deadline; info = await inspect()) await new Promise((r) => setTimeout(r, 25));
+      return info;
+    };
+    const running = await poll((info) => info.Running && info.Pid > 0);
     assert.equal(running.Running, true);
     assert.equal(readFileSync(`/proc/${running.Pid}/cmdline`, 'utf8'), 'sleep\x00986\x00');
     process.kill(running.Pid, 'SIGTERM');
-    let ended = await inspect();
-    for (let i = 0; i < 400 && ended.Running; i++) ended = await inspect();
+    const ended = await poll((info) => !info.Running);
     assert.deepEqual([ended.Running, ended.ExitCode, ended.Pid], [false, 143, 0]);
   } finally {
     await api.request('DELETE', `${V}/containers/execd?force=true&timeout=0`);
