@@ -216,3 +216,30 @@ export function queryFilters(query: URLSearchParams): string[] {
   }
   return filters;
 }
+
+/**
+ * A list parameter sent either as a JSON array (Podman's client, `cachefrom`) or
+ * repeated (the docker CLI's `extrahosts`).
+ */
+export function queryJsonList(query: URLSearchParams, name: string): string[] {
+  return query.getAll(name).flatMap((raw) => {
+    if (!raw.trimStart().startsWith('[')) return raw ? [raw] : [];
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new BadInputError(`query parameter ${name}: malformed JSON: ${raw}`);
+    }
+    if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string')) throw new BadInputError(`query parameter ${name} must be a JSON list of strings`);
+    return parsed as string[];
+  });
+}
+
+/** `shmsize`: bytes of /dev/shm in RUN containers (0 or absent: the default). */
+export function queryShmSize(query: URLSearchParams): number | undefined {
+  const raw = query.get('shmsize');
+  if (!raw) return undefined;
+  const bytes = Number(raw);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new BadInputError(`query parameter shmsize must be a number of bytes, not "${raw}"`);
+  return bytes || undefined;
+}

@@ -23,7 +23,7 @@ export interface DefaultBuild {
 }
 
 /** What a caller may set beyond the defaults: names, cache, pulls, and where the output goes. */
-export type BuildOverrides = Partial<Pick<BuildRequest, 'tags' | 'noCache' | 'pull' | 'network' | 'log' | 'runOutput' | 'warn' | 'pullOptions' | 'addHosts'>>;
+export type BuildOverrides = Partial<Pick<BuildRequest, 'tags' | 'noCache' | 'pull' | 'network' | 'log' | 'runOutput' | 'warn' | 'pullOptions' | 'urlHosts' | 'extraHosts' | 'shmSize'>>;
 
 export async function buildWithDefaults(engine: Engine, b: DefaultBuild): Promise<void> {
   const context = BuildContext.fromDirectory(b.contextDir, { containerfile: b.containerfile.path });
@@ -81,6 +81,8 @@ async function runDefaultBuild(
     runOutput: b.runOutput ?? { stdout: stderr, stderr },
     warn: b.warn ?? ((m) => stderr.write(`WARN[0000] ${m}\n`)),
     pullOptions: b.pullOptions ?? {},
-    addHosts: b.addHosts,
+    urlHosts: b.urlHosts,
+    extraHosts: b.extraHosts,
+    shmSize: b.shmSize,
   }).build();
 }

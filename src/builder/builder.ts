@@ -54,7 +54,11 @@ export interface BuildRequest {
   /** Options for pulls of base images. */
   pullOptions: Record<string, unknown>;
   /** Hosts ADD may fetch URLs from (besides loopback). */
-  addHosts?: string[];
+  urlHosts?: string[];
+  /** `--add-host` entries (`name:ip`) in the /etc/hosts of RUN containers. */
+  extraHosts?: string[];
+  /** Size in bytes of RUN containers' /dev/shm (`--shm-size`). */
+  shmSize?: number;
   /** How many independent stages may build at once (default 1). */
   jobs?: number;
 }
@@ -519,6 +523,8 @@ export class Builder {
         workingDir: workdir,
         mounts,
         network: network ?? 'bridge',
+        ...(this.req.extraHosts?.length ? { addHosts: this.req.extraHosts } : {}),
+        ...(this.req.shmSize ? { shmSize: this.req.shmSize } : {}),
       },
       async (id) => {
         if (workdir !== '/' && !state.knownDirs.has(workdir)) await this.ensureWorkdir(id, state, workdir);
@@ -695,7 +701,7 @@ export class Builder {
       const resolved = this.req.context.resolve(local, `${ins.keyword} at ${file}:${ins.line}`);
       for (const [i, url] of urls.entries()) {
         const target = join(temp, `url-${i}`);
-        const name = await fetchForAdd(url, target, this.req.addHosts ?? []);
+        const name = await fetchForAdd(url, target, this.req.urlHosts ?? []);
         resolved.push({ rel: `url/${name}`, host: target, stat: fs.lstatSync(target) });
       }
       for (const [i, doc] of heredocFiles.entries()) {

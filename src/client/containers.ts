@@ -7,6 +7,7 @@
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type {
+  ContainerPathStat,
   AttachResult,
   AttachStreams,
   CheckpointOptions,
@@ -27,7 +28,8 @@ import type { ContainerStatsReport } from '../engine/statsTypes.js';
 import { specToSpecGenerator } from '../api/libpod/specgen.js';
 import { containerListEntryFrom, containerStatsFromEntry, type LibpodContainerStats } from '../api/libpod/reports.js';
 import { fromWireError, type WireError } from '../api/libpod/errors.js';
-import { ContainerStateError, NoSuchContainerError, TspodError } from '../util/errors.js';
+import { ContainerStateError, NoSuchContainerError, NoSuchPathError, TspodError } from '../util/errors.js';
+import { PATH_STAT_HEADER, pathStatFromHeader } from '../api/compat/containers.js';
 import { enc, filtersParam, itemErrorOf, notRemote, perName, splitTag } from './common.js';
 import { errorOf, readAll, type Transport } from './transport.js';
 import { demux, pumpSession } from './streams.js';
@@ -152,13 +154,13 @@ export class RemoteContainers implements ContainersEngine {
     return this.act(names, opts.all, undefined, (n) => this.post(n, 'init'));
   }
 
-  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean } = {}): Promise<ContainerActionReport[]> {
-    const reports = await this.act(names, opts.all, (s) => isActive(s.State), (n) => this.post(n, 'stop', { timeout: opts.timeout }));
+  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean; signal?: string } = {}): Promise<ContainerActionReport[]> {
+    const reports = await this.act(names, opts.all, (s) => isActive(s.State), (n) => this.post(n, 'stop', { timeout: opts.timeout, signal: opts.signal }));
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
 
-  restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean } = {}): Promise<ContainerActionReport[]> {
-    return this.act(names, opts.all, (s) => !opts.running || isActive(s.State), (n) => this.post(n, 'restart', { timeout: opts.timeout }));
+  restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean; signal?: string } = {}): Promise<ContainerActionReport[]> {
+    return this.act(names, opts.all, (s) => !opts.running || isActive(s.State), (n) => this.post(n, 'restart', { timeout: opts.timeout, signal: opts.signal }));
   }
 
   kill(names: string[], opts: { signal?: string; all?: boolean } = {}): Promise<ContainerActionReport[]> {
@@ -317,8 +319,19 @@ export class RemoteContainers implements ContainersEngine {
     return (list ?? []).map((p) => ({ id: p.Id, size: p.Size, ...(p.Err ? { error: itemErrorOf(p.Err) } : {}) }));
   }
 
-  async stat(): Promise<never> {
-    throw notRemote('container path stat', 'run it on the machine of the service');
+  async stat(nameOrId: string, path: string): Promise<ContainerPathStat> {
+    const res = await this.t.send('HEAD', `/containers/${enc(nameOrId)}/archive`, { query: { path } });
+    await readAll(res);
+    const header = res.headers[PATH_STAT_HEADER.toLowerCase()];
+    const stat = res.statusCode === 200 && typeof header === 'string' ? pathStatFromHeader(header) : undefined;
+    if (stat) return stat;
+    if (res.statusCode === 200) throw new TspodError(`the service answered the stat of "${path}" on container ${nameOrId} without a readable ${PATH_STAT_HEADER} header`);
+    // A HEAD answer has no body to say which was missing: the container, or the path in it.
+    if (res.statusCode === 404) {
+      if (!(await this.exists(nameOrId))) throw new NoSuchContainerError(`no container with name or ID "${nameOrId}" found: no such container`);
+      throw new NoSuchPathError(`"${path}" could not be found on container ${nameOrId}: no such file or directory`);
+    }
+    throw errorOf(res, Buffer.alloc(0));
   }
 
   async cleanup(): Promise<ContainerActionReport[]> {

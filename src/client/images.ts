@@ -100,8 +100,11 @@ export class RemoteImages implements ImagesEngine {
     return { digest };
   }
 
-  async checkLogin(): Promise<void> {
-    throw notRemote('login', 'log in on the machine of the service, or pass --creds to pull and push');
+  /** As podman-remote's login: the registry is checked from this machine (whose auth file `login` writes), not through the service. */
+  async checkLogin(key: string, opts: RegistryAccessOptions & { credentials: { username: string; password: string } }): Promise<void> {
+    const [{ checkRegistryLogin }, { isInsecure, loadRegistriesConf }] = await Promise.all([import('../image/registry/login.js'), import('../config/registriesConf.js')]);
+    const registry = key.split('/')[0]!;
+    await checkRegistryLogin(key, { tlsVerify: opts.tlsVerify ?? !isInsecure(loadRegistriesConf(), registry), certDir: opts.certDir, credentials: opts.credentials });
   }
 
   search(term: string, opts: RegistryAccessOptions & { limit?: number; listTags?: boolean; filters?: string[] }): Promise<ImageSearchResult[]> {

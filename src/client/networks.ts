@@ -52,8 +52,13 @@ export class RemoteNetworks implements NetworksEngine {
     await this.t.json('POST', `/networks/${enc(network)}/disconnect`, { body: { Container: container, Force: opts.force === true } });
   }
 
+  /**
+   * As Podman's client: containers.conf's default_network as this machine reads it (the
+   * libpod API does not say which network the service's default is).
+   */
   async defaultName(): Promise<string> {
-    throw notRemote('the default network name', 'it is read from containers.conf on the machine of the service');
+    const { loadContainersConf } = await import('../config/containersConf.js');
+    return loadContainersConf().network.defaultNetwork;
   }
 
   async reload(): Promise<ContainerActionReport[]> {

@@ -168,8 +168,11 @@ export interface RegistryAccessOptions {
   tlsVerify?: boolean;
   certDir?: string;
   authFile?: string;
-  /** --creds USER[:PASS]. */
-  credentials?: { username: string; password: string };
+  /**
+   * --creds USER[:PASS]; `identityToken` (Docker's identitytoken, an OAuth2 refresh token) is
+   * exchanged for the registry's bearer tokens in place of the password.
+   */
+  credentials?: { username: string; password: string; identityToken?: string };
 }
 
 export interface ImagePullOptions extends RegistryAccessOptions {
@@ -429,8 +432,11 @@ export interface AttachStreams {
   terminal?: { size(): { rows: number; columns: number } | undefined; onResize(listener: () => void): void };
   /** Forward SIGINT/SIGTERM/... received by this process to the container (--sig-proxy). */
   sigProxy?: boolean;
-  /** startAttached: called once the container is running (an API start request answers then). */
-  onStarted?: () => void;
+  /**
+   * startAttached: called once the container is running (an API start request answers then);
+   * exec: called once the process runs, with its pid on the host (exec inspect's Pid).
+   */
+  onStarted?: (pid?: number) => void;
 }
 
 export interface AttachResult {
@@ -568,8 +574,9 @@ export interface ContainersEngine {
   startAttached(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   attach(nameOrId: string, streams: AttachStreams): Promise<AttachResult>;
   init(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
-  stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean }): Promise<ContainerActionReport[]>;
-  restart(names: string[], opts?: { timeout?: number; all?: boolean; running?: boolean }): Promise<ContainerActionReport[]>;
+  /** `signal` replaces the container's stop signal for this stop (Docker's `stop -s`). */
+  stop(names: string[], opts?: { timeout?: number; all?: boolean; ignore?: boolean; signal?: string }): Promise<ContainerActionReport[]>;
+  restart(names: string[], opts?: { timeout?: number; all?: boolean; running?: boolean; signal?: string }): Promise<ContainerActionReport[]>;
   kill(names: string[], opts?: { signal?: string; all?: boolean }): Promise<ContainerActionReport[]>;
   pause(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;
   unpause(names: string[], opts?: { all?: boolean }): Promise<ContainerActionReport[]>;

@@ -108,9 +108,9 @@ function inotifyWatches(pid: number): number {
 }
 
 /** Waits for a condition on real state; fails after a bound. */
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -245,6 +245,10 @@ describe('a detached container', { timeout: 180_000 }, () => {
     const execId = created.json.Id as string;
     const session = await hijacked(`/v1.44/exec/${execId}/start`, { Detach: false, Tty: true, ConsoleSize: [24, 80] });
     await until('the first size', () => session.output().includes('24 80'));
+    const running = await api.request('GET', `/v1.44/exec/${execId}/json`);
+    assert.equal(running.json.Running, true);
+    // The process on the host (conmon runs a terminal session): its command line is the exec's.
+    assert.match(readFileSync(`/proc/${running.json.Pid}/cmdline`, 'utf8'), /^sh\0-c\0stty size; read line/);
     const resized = await api.request('POST', `/v1.44/exec/${execId}/resize?h=40&w=120`);
     assert.equal(resized.status, 201);
     session.socket.write('hello\n');
@@ -255,6 +259,21 @@ describe('a detached container', { timeout: 180_000 }, () => {
     assert.equal(inspected.json.ExitCode, 3);
     assert.equal(inspected.json.ContainerID, id);
     assert.equal((await api.request('GET', '/v1.44/exec/nosuchexec/json')).status, 404);
+  });
+
+  test('a detached exec reports its pid while it runs, and its exit code after', async () => {
+    const created = await api.request('POST', '/v1.44/containers/web/exec', { Cmd: ['sleep', '987'] });
+    const execId = created.json.Id as string;
+    assert.equal((await api.request('POST', `/v1.44/exec/${execId}/start`, { Detach: true })).status, 200);
+    const inspect = async () => (await api.request('GET', `/v1.44/exec/${execId}/json`)).json;
+    let info = await inspect();
+    await until('the exec to run', async () => (info = await inspect()).Running && info.Pid > 0);
+    assert.equal(readFileSync(`/proc/${info.Pid}/cmdline`, 'utf8'), 'sleep\x00987\x00');
+    process.kill(info.Pid, 'SIGTERM');
+    await until('the exec to end', async () => !(info = await inspect()).Running);
+    assert.equal(info.Running, false);
+    assert.equal(info.ExitCode, 143);
+    assert.equal(info.Pid, 0);
   });
 
   test('docker cp copies both ways', () => {
@@ -311,6 +330,28 @@ describe('logs and wait', { timeout: 120_000 }, () => {
     assert.equal(logged.at(-1), '100000');
     assert.equal(lines(dockerOk(['start', '-a', 'chatty'])).length, 100000);
     dockerOk(['rm', 'chatty']);
+  });
+
+  test('docker stop -s and docker restart -s send the given signal instead of the stop signal', async () => {
+    // sh as PID 1 ignores SIGTERM: only the trapped SIGUSR1 ends it with code 0 (SIGKILL would be 137).
+    dockerOk(['run', '-d', '--name', 'trapper', IMG, 'sh', '-c', 'trap "echo got USR1; exit 0" USR1; echo ready; while true; do sleep 0.1; done']);
+    const count = (text: string, line: string) => text.split('\n').filter((l) => l === line).length;
+    await until('the trap to be set', () => count(dockerOk(['logs', 'trapper']), 'ready') === 1);
+    const started = Date.now();
+    dockerOk(['stop', '-s', 'SIGUSR1', '-t', '20', 'trapper']);
+    assert.ok(Date.now() - started < 15_000, 'stopped by the signal, not by the SIGKILL after the timeout');
+    assert.equal(JSON.parse(dockerOk(['inspect', 'trapper']))[0].State.ExitCode, 0);
+    assert.equal(count(dockerOk(['logs', 'trapper']), 'got USR1'), 1);
+
+    dockerOk(['start', 'trapper']);
+    await until('the trap to be set again', () => count(dockerOk(['logs', 'trapper']), 'ready') === 2);
+    dockerOk(['restart', '-s', 'USR1', '-t', '20', 'trapper']);
+    assert.equal(count(dockerOk(['logs', 'trapper']), 'got USR1'), 2);
+    assert.equal(JSON.parse(dockerOk(['inspect', 'trapper']))[0].State.Running, true);
+    const bad = docker(['stop', '-s', 'SIGNOPE', 'trapper']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid signal/);
+    dockerOk(['rm', '-f', 'trapper']);
   });
 
   test('docker wait prints the exit code', () => {

@@ -241,6 +241,20 @@ test('docker build (the classic builder a Builder-Version 1 server gets) with CO
   assert.match(bad.stderr + bad.stdout, /exit 3|exit status 3|code: 3/);
 });
 
+test('docker build --add-host and --shm-size reach the RUN containers; --cache-from, --rm and --force-rm are accepted', async () => {
+  const ctx = box.path('build-hosts-ctx');
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(`${ctx}/Dockerfile`, `FROM ${plain.host}/alpha/busybox:1.0\nRUN grep -w extra.example /etc/hosts && df -k /dev/shm | tail -n 1\n`);
+  const r = docker(['build', '--add-host', 'extra.example:10.11.12.13', '--shm-size', '32m', '--cache-from', 'built/app', '--rm', '--force-rm', '-t', 'built/hosts', ctx]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^10\.11\.12\.13\s+extra\.example$/m);
+  // 32 MiB in 1K blocks: the size column of df.
+  assert.match(r.stdout, /^\S+\s+32768\s+\d+\s+\d+\s+\d+%\s+\/dev\/shm$/m);
+  const bad = await api.request('POST', `/v1.44/build?extrahosts=${encodeURIComponent('nocolon')}`, Buffer.alloc(1024), { 'Content-Type': 'application/x-tar' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.message, /extrahosts.*must be HOST:IP/);
+});
+
 test('docker commit, docker import, docker image prune and docker search', () => {
   box.ok(['create', '--name', 'api-commit-src', '--network', 'none', BUSYBOX, 'true']);
   try {
@@ -281,6 +295,17 @@ test('docker info and docker system df', () => {
   assert.match(df, /^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\nImages +\d+ /);
   assert.match(df, /\nLocal Volumes +\d+ /);
   assert.match(df, /\nBuild Cache +0 /);
+  // The container rows are the container list's, with their writable layer's size.
+  box.ok(['create', '--name', 'df-row', '--network', 'none', '-l', 'in=df', BUSYBOX, 'true']);
+  try {
+    const rows = JSON.parse(dockerOk(['system', 'df', '-v', '--format', '{{json .Containers}}']));
+    const row = rows.find((c: { Names: string }) => c.Names === 'df-row');
+    assert.ok(row, JSON.stringify(rows));
+    assert.equal(row.Labels, 'in=df');
+    assert.match(row.Image, /busybox/);
+  } finally {
+    box.ok(['rm', 'df-row']);
+  }
 });
 
 test('docker events --since --until replays the journal; a live docker events sees a container start', async () => {

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import http, { request as httpRequest } from 'node:http';
 import { Sandbox, fixturesDir } from './harness.js';
@@ -127,6 +127,11 @@ test('podman --remote build sends its context and reads the steps and the id', {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^STEP 1\/3: FROM .*\nSTEP 2\/3: COPY note.txt \/note.txt\n--> [0-9a-f]{11}\nSTEP 3\/3: RUN cat \/note.txt\nbuilt by podman --remote\nCOMMIT localhost\/podman-built:1\n--> [0-9a-f]{11}\nSuccessfully tagged localhost\/podman-built:1\n[0-9a-f]{64}\n$/);
   assert.equal(podman(['run', '--rm', 'localhost/podman-built:1', 'cat', '/note.txt']).stdout, 'built by podman --remote\n');
+  writeFileSync(join(dir, 'Containerfile.hosts'), `FROM ${image}\nRUN grep -w extra.example /etc/hosts && df -k /dev/shm | tail -n 1\n`);
+  const hosts = podman(['build', '--add-host', 'extra.example:10.11.12.13', '--shm-size', '16m', '-f', join(dir, 'Containerfile.hosts'), dir]);
+  assert.equal(hosts.code, 0, hosts.stderr);
+  assert.match(hosts.stdout, /^10\.11\.12\.13\s+extra\.example$/m);
+  assert.match(hosts.stdout, /^\S+\s+16384\s+\d+\s+\d+\s+\d+%\s+\/dev\/shm$/m);
 });
 
 test('container list, inspect and create answer in the libpod shapes', async () => {
@@ -197,6 +202,23 @@ test('exec sessions: create, start on the connection, then the exit code', async
     assert.equal(info.json.ExitCode, 9);
     assert.equal(info.json.Running, false);
     assert.equal((await api.request('GET', `${V}/exec/no-such-session/json`)).status, 404);
+
+    // Detached: inspect has the process's pid on the host while it runs, its exit code after.
+    const detached = await api.request('POST', `${V}/containers/execd/exec`, { Cmd: ['sleep', '986'] });
+    assert.equal((await api.request('POST', `${V}/exec/${detached.json.Id}/start`, { Detach: true })).status, 200);
+    const inspect = async () => (await api.request('GET', `${V}/exec/${detached.json.Id}/json`)).json;
+    // Polls the session's real state for at most 10 s.
+    const poll = async (done: (info: any) => boolean) => {
+      let info = await inspect();
+      for (const deadline = Date.now() + 10_000; !done(info) && Date.now() < deadline; info = await inspect()) await new Promise((r) => setTimeout(r, 25));
+      return info;
+    };
+    const running = await poll((info) => info.Running && info.Pid > 0);
+    assert.equal(running.Running, true);
+    assert.equal(readFileSync(`/proc/${running.Pid}/cmdline`, 'utf8'), 'sleep\x00986\x00');
+    process.kill(running.Pid, 'SIGTERM');
+    const ended = await poll((info) => !info.Running);
+    assert.deepEqual([ended.Running, ended.ExitCode, ended.Pid], [false, 143, 0]);
   } finally {
     await api.request('DELETE', `${V}/containers/execd?force=true&timeout=0`);
   }

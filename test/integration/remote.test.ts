@@ -13,6 +13,8 @@ import { Sandbox, TSPOD, fixturesDir, freePort, type RunResult } from './harness
 import { ApiService } from './api-harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { buildFixtures, type FixtureSet } from '../fixtures/images.js';
+import { createRemoteEngine } from '../../src/client/engine.js';
+import { NoSuchContainerError, NoSuchPathError } from '../../src/util/errors.js';
 
 const box = new Sandbox('remote');
 const api = new ApiService(box);
@@ -367,6 +369,50 @@ test('streams through the service: logs -f and events -f follow, stats and top a
   const top = run('remote', ['top', 'busy', 'args']);
   assert.equal(top.stdout, run('local', ['top', 'busy', 'args']).stdout);
   run('local', ['rm', '-f', '-t', '0', 'busy']);
+});
+
+test('login checks the registry from the client and writes the client\'s auth file; logout removes it', async () => {
+  const secure = await startRegistry({ tls: true, auth: true });
+  try {
+    const authFile = box.path('remote-auth.json');
+    const login = (password: string) => run('remote', ['login', '--cert-dir', secure.certDir!, '--authfile', authFile, '-u', secure.user!, '-p', password, secure.host]);
+    const refused = login('wrong');
+    assert.equal(refused.code, 125);
+    assert.match(refused.stderr, /^Error: logging in to "127\.0\.0\.1:\d+": invalid username\/password/);
+    const ok = login(secure.password!);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(ok.stdout, 'Login Succeeded!\n');
+    const stored = JSON.parse(readFileSync(authFile, 'utf8'));
+    assert.equal(Buffer.from(stored.auths[secure.host].auth, 'base64').toString(), `${secure.user}:${secure.password}`);
+    assert.equal(run('remote', ['login', '--authfile', authFile, '--get-login', secure.host]).stdout, `${secure.user}\n`);
+    const out = run('remote', ['logout', '--authfile', authFile, secure.host]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, `Removed login credentials for ${secure.host}\n`);
+    assert.deepEqual(JSON.parse(readFileSync(authFile, 'utf8')).auths, {});
+  } finally {
+    secure.stop();
+  }
+});
+
+test('the remote engine stats container paths with HEAD /archive, and names the default network', async () => {
+  run('local', ['run', '-d', '--name', 'statted', image, 'sh', '-c', 'mkdir /d && ln -s /d /link && echo 12345 > /d/f && exec sleep 1000']);
+  const engine = createRemoteEngine(api.url);
+  try {
+    for (let i = 0; i < 100 && run('local', ['exec', 'statted', 'test', '-e', '/link']).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const file = await engine.containers.stat('statted', '/d/f');
+    assert.deepEqual([file.name, file.size, file.mode & 0o170000, file.linkTarget], ['f', 6, 0o100000, '']);
+    assert.match(file.mtime, /^\d{4}-\d\d-\d\dT/);
+    const dir = await engine.containers.stat('statted', '/d');
+    assert.equal(dir.mode & 0o170000, 0o040000);
+    const link = await engine.containers.stat('statted', '/link');
+    assert.deepEqual([link.mode & 0o170000, link.linkTarget], [0o120000, '/d']);
+    await assert.rejects(engine.containers.stat('statted', '/no/such'), (e: Error) => e instanceof NoSuchPathError && /"\/no\/such" could not be found/.test(e.message));
+    await assert.rejects(engine.containers.stat('no-such-container', '/'), (e: Error) => e instanceof NoSuchContainerError);
+    assert.equal(await engine.networks.defaultName(), 'podman');
+  } finally {
+    engine.close();
+    run('local', ['rm', '-f', '-t', '0', 'statted']);
+  }
 });
 
 test('what cannot go through the API yet is refused in one line naming it', () => {

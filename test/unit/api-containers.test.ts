@@ -13,6 +13,8 @@ import {
   dockerTop,
   goFileMode,
   pathStatHeader,
+  pathStatFromHeader,
+  statModeOfGoFileMode,
   type EngineInspect,
 } from '../../src/api/compat/containers.js';
 import type { ContainerSummary } from '../../src/engine/types.js';
@@ -255,6 +257,13 @@ describe('engine reports -> Docker shapes', () => {
     assert.equal(goFileMode(0o104755), 2 ** 23 + 0o755);
     const header = JSON.parse(Buffer.from(pathStatHeader({ name: 'etc', size: 4096, mode: 0o040755, mtime: '2026-01-01T00:00:00.000Z', linkTarget: '' }), 'base64').toString());
     assert.deepEqual(header, { name: 'etc', size: 4096, mode: 2147484141, mtime: '2026-01-01T00:00:00.000Z', linkTarget: '' });
+    // The remote client reads the header back to st_mode, every file type and special bit kept.
+    for (const mode of [0o040755, 0o120777, 0o100644, 0o104755, 0o102711, 0o041777, 0o020620, 0o060660, 0o010644, 0o140755]) {
+      assert.equal(statModeOfGoFileMode(goFileMode(mode)), mode, mode.toString(8));
+    }
+    const stat = { name: 'l', size: 3, mode: 0o120777, mtime: '2026-01-01T00:00:00.000Z', linkTarget: '/etc' };
+    assert.deepEqual(pathStatFromHeader(pathStatHeader(stat)), stat);
+    assert.equal(pathStatFromHeader('not base64 json'), undefined);
     const sample = { cpuNanos: 2e9, memUsage: 1024, memLimit: 4096, pids: 3, netRx: 10, netTx: 20, blockRead: 1, blockWrite: 2, timeNanos: 0 };
     const stats = dockerStats('id', 'web', { sample, systemNanos: 9e9, onlineCpus: 2, read: 'now' }, { sample: { ...sample, cpuNanos: 1e9 }, systemNanos: 8e9, onlineCpus: 2, read: 'then' }) as Record<string, any>;
     assert.equal(stats.name, '/web');

@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RegistryClient } from '../../src/image/registry/client.js';
 import {
   decodeRegistryAuth,
   decodeRegistryConfig,
@@ -10,6 +13,7 @@ import {
   imageSummary,
   isLoopbackRegistry,
   keepMatchingReferences,
+  registryCredentials,
   rfc3339Nano,
   versionBefore,
 } from '../../src/api/compat/images.js';
@@ -181,6 +185,45 @@ describe('registry credentials headers', () => {
     assert.equal(decodeRegistryAuth('%%%'), undefined);
     assert.equal(decodeRegistryAuth(undefined), undefined);
     assert.deepEqual(decodeRegistryAuth(Buffer.from('{}').toString('base64')), { username: undefined, password: undefined, serveraddress: undefined, identitytoken: undefined });
+  });
+
+  it('an identitytoken (Docker\'s refresh token) becomes the engine\'s identity token, with or without a username', () => {
+    const withToken = decodeRegistryAuth(Buffer.from(JSON.stringify({ username: 'u', identitytoken: 'refresh-me', serveraddress: 'r' })).toString('base64url'));
+    assert.deepEqual(registryCredentials(withToken), { username: 'u', password: '', identityToken: 'refresh-me' });
+    assert.deepEqual(registryCredentials(decodeRegistryAuth(Buffer.from(JSON.stringify({ identitytoken: 't' })).toString('base64'))), { username: '', password: '', identityToken: 't' });
+    assert.deepEqual(registryCredentials({ username: 'u', password: 'p' }), { username: 'u', password: 'p' });
+    assert.equal(registryCredentials({ username: 'u' }), undefined);
+    assert.equal(registryCredentials(undefined), undefined);
+    const config = Buffer.from(JSON.stringify({ '127.0.0.1:5000': { username: 'c', identitytoken: 'rt' } })).toString('base64');
+    assert.deepEqual(registryCredentials(decodeRegistryConfig(config)['127.0.0.1:5000']), { username: 'c', password: '', identityToken: 'rt' });
+  });
+
+  it('the identity token is sent to the registry\'s token service as an OAuth2 refresh token', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const port = (server.address() as AddressInfo).port;
+        if (req.url?.startsWith('/token') && req.method === 'POST') {
+          const form = new URLSearchParams(body);
+          seen.push(`${form.get('grant_type')} ${form.get('refresh_token')}`);
+          res.writeHead(form.get('refresh_token') === 'refresh-me' ? 200 : 401, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ access_token: 'granted' }));
+        }
+        if (req.headers.authorization === 'Bearer granted') return res.writeHead(200).end('{}');
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"` }).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const registry = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const credentials = registryCredentials(decodeRegistryAuth(Buffer.from(JSON.stringify({ username: 'u', identitytoken: 'refresh-me' })).toString('base64')));
+      await new RegistryClient({ registry, tlsVerify: false, credentials, retries: 1 }).ping();
+      assert.deepEqual(seen, ['refresh_token refresh-me']);
+    } finally {
+      server.close();
+    }
   });
 
   it('X-Registry-Config maps registry hosts to credentials', () => {

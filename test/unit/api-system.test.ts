@@ -90,7 +90,7 @@ describe('info', () => {
 });
 
 describe('disk usage', () => {
-  it('joins df counts with the image list and volume details; BuildCache is an empty list', () => {
+  it('joins df counts with the image list, the container rows and volume details; BuildCache is an empty list', () => {
     const image = { Id: 'a'.repeat(64), ParentId: '', RepoTags: ['localhost/x:1'], RepoDigests: [], Created: 1, CreatedAt: '', Size: 10, SharedSize: 0, VirtualSize: 10, Labels: {}, Containers: 0, Names: [], Digest: '', History: [], Dangling: false, ReadOnly: false, Intermediate: false } satisfies ImageSummary;
     const out = dockerDiskUsage(
       {
@@ -101,12 +101,13 @@ describe('disk usage', () => {
         volumes: [{ name: 'v', links: 1, size: 5 }],
       },
       [image],
+      [{ Id: 'c', Names: ['/web'], State: 'running', Ports: [], Mounts: [] }],
       [{ Name: 'v', Driver: 'local', Mountpoint: '/m', CreatedAt: 'C', Labels: { l: '1' }, Scope: 'local', Options: {}, MountCount: 0 }],
       '1.44',
     );
     assert.equal(out.LayersSize, 10);
     assert.deepEqual((out.Images as Array<Record<string, unknown>>).map((i) => [i.RepoTags, i.SharedSize, i.Containers]), [[['x:1'], 4, 1]]);
-    assert.deepEqual((out.Containers as Array<Record<string, unknown>>).map((c) => [c.Names, c.SizeRw, c.State]), [[['/web'], 3, 'running']]);
+    assert.deepEqual((out.Containers as Array<Record<string, unknown>>).map((c) => [c.Names, c.SizeRw, c.SizeRootFs, c.State, c.Ports]), [[['/web'], 3, 0, 'running', []]]);
     assert.deepEqual(out.Volumes, [{ Name: 'v', Driver: 'local', Mountpoint: '/m', CreatedAt: 'C', Labels: { l: '1' }, Scope: 'local', Options: {}, UsageData: { Size: 5, RefCount: 1 } }]);
     assert.deepEqual(out.BuildCache, []);
   });

@@ -240,19 +240,7 @@ function applyNetworking(spec: ContainerSpec, config: BodyFields, host: BodyFiel
   if (dnsSearch?.length) spec.dnsSearch = dnsSearch;
   const dnsOptions = host.strings('DnsOptions');
   if (dnsOptions?.length) spec.dnsOptions = dnsOptions;
-  const extraHosts = host.strings('ExtraHosts') ?? [];
-  const addHosts: string[] = [];
-  for (const entry of extraHosts) {
-    const m = /^([^:=]+)[:=](.+)$/.exec(entry);
-    if (!m) throw new BadInputError(`invalid request body: HostConfig.ExtraHosts entry "${entry}" must be HOST:IP`);
-    const ip = m[2]!.replace(/^\[(.*)\]$/, '$1');
-    if (ip === 'host-gateway') {
-      warnings.push(`ExtraHosts entry "${entry}": host-gateway is not supported and was left out`);
-      continue;
-    }
-    if (!canonicalIp(ip)) throw new BadInputError(`invalid request body: HostConfig.ExtraHosts entry "${entry}": "${ip}" is not an IP address`);
-    addHosts.push(`${m[1]}:${ip}`);
-  }
+  const addHosts = extraHostEntries(host.strings('ExtraHosts') ?? [], 'invalid request body: HostConfig.ExtraHosts', warnings);
   if (addHosts.length) spec.addHosts = addHosts;
 
   const mappings: PortMapping[] = [];
@@ -332,4 +320,24 @@ function applyLogConfig(spec: ContainerSpec, host: BodyFields): void {
     return;
   }
   throw new BadInputError(`invalid request body: HostConfig.LogConfig.Type "${type}" is not supported: use json-file, k8s-file or none`);
+}
+
+/**
+ * Docker's extra hosts (`HOST:IP` or `HOST=IP`, an IPv6 address maybe in brackets) as the
+ * spec's `name:ip` entries; `where` names the field in errors. host-gateway is left out with a warning.
+ */
+export function extraHostEntries(entries: string[], where: string, warnings: string[]): string[] {
+  const out: string[] = [];
+  for (const entry of entries) {
+    const m = /^([^:=]+)[:=](.+)$/.exec(entry);
+    if (!m) throw new BadInputError(`${where} entry "${entry}" must be HOST:IP`);
+    const ip = m[2]!.replace(/^\[(.*)\]$/, '$1');
+    if (ip === 'host-gateway') {
+      warnings.push(`ExtraHosts entry "${entry}": host-gateway is not supported and was left out`);
+      continue;
+    }
+    if (!canonicalIp(ip)) throw new BadInputError(`${where} entry "${entry}": "${ip}" is not an IP address`);
+    out.push(`${m[1]}:${ip}`);
+  }
+  return out;
 }

@@ -356,10 +356,47 @@ export function goFileMode(mode: number): number {
   return out;
 }
 
+/** Go's os.FileMode -> st_mode (the remote client's reading of a path stat). */
+export function statModeOfGoFileMode(goMode: number): number {
+  const has = (bit: number) => Math.floor(goMode / bit) % 2 === 1;
+  let mode = goMode % 0o1000;
+  if (has(GO_MODE.dir)) mode += 0o040000;
+  else if (has(GO_MODE.symlink)) mode += 0o120000;
+  else if (has(GO_MODE.device)) mode += has(GO_MODE.charDevice) ? 0o020000 : 0o060000;
+  else if (has(GO_MODE.namedPipe)) mode += 0o010000;
+  else if (has(GO_MODE.socket)) mode += 0o140000;
+  else mode += 0o100000;
+  if (has(GO_MODE.setuid)) mode += 0o4000;
+  if (has(GO_MODE.setgid)) mode += 0o2000;
+  if (has(GO_MODE.sticky)) mode += 0o1000;
+  return mode;
+}
+
+/** The header a HEAD or GET of a container's archive carries its path's stat in. */
+export const PATH_STAT_HEADER = 'X-Docker-Container-Path-Stat';
+
 /** The X-Docker-Container-Path-Stat header: base64 of the stat as JSON. */
 export function pathStatHeader(stat: ContainerPathStat): string {
   const json = JSON.stringify({ name: stat.name, size: stat.size, mode: goFileMode(stat.mode), mtime: stat.mtime, linkTarget: stat.linkTarget });
   return Buffer.from(json).toString('base64');
+}
+
+/** The stat in an X-Docker-Container-Path-Stat header; undefined when it is not one. */
+export function pathStatFromHeader(header: string): ContainerPathStat | undefined {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || typeof parsed.name !== 'string' || typeof parsed.mode !== 'number') return undefined;
+  return {
+    name: parsed.name,
+    size: typeof parsed.size === 'number' ? parsed.size : 0,
+    mode: statModeOfGoFileMode(parsed.mode),
+    mtime: typeof parsed.mtime === 'string' ? parsed.mtime : '',
+    linkTarget: typeof parsed.linkTarget === 'string' ? parsed.linkTarget : '',
+  };
 }
 
 // ------------------------------------------------------------------ stats

@@ -240,6 +240,18 @@ export function decodeRegistryAuth(header: string | undefined): RegistryAuth | u
 }
 
 /**
+ * The engine's credentials in a decoded X-Registry-Auth (or one X-Registry-Config entry):
+ * an identity token stands in for the password (the registry's token service takes it as a
+ * refresh token, as Podman passes it on); a username alone with no password is nothing.
+ */
+export function registryCredentials(auth: RegistryAuth | undefined): { username: string; password: string; identityToken?: string } | undefined {
+  if (!auth) return undefined;
+  if (auth.identitytoken) return { username: auth.username ?? '', password: auth.password ?? '', identityToken: auth.identitytoken };
+  if (auth.username && auth.password !== undefined) return { username: auth.username, password: auth.password };
+  return undefined;
+}
+
+/**
  * `X-Registry-Config` of a build: registry address -> credentials. The entry for `registry`,
  * trying the address as given and with Docker Hub's historical index URL.
  */
@@ -252,9 +264,11 @@ export function decodeRegistryConfig(header: string | undefined): Record<string,
     for (const [registry, value] of Object.entries(parsed as Record<string, unknown>)) {
       if (value && typeof value === 'object') {
         const v = value as Record<string, unknown>;
+        const str = (k: string) => (typeof v[k] === 'string' && v[k] !== '' ? (v[k] as string) : undefined);
         out[registry.replace(/^https?:\/\//, '').replace(/\/.*$/, '')] = {
-          username: typeof v.username === 'string' ? v.username : undefined,
+          username: str('username'),
           password: typeof v.password === 'string' ? v.password : undefined,
+          ...(str('identitytoken') && { identitytoken: str('identitytoken') }),
         };
       }
     }

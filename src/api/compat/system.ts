@@ -121,10 +121,11 @@ export function dockerInfo(info: SystemInfo, extras: InfoExtras): Obj {
 
 /**
  * `GET /system/df`. Images come from the image list (for their names and labels) with the
- * counts df computed; containers and volumes in the shapes of their lists.
+ * counts df computed; containers (the rows dockerSummary made) and volumes in the shapes of their lists.
  */
-export function dockerDiskUsage(df: SystemDfReport, images: ImageSummary[], volumes: VolumeInspectReport[], apiVersion: string | undefined): Obj {
+export function dockerDiskUsage(df: SystemDfReport, images: ImageSummary[], containers: Obj[], volumes: VolumeInspectReport[], apiVersion: string | undefined): Obj {
   const dfImages = new Map(df.images.map((i) => [i.id, i]));
+  const dfContainers = new Map(df.containers.map((c) => [c.id, c]));
   const details = new Map(volumes.map((v) => [v.Name, v]));
   return {
     LayersSize: df.imagesSize,
@@ -134,23 +135,11 @@ export function dockerDiskUsage(df: SystemDfReport, images: ImageSummary[], volu
         const usage = dfImages.get(s.Id)!;
         return { ...imageSummary(s, apiVersion), SharedSize: usage.sharedSize, Containers: usage.containers };
       }),
-    Containers: df.containers.map((c) => ({
-      Id: c.id,
-      Names: [`/${c.names}`],
-      Image: c.image,
-      ImageID: '',
-      Command: c.command,
-      Created: c.created,
-      Ports: [],
-      SizeRw: c.size,
-      SizeRootFs: 0,
-      Labels: {},
-      State: c.running ? 'running' : c.status.toLowerCase().startsWith('created') ? 'created' : 'exited',
-      Status: c.status,
-      HostConfig: { NetworkMode: 'bridge' },
-      NetworkSettings: { Networks: {} },
-      Mounts: [],
-    })),
+    // The rows of the container list, with the writable layer's size df measured.
+    Containers: containers.map((row) => {
+      const usage = dfContainers.get(String(row.Id));
+      return { ...row, SizeRw: usage?.size ?? 0, SizeRootFs: (row.SizeRootFs as number | undefined) ?? 0 };
+    }),
     Volumes: df.volumes.map((v) => {
       const d = details.get(v.name);
       return {

@@ -679,8 +679,8 @@ export class ContainerRuntime {
     });
   }
 
-  /** Sends the stop signal, then SIGKILL after the timeout; returns once it has exited and is cleaned up. */
-  async stop(id: string, timeoutSeconds?: number): Promise<ContainerRecord> {
+  /** Sends the stop signal (or `signal`), then SIGKILL after the timeout; returns once it has exited and is cleaned up. */
+  async stop(id: string, timeoutSeconds?: number, signal?: number): Promise<ContainerRecord> {
     return this.withLockAsync(id, async () => {
       let record = this.syncLocked(id);
       const status = record.state.status;
@@ -689,12 +689,13 @@ export class ContainerRuntime {
       if (status !== 'running' && status !== 'paused' && status !== 'initialized') return this.db.get(id) ?? record;
       const oci = this.ociFor(record.config);
       const timeout = timeoutSeconds ?? record.config.stopTimeout;
+      const stopSignal = signal ?? record.config.stopSignal;
       if (timeout > 0) {
-        tryKill(oci, id, record.config.stopSignal);
+        tryKill(oci, id, stopSignal);
         if (status === 'paused') tryResume(oci, id);
         if (!(await this.waitForExit(record, timeout * 1000))) {
           warn(
-            `WARN[${String(timeout).padStart(4, '0')}] StopSignal ${signalName(record.config.stopSignal)} failed to stop container ${record.config.name} in ${timeout} seconds, resorting to SIGKILL\n`,
+            `WARN[${String(timeout).padStart(4, '0')}] StopSignal ${signalName(stopSignal)} failed to stop container ${record.config.name} in ${timeout} seconds, resorting to SIGKILL\n`,
           );
         }
       }

@@ -262,22 +262,24 @@ export class LocalContainers implements ContainersEngine {
 
   // ------------------------------------------------------------- stop etc.
 
-  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean } = {}): Promise<ContainerActionReport[]> {
+  async stop(names: string[], opts: { timeout?: number; all?: boolean; ignore?: boolean; signal?: string } = {}): Promise<ContainerActionReport[]> {
     if (!this.hasStore() && (opts.all || opts.ignore)) return [];
+    const signal = opts.signal ? parseSignal(opts.signal) : undefined;
     const reports = await this.each(names, opts.all, async (record) => {
-      await this.rt.stop(record.config.id, opts.timeout);
+      await this.rt.stop(record.config.id, opts.timeout, signal);
       // As Podman's stop does: a --rm container is gone when stop returns, not when conmon's cleanup gets to it.
       if (record.config.spec.remove && this.rt.db.get(record.config.id)) await this.rt.cleanup(record.config.id);
     }, (r) => isActive(this.rt.observe(r).state.status));
     return opts.ignore ? reports.filter((r) => !(r.error instanceof NoSuchContainerError)) : reports;
   }
 
-  async restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean } = {}): Promise<ContainerActionReport[]> {
+  async restart(names: string[], opts: { timeout?: number; all?: boolean; running?: boolean; signal?: string } = {}): Promise<ContainerActionReport[]> {
+    const signal = opts.signal ? parseSignal(opts.signal) : undefined;
     return this.each(
       names,
       opts.all,
       async (record) => {
-        await this.rt.stop(record.config.id, opts.timeout);
+        await this.rt.stop(record.config.id, opts.timeout, signal);
         await this.rt.start(record.config.id);
         containerEvent(this.runtime, record, 'restart');
       },

@@ -431,25 +431,9 @@ export class LocalImages implements ImagesEngine {
   }
 
   async checkLogin(key: string, opts: RegistryAccessOptions & { credentials: { username: string; password: string } }): Promise<void> {
-    const [{ RegistryClient, RegistryError }, { isInsecure }] = await Promise.all([import('../../image/registry/client.js'), import('../../config/registriesConf.js')]);
+    const [{ checkRegistryLogin }, { isInsecure }] = await Promise.all([import('../../image/registry/login.js'), import('../../config/registriesConf.js')]);
     const registry = key.split('/')[0]!;
-    const client = new RegistryClient({
-      registry,
-      tlsVerify: opts.tlsVerify ?? !isInsecure(this.runtime.registriesConf, registry),
-      certDir: opts.certDir,
-      credentials: opts.credentials,
-    });
-    try {
-      await client.ping();
-    } catch (e) {
-      // The client's wording names the host and may suggest `tspod login`; here the key is what the user typed.
-      if (e instanceof RegistryError && (e.httpStatus === 401 || e.httpStatus === 403)) {
-        throw new InvalidCredentialsError(`logging in to "${key}": invalid username/password: check them and try again`, { cause: e });
-      }
-      throw e;
-    } finally {
-      await client.close();
-    }
+    await checkRegistryLogin(key, { tlsVerify: opts.tlsVerify ?? !isInsecure(this.runtime.registriesConf, registry), certDir: opts.certDir, credentials: opts.credentials });
   }
 
   async mount(names: string[], opts: { all?: boolean } = {}): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>> {

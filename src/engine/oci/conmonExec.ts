@@ -134,6 +134,7 @@ export async function execWithConmon(opts: ConmonExecOptions, streams: AttachStr
       streams.stderr.write(`${error.message}\n`);
       throw error;
     }
+    streams.onStarted?.(started.data);
     const session = socket;
     if (opts.tty && streams.terminal) {
       const ctl = join(sessionDir, 'ctl');

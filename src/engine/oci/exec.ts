@@ -1,5 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { AttachStreams } from '../types.js';
 import type { OciRuntime } from './ociRuntime.js';
 import { signalNumber } from './ociRuntime.js';
@@ -20,6 +21,7 @@ export async function execInContainer(
   streams: AttachStreams,
 ): Promise<number> {
   const logPath = `${processPath}.log`;
+  const pidPath = `${processPath}.pid`;
   const direct = streams.stdout === process.stdout && streams.stderr === process.stderr;
   const stdin = opts.interactive && !opts.detach ? (direct ? 'inherit' : 'pipe') : 'ignore';
   const out = opts.detach ? 'ignore' : direct ? 'inherit' : 'pipe';
@@ -30,6 +32,7 @@ export async function execInContainer(
     '--log-format', 'json',
     'exec',
     '--process', processPath,
+    ...(streams.onStarted ? ['--pid-file', pidPath] : []),
     ...(opts.detach ? ['--detach'] : []),
     id,
   ];
@@ -47,6 +50,7 @@ export async function execInContainer(
     // Without -i stdin stays open and silent: an end of input would reach the pty as a character.
     stdio[0] = 'pipe';
   }
+  const stopWatching = streams.onStarted ? watchPidFile(pidPath, streams.onStarted) : () => {};
   try {
     const code = await new Promise<number>((resolve, reject) => {
       const child = spawn(command, commandArgs, { stdio });
@@ -62,8 +66,39 @@ export async function execInContainer(
     if (failure) throw failure;
     return code;
   } finally {
+    stopWatching();
     rmSync(logPath, { force: true });
+    rmSync(pidPath, { force: true });
   }
+}
+
+/** Calls `onPid` once the runtime has written the process's pid file (it renames it into place). */
+function watchPidFile(path: string, onPid: (pid: number) => void): () => void {
+  let done = false;
+  const check = () => {
+    if (done || !existsSync(path)) return;
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    done = true;
+    stop();
+    onPid(pid);
+  };
+  let watcher: ReturnType<typeof watch> | undefined;
+  try {
+    watcher = watch(dirname(path), (_event, file) => file === basename(path) && check());
+    watcher.on('error', () => {});
+  } catch {
+    watcher = undefined;
+  }
+  const stop = () => {
+    done = true;
+    watcher?.close();
+  };
+  return () => {
+    // The file may have appeared between the last event and the process's end.
+    check();
+    stop();
+  };
 }
 
 /** The runtime's own error, if it failed to start the process, with podman's exit codes. */

@@ -7,10 +7,11 @@
  */
 import { Writable } from 'node:stream';
 import type { ApiRouter } from '../../router.js';
-import { queryBool, type ApiContext } from '../../http.js';
+import { queryBool, queryJsonList, queryShmSize, type ApiContext } from '../../http.js';
 import { progressStream } from '../../progressStream.js';
-import { decodeRegistryConfig, dockerId, isLoopbackRegistry } from '../../compat/images.js';
+import { decodeRegistryConfig, dockerId, isLoopbackRegistry, registryCredentials } from '../../compat/images.js';
 import { classicBuildLine, LayerProgress } from '../../compat/progress.js';
+import { extraHostEntries } from '../../compat/containerCreate.js';
 import type { Engine, ImagesEngine, ImagePullOptions } from '../../../engine/types.js';
 import { BadInputError } from '../../../util/errors.js';
 import { hostArchitecture } from '../../../util/platform.js';
@@ -62,7 +63,7 @@ function imagesWithBuildAuth(images: ImagesEngine, registryConfig: ReturnType<ty
     const auth = registryConfig[domain] ?? (domain === 'docker.io' ? registryConfig['index.docker.io'] : undefined);
     return images.pull(reference, {
       ...opts,
-      ...(auth?.username && auth.password !== undefined && { credentials: { username: auth.username, password: auth.password } }),
+      ...(registryCredentials(auth) && { credentials: registryCredentials(auth) }),
       ...(isLoopbackRegistry(domain) && { tlsVerify: false }),
     });
   };
@@ -86,9 +87,15 @@ async function build(ctx: ApiContext): Promise<void> {
     }
   }
   const quiet = queryBool(query, 'q');
+  const warnings: string[] = [];
+  const extraHosts = extraHostEntries(queryJsonList(query, 'extrahosts'), 'query parameter extrahosts:', warnings);
+  // Accepted, as Podman does for Docker clients: the classic builder keeps no cache but its
+  // own intermediate images, and removes its intermediate containers whatever rm/forcerm say.
+  queryJsonList(query, 'cachefrom');
   const tags = query.getAll('t').filter(Boolean);
   const stream = progressStream(ctx.res);
   const say = (text: string) => stream.send({ stream: text });
+  if (!quiet) for (const warning of warnings) say(`[Warning] ${warning}\n`);
   const output = () =>
     new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -109,6 +116,8 @@ async function build(ctx: ApiContext): Promise<void> {
       noCache: queryBool(query, 'nocache'),
       pull: pullPolicy(query.get('pull')),
       network: networkMode(query.get('networkmode')),
+      extraHosts,
+      shmSize: queryShmSize(query),
       log: quiet
         ? undefined
         : (line) => {

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiRouter } from '../../router.js';
 import { queryBool, sendEmpty, type ApiContext } from '../../http.js';
 import { flushWriters, jsonLines } from '../../streams.js';
-import { dockerStats, pathStatHeader, type StatsReading } from '../../compat/containers.js';
+import { dockerStats, PATH_STAT_HEADER, pathStatHeader, type StatsReading } from '../../compat/containers.js';
 import type { Engine } from '../../../engine/types.js';
 import { BadInputError, TspodError } from '../../../util/errors.js';
 import { nowRfc3339Nano } from '../../../util/time.js';
@@ -139,18 +139,17 @@ function archivePath(ctx: ApiContext): string {
   return path;
 }
 
-const STAT_HEADER = 'X-Docker-Container-Path-Stat';
 
 async function statArchivePath(ctx: ApiContext): Promise<void> {
   const stat = await ctx.engine.containers.stat(ctx.params.id!, archivePath(ctx));
-  ctx.res.setHeader(STAT_HEADER, pathStatHeader(stat));
+  ctx.res.setHeader(PATH_STAT_HEADER, pathStatHeader(stat));
   sendEmpty(ctx.res, 200);
 }
 
 async function getArchive(ctx: ApiContext): Promise<void> {
   const path = archivePath(ctx);
   const stat = await ctx.engine.containers.stat(ctx.params.id!, path);
-  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', [STAT_HEADER]: pathStatHeader(stat) });
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar', [PATH_STAT_HEADER]: pathStatHeader(stat) });
   await ctx.engine.containers.copyFrom(ctx.params.id!, path, { stream: ctx.res });
   ctx.res.end();
 }

@@ -127,6 +127,11 @@ async function startContainer(ctx: ApiContext): Promise<void> {
   sendEmpty(ctx.res, 204);
 }
 
+/** `signal` (API 1.42+, `docker stop -s`): sent instead of the container's stop signal. */
+function stopSignal(ctx: ApiContext): string | undefined {
+  return ctx.query.get('signal') || undefined;
+}
+
 /** `t` (and libpod's `timeout`): seconds before SIGKILL. */
 function stopTimeout(ctx: ApiContext): number | undefined {
   const t = queryInt(ctx.query, 't') ?? queryInt(ctx.query, 'timeout');
@@ -136,13 +141,13 @@ function stopTimeout(ctx: ApiContext): number | undefined {
 async function stopContainer(ctx: ApiContext): Promise<void> {
   const inspect = await inspectOne(ctx.engine, ctx.params.id!);
   if (!isUp(inspect)) return sendEmpty(ctx.res, 304);
-  only(await ctx.engine.containers.stop([inspect.Id], { timeout: stopTimeout(ctx) }));
+  only(await ctx.engine.containers.stop([inspect.Id], { timeout: stopTimeout(ctx), signal: stopSignal(ctx) }));
   sendEmpty(ctx.res, 204);
 }
 
 async function restartContainer(ctx: ApiContext): Promise<void> {
   const inspect = await inspectOne(ctx.engine, ctx.params.id!);
-  only(await ctx.engine.containers.restart([inspect.Id], { timeout: stopTimeout(ctx) }));
+  only(await ctx.engine.containers.restart([inspect.Id], { timeout: stopTimeout(ctx), signal: stopSignal(ctx) }));
   sendEmpty(ctx.res, 204);
 }
 

@@ -78,7 +78,7 @@ async function startExec(ctx: ApiContext): Promise<void> {
   const options: ExecOptions = { ...exec.options, tty };
   if (detach) {
     // Run in the background here (not the runtime's --detach), so inspect learns its exit code.
-    const discard: AttachStreams = { stdout: nullWriter(), stderr: nullWriter() };
+    const discard: AttachStreams = { stdout: nullWriter(), stderr: nullWriter(), onStarted: (pid) => (exec.pid = pid ?? 0) };
     ctx.engine.containers.exec(exec.containerId, { ...options, interactive: false }, discard).then(
       (code) => execSessions.finished(exec, code),
       (err: unknown) => execSessions.finished(exec, err instanceof TspodError ? err.exitCode : 126),
@@ -97,6 +97,7 @@ async function startExec(ctx: ApiContext): Promise<void> {
     stderr: out.stderr,
     detachKeys: exec.detachKeys,
     terminal: tty ? terminal.terminal : undefined,
+    onStarted: (pid) => (exec.pid = pid ?? 0),
   };
   let code: number;
   try {

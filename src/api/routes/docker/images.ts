@@ -8,6 +8,7 @@ import { NotFoundRouteError, queryBool, queryFilters, queryInt, readJsonBody, se
 import { progressStream } from '../../progressStream.js';
 import {
   decodeRegistryAuth,
+  registryCredentials,
   dockerId,
   familiarReference,
   imageDeleteResponse,
@@ -95,7 +96,8 @@ function registryAccess(reference: string, authHeader: string | string[] | undef
   }
   if (domain && isLoopbackRegistry(domain)) access.tlsVerify = false;
   const auth = decodeRegistryAuth(Array.isArray(authHeader) ? authHeader[0] : authHeader);
-  if (auth?.username && auth.password !== undefined) access.credentials = { username: auth.username, password: auth.password };
+  const credentials = registryCredentials(auth);
+  if (credentials) access.credentials = credentials;
   return access;
 }
 

@@ -4,6 +4,7 @@ import { machine, release } from 'node:os';
 import type { ApiRouter } from '../../router.js';
 import { readJsonBody, sendJson, type ApiContext } from '../../http.js';
 import { dockerDiskUsage, dockerInfo } from '../../compat/system.js';
+import { dockerSummary, type EngineInspect } from '../../compat/containers.js';
 import { isLoopbackRegistry } from '../../compat/images.js';
 import { BadInputError } from '../../../util/errors.js';
 import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION } from '../../server.js';
@@ -96,12 +97,21 @@ function prettyOsName(): string | undefined {
 }
 
 async function diskUsage(ctx: ApiContext): Promise<void> {
-  const [df, images, volumes] = await Promise.all([
-    ctx.engine.system.df(),
-    ctx.engine.images.list({ all: true, filters: ['manifest=false'] }),
-    ctx.engine.volumes.list(),
+  const { engine } = ctx;
+  const [df, images, volumes, summaries] = await Promise.all([
+    engine.system.df(),
+    engine.images.list({ all: true, filters: ['manifest=false'] }),
+    engine.volumes.list(),
+    engine.containers.list({ all: true }),
   ]);
-  sendJson(ctx.res, 200, dockerDiskUsage(df, images, volumes, ctx.apiVersion));
+  const inspects = summaries.length ? await engine.containers.inspect(summaries.map((s) => s.Id)) : [];
+  const now = Date.now();
+  // A container removed between the list and the inspect is left out.
+  const containers = summaries.flatMap((summary, i) => {
+    const report = inspects[i];
+    return report && !(report instanceof Error) ? [dockerSummary(summary, report as unknown as EngineInspect, now)] : [];
+  });
+  sendJson(ctx.res, 200, dockerDiskUsage(df, images, containers, volumes, ctx.apiVersion));
 }
 
 /**

@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { ApiRouter } from '../../router.js';
-import { queryBool, queryInt } from '../../http.js';
+import { queryBool, queryInt, queryJsonList, queryShmSize } from '../../http.js';
+import { extraHostEntries } from '../../compat/containerCreate.js';
 import { jsonLines } from '../../streams.js';
 import { LibpodRoutes, queryList, queryString, registryAccessOf } from './common.js';
 import { streamError } from './images.js';
@@ -73,6 +74,9 @@ export function register(router: ApiRouter): void {
         });
       const quiet = queryBool(query, 'q') || queryBool(query, 'quiet');
       const jobs = queryInt(query, 'jobs');
+      const hostWarnings: string[] = [];
+      const extraHosts = extraHostEntries(queryJsonList(query, 'extrahosts'), 'query parameter extrahosts:', hostWarnings);
+      for (const warning of hostWarnings) out.send({ [apart ? 'stderr' : 'stream']: `WARN[0000] ${warning}\n` });
       const result = await new Builder(engine, {
         containerfile,
         context,
@@ -96,6 +100,8 @@ export function register(router: ApiRouter): void {
         warn: (m) => out.send({ [apart ? 'stderr' : 'stream']: `WARN[0000] ${m}\n` }),
         pullOptions: { ...registryAccessOf(ctx), ...(quiet ? {} : { progress: (line: string) => out.send({ [apart ? 'stderr' : 'stream']: `${line}\n` }) }) },
         jobs: jobs === undefined ? 2 : jobs === 0 ? Number.MAX_SAFE_INTEGER : jobs,
+        extraHosts,
+        shmSize: queryShmSize(query),
       }).build();
       // What a local build prints last, as Podman's service streams it (its client takes the id from it).
       if (!quiet) for (const name of result.names) out.send({ stream: `Successfully tagged ${name}\n` });

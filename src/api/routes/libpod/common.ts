@@ -11,6 +11,7 @@ import { collectWarnings } from '../../../util/warnings.js';
 import { hijack, type HijackedConnection } from '../../streams.js';
 import { BadInputError, TspodError } from '../../../util/errors.js';
 import type { RegistryAccessOptions } from '../../../engine/types.js';
+import { registryCredentials } from '../../compat/images.js';
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
@@ -111,10 +112,12 @@ export function registryAccessOf(ctx: ApiContext): RegistryAccessOptions {
     } catch {
       throw new BadInputError('X-Registry-Auth header: not base64-encoded JSON');
     }
-    const creds = decoded as { username?: unknown; password?: unknown };
-    if (creds && typeof creds.username === 'string' && creds.username !== '') {
-      access.credentials = { username: creds.username, password: typeof creds.password === 'string' ? creds.password : '' };
-    }
+    const creds = decoded as { username?: unknown; password?: unknown; identitytoken?: unknown };
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const username = text(creds?.username);
+    const password = typeof creds?.password === 'string' ? creds.password : username ? '' : undefined;
+    const credentials = registryCredentials({ username, password, identitytoken: text(creds?.identitytoken) });
+    if (credentials) access.credentials = credentials;
   }
   return access;
 }

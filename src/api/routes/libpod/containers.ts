@@ -10,6 +10,7 @@ import { framedWriter, hijack, rawWriter, STDERR, STDOUT, frame } from '../../st
 import { specFromSpecGenerator } from '../../libpod/specgen.js';
 import { containerListEntry as listEntry, containerStatsEntry } from '../../libpod/reports.js';
 import { toWireError } from '../../libpod/errors.js';
+import { PATH_STAT_HEADER, pathStatHeader } from '../../compat/containers.js';
 import { LibpodRoutes, filtersOf, itemError, noContent, queryList, queryString, single } from './common.js';
 import {
   addPendingAttach,
@@ -100,13 +101,13 @@ export function register(router: ApiRouter): void {
       let reports;
       switch (verb) {
         case 'stop':
-          reports = await engine.containers.stop([name], { timeout, ignore: queryBool(query, 'ignore') });
+          reports = await engine.containers.stop([name], { timeout, ignore: queryBool(query, 'ignore'), signal: queryString(query, 'signal') || undefined });
           break;
         case 'kill':
           reports = await engine.containers.kill([name], { signal: queryString(query, 'signal') || 'SIGKILL' });
           break;
         case 'restart':
-          reports = await engine.containers.restart([name], { timeout });
+          reports = await engine.containers.restart([name], { timeout, signal: queryString(query, 'signal') || undefined });
           break;
         default:
           reports = await engine.containers[verb]([name]);
@@ -204,6 +205,13 @@ export function register(router: ApiRouter): void {
     if (info instanceof Error) throw info;
     res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await engine.containers.export(params.name!, res);
+    res.end();
+  });
+
+  r.on('HEAD', '/containers/:name/archive', async ({ engine, params, query, res }) => {
+    const path = queryString(query, 'path');
+    if (!path) throw new BadInputError('query parameter path is required');
+    res.writeHead(200, { [PATH_STAT_HEADER]: pathStatHeader(await engine.containers.stat(params.name!, path)) });
     res.end();
   });
 

@@ -68,15 +68,21 @@ export function register(router: ApiRouter): void {
     if (body.bool('Detach')) {
       session.running = true;
       const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+      // Run in the background here (not the runtime's --detach), so inspect sees it run and learns its exit code.
       void ctx.engine.containers
-        .exec(session.container, { ...session.options, detach: true, tty }, { stdout: quiet, stderr: quiet })
+        .exec(session.container, { ...session.options, interactive: false, tty }, { stdout: quiet, stderr: quiet, onStarted: (pid) => (session.pid = pid ?? 0) })
         .then(
-          () => (session.running = false),
+          (code) => (session.exitCode = code),
           (err: unknown) => {
-            session.running = false;
-            sessionErrors.set(session, toWireError(err));
+            const wire = toWireError(err);
+            sessionErrors.set(session, wire);
+            session.exitCode = wire.exitcode ?? 126;
           },
-        );
+        )
+        .finally(() => {
+          session.running = false;
+          session.pid = 0;
+        });
       sendEmpty(ctx.res, 200);
       return;
     }
@@ -97,6 +103,7 @@ export function register(router: ApiRouter): void {
           detachKeys: session.detachKeys,
           terminal,
           sigProxy: false,
+          onStarted: (pid) => (session.pid = pid ?? 0),
         },
       );
     } catch (e) {
@@ -106,6 +113,7 @@ export function register(router: ApiRouter): void {
       if (!tty) conn.output.write(frame(3, Buffer.from(`${wire.message}\n`)));
     } finally {
       session.running = false;
+      session.pid = 0;
       dropTerminal(`exec:${session.id}`);
       conn.close();
     }

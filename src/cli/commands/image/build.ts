@@ -259,7 +259,7 @@ export default defineCommand<Options>({
         runOutput: { stdout: process.stdout, stderr: process.stderr },
         warn: (m) => ctx.err(`WARN[0000] ${m}\n`),
         pullOptions: { ...access, ...(pullDisplay ? { progress: pullDisplay.progress, blobProgress: pullDisplay.blobProgress } : {}) },
-        addHosts: (process.env.TSPOD_BUILD_ADD_HOSTS ?? '').split(',').filter(Boolean),
+        urlHosts: (process.env.TSPOD_BUILD_ADD_HOSTS ?? '').split(',').filter(Boolean),
       });
       const result = await builder.build().finally(() => pullDisplay?.finish());
       if (!quiet) for (const n of result.names) out(`Successfully tagged ${n}`);
