@@ -184,6 +184,10 @@ export class RemoteImages implements ImagesEngine {
     throw notRemote('image mount', 'a mount on the service machine is no use here');
   }
 
+  async exportFiles(): Promise<void> {
+    throw notRemote('build --output', 'the image files are on the service machine: save or push the image instead');
+  }
+
   async unmount(): Promise<Array<{ name: string; id?: string; error?: Error }>> {
     throw notRemote('image unmount', 'a mount on the service machine is no use here');
   }

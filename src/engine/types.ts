@@ -141,6 +141,8 @@ export interface ImageSaveOptions {
   output: { path?: string; stream?: Writable };
 }
 
+export type ImageFilesTarget = { type: 'tar'; out: NodeJS.WritableStream } | { type: 'local'; dir: string };
+
 export interface ImageImportOptions {
   input: Readable;
   reference?: string;
@@ -237,6 +239,8 @@ export interface ImagesEngine {
   /** image mount: read-only root filesystems; no names and no all: the mounted ones. */
   mount(names: string[], opts?: { all?: boolean }): Promise<Array<{ name: string; id?: string; names?: string[]; path?: string; error?: Error }>>;
   unmount(names: string[], opts?: { all?: boolean; force?: boolean }): Promise<Array<{ name: string; id?: string; error?: Error }>>;
+  /** build --output: the image's files as a tar stream, or written into a directory of this machine. */
+  exportFiles(name: string, target: ImageFilesTarget): Promise<void>;
   /** image diff: what the image's top layer changes over the layers below it. */
   diff(name: string): Promise<FileChange[]>;
   /** Build: the base's layers under a new config and one more (empty-layer) history entry. */

@@ -360,6 +360,10 @@ test('build inputs and outputs: -f -, a tar context on stdin, --target, --iidfil
   box.ok(['build', '-q', '-f', join(dir, 'Build.file'), '--output', `type=local,dest=${exported}`, dir]);
   assert.equal(readFileSync(join(exported, 'two'), 'utf8'), 'two\n');
   assert.ok(existsSync(join(exported, 'bin', 'busybox')));
+  const exportedTar = box.path('exported.tar');
+  box.ok(['build', '-q', '-f', join(dir, 'Build.file'), '--output', `type=tar,dest=${exportedTar}`, dir]);
+  const listed = spawnSync('tar', ['-tf', exportedTar], { encoding: 'utf8' }).stdout.split('\n');
+  assert.ok(listed.includes('two') && listed.includes('bin/busybox'), `--output type=tar holds the files: ${listed.slice(0, 10).join(' ')}`);
 
   box.ok(['build', '-q', '--squash-all', '-f', join(dir, 'Build.file'), '-t', 'localhost/squashed', dir]);
   const layers = (ref: string) => (JSON.parse(box.ok(['image', 'inspect', ref])) as Array<{ RootFS: { Layers: string[] } }>)[0]!.RootFS.Layers.length;

@@ -15,6 +15,7 @@ import type {
   ImageLoadOptions,
   ImageSaveOptions,
   ImageImportOptions,
+  ImageFilesTarget,
   ImageTreeReport,
   ImagePullOptions,
   ImagePushOptions,
@@ -454,6 +455,17 @@ export class LocalImages implements ImagesEngine {
         return { name, error: e as Error };
       }
     });
+  }
+
+  async exportFiles(name: string, target: ImageFilesTarget): Promise<void> {
+    const [mounted] = await this.mount([name]);
+    if (!mounted?.path) throw mounted?.error ?? new NoSuchImageError(`no image "${name}" in local storage: pull it or check the name`);
+    try {
+      const { exportImageFiles } = await import('./imageFiles.js');
+      await exportImageFiles(mounted.path, target);
+    } finally {
+      await this.unmount([mounted.id ?? name]);
+    }
   }
 
   async unmount(names: string[], opts: { all?: boolean; force?: boolean } = {}): Promise<Array<{ name: string; id?: string; error?: Error }>> {

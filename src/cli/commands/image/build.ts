@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { defineCommand } from '../../command.js';
 import { collect } from '../../output.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
@@ -336,27 +335,10 @@ async function exportOutput(engine: import('../../../engine/types.js').Engine, i
   }
   if (!dest) throw new InvalidArgumentError(`invalid --output "${spec}": dest= is missing`);
   if (type !== 'local' && type !== 'tar') throw new InvalidArgumentError(`invalid --output type "${type}": use local or tar`);
-  const [m] = await engine.images.mount([id]);
-  if (!m?.path) throw m?.error ?? new InvalidArgumentError('cannot mount the built image');
-  try {
-    const [{ packTree, extractTar }, { RootedTree }] = await Promise.all([
-      import('../../../engine/local/containerCopy.js'),
-      import('../../../engine/local/containerRootfs.js'),
-    ]);
-    const tar = packTree(m.path, { rootName: '' });
-    if (type === 'tar') {
-      if (dest === '-') await pipeline(tar, process.stdout);
-      else {
-        const { atomicFile } = await import('../../../util/atomicFile.js');
-        const file = atomicFile(dest);
-        await pipeline(tar, file.stream);
-        await file.commit();
-      }
-      return;
-    }
-    mkdirSync(dest, { recursive: true });
-    await extractTar(tar, { tree: new RootedTree([{ destination: '/', host: resolve(dest) }]), baseDir: '/', owner: 'archive', overwrite: true, chown: process.getuid?.() === 0 });
-  } finally {
-    await engine.images.unmount([id]);
-  }
+  if (type === 'local') return engine.images.exportFiles(id, { type: 'local', dir: dest });
+  if (dest === '-') return engine.images.exportFiles(id, { type: 'tar', out: process.stdout });
+  const { atomicFile } = await import('../../../util/atomicFile.js');
+  const file = atomicFile(dest);
+  await engine.images.exportFiles(id, { type: 'tar', out: file.stream });
+  await file.commit();
 }
