@@ -134,10 +134,14 @@ export class ExecSessions {
     return undefined;
   }
 
-  /** The ids of a container's sessions (inspect's ExecIDs). */
+  /**
+   * The ids of a container's sessions not over yet (inspect's ExecIDs): as
+   * Docker's, a finished session leaves its container's list at once but can
+   * still be inspected for a while.
+   */
   ofContainer(containerId: string): string[] {
     this.forgetExpired();
-    return [...this.sessions.values()].filter((e) => e.session.containerId === containerId).map((e) => e.session.id);
+    return [...this.sessions.values()].filter((e) => e.session.containerId === containerId && e.session.exitCode === null).map((e) => e.session.id);
   }
 
   /** Marks a session running; false when it had been started before. */

@@ -54,6 +54,8 @@ describe('exec sessions', () => {
     assert.equal(sessions.begin(ok), false);
     assert.equal(await sessions.run(engine, ok, ok.options, { stdout: nullWriter(), stderr: nullWriter() }), 3);
     assert.deepEqual([ok.running, ok.exitCode, ok.error], [false, 3, undefined]);
+    assert.deepEqual(sessions.ofContainer('c1'), [], 'a finished session leaves the container\'s ExecIDs');
+    assert.equal(sessions.get(ok.id), ok);
     assert.equal(sessions.begin(ok), false);
     const bad = sessions.create({ ...init, options: { command: ['missing'] } });
     sessions.begin(bad);
