@@ -229,6 +229,51 @@ test('exec sessions: create, start on the connection, then the exit code', async
   await api.request('DELETE', `${V}/containers/${stopped.json.Id}`);
 });
 
+test('exec sessions are one store: created through either API family, inspected, started and resized through the other', async () => {
+  const created = await api.request('POST', `${V}/containers/create`, { image, name: 'shared-exec', command: ['sleep', '1000'], netns: { nsmode: 'none' } });
+  assert.equal(created.status, 201);
+  const id = created.json.Id as string;
+  assert.equal((await api.request('POST', `${V}/containers/${id}/start`)).status, 204);
+  try {
+    const fromLibpod = await api.request('POST', `${V}/containers/shared-exec/exec`, { Cmd: ['sh', '-c', 'echo via-docker; exit 4'], AttachStdout: true });
+    assert.equal(fromLibpod.status, 201);
+    const fromDocker = await api.request('POST', `/v1.44/containers/${id}/exec`, { Cmd: ['sh', '-c', 'echo via-libpod >&2; exit 5'], AttachStdout: true, AttachStderr: true });
+    assert.equal(fromDocker.status, 201);
+    // Both inspects list both sessions while they are not over.
+    const both = [fromLibpod.json.Id, fromDocker.json.Id].sort();
+    assert.deepEqual([...(await api.request('GET', `/v1.44/containers/${id}/json`)).json.ExecIDs].sort(), both);
+    assert.deepEqual([...(await api.request('GET', `${V}/containers/${id}/json`)).json.ExecIDs].sort(), both);
+
+    // libpod create -> Docker inspect, resize and start; libpod inspect of the exit code.
+    const before = await api.request('GET', `/v1.44/exec/${fromLibpod.json.Id}/json`);
+    assert.equal(before.status, 200);
+    assert.deepEqual([before.json.ContainerID, before.json.Running, before.json.ExitCode], [id, false, null]);
+    assert.deepEqual([before.json.ProcessConfig.entrypoint, before.json.ProcessConfig.arguments], ['sh', ['-c', 'echo via-docker; exit 4']]);
+    assert.equal((await api.request('POST', `/v1.44/exec/${fromLibpod.json.Id}/resize?h=30&w=100`)).status, 201);
+    const started = await rawRequest('POST', `/v1.44/exec/${fromLibpod.json.Id}/start`, { Detach: false, Tty: false });
+    assert.equal(started.status, 200);
+    assert.deepEqual(frames(started.body), [[1, 'via-docker\n']]);
+    const afterLibpod = await api.request('GET', `${V}/exec/${fromLibpod.json.Id}/json`);
+    assert.deepEqual([afterLibpod.json.Running, afterLibpod.json.ExitCode], [false, 4]);
+    // Started through one family, it cannot be started again through the other.
+    assert.equal((await api.request('POST', `${V}/exec/${fromLibpod.json.Id}/start`, { Detach: true })).status, 409);
+
+    // Docker create -> libpod inspect and start; Docker inspect of the exit code.
+    const inLibpod = await api.request('GET', `${V}/exec/${fromDocker.json.Id}/json`);
+    assert.equal(inLibpod.status, 200);
+    assert.deepEqual([inLibpod.json.ID, inLibpod.json.ContainerID, inLibpod.json.Running, inLibpod.json.ProcessConfig.entrypoint], [fromDocker.json.Id, id, false, 'sh']);
+    const startedLibpod = await rawRequest('POST', `${V}/exec/${fromDocker.json.Id}/start`, { Detach: false });
+    assert.equal(startedLibpod.status, 200);
+    assert.deepEqual(frames(startedLibpod.body), [[2, 'via-libpod\n']]);
+    assert.equal((await api.request('GET', `/v1.44/exec/${fromDocker.json.Id}/json`)).json.ExitCode, 5);
+    // Finished sessions leave the container's list (as Docker's) but stay inspectable.
+    assert.equal((await api.request('GET', `/v1.44/containers/${id}/json`)).json.ExecIDs, null);
+    assert.deepEqual((await api.request('GET', `${V}/containers/${id}/json`)).json.ExecIDs, []);
+  } finally {
+    await api.request('DELETE', `${V}/containers/${id}?force=true&timeout=0`);
+  }
+});
+
 test('images: json, per-name routes with slashes, tag and remove reports', async () => {
   const list = await api.request('GET', `${V}/images/json`);
   const entry = list.json.find((i: { RepoTags: string[] }) => i.RepoTags.includes(image));

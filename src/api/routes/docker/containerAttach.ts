@@ -11,7 +11,7 @@ import { flushWriters, framedWriter, hijack, nullWriter, rawWriter, STDERR, STDO
 import { dockerState, type EngineInspect } from '../../compat/containers.js';
 import type { AttachStreams, Engine } from '../../../engine/types.js';
 import { BadInputError, errorMessage } from '../../../util/errors.js';
-import { pendingAttaches, terminalSizes, type PendingAttach } from './containerSessions.js';
+import { pendingAttaches, terminalSizes } from '../../sessions.js';
 import { inspectOne } from './containers.js';
 import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -96,31 +96,6 @@ function closed(conn: HijackedConnection): Promise<void> {
 function endWithError(stderr: Writable, err: unknown, finish: () => void): void {
   stderr.write(Buffer.from(`Error: ${errorMessage(err)}\n`));
   finish();
-}
-
-/**
- * Starts a container whose attaches wait for it: the first is attached from
- * the very start; resolves once it runs, rejects when it could not start.
- */
-export async function startWithAttaches(engine: Engine, id: string, attaches: PendingAttach[]): Promise<void> {
-  const [first, ...others] = attaches;
-  if (!first) return;
-  await new Promise<void>((resolve, reject) => {
-    let started = false;
-    engine.containers.startAttached(id, { ...first.streams, onStarted: () => ((started = true), resolve()) }).then(
-      (result) => first.settle({ exitCode: result.exitCode }),
-      (err: unknown) => {
-        first.settle({ error: err });
-        if (!started) reject(err);
-      },
-    );
-  });
-  for (const other of others) {
-    engine.containers.attach(id, other.streams).then(
-      (result) => other.settle({ exitCode: result.exitCode }),
-      (err: unknown) => other.settle({ error: err }),
-    );
-  }
 }
 
 function resizeContainer(ctx: ApiContext): void {

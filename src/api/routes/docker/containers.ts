@@ -7,8 +7,7 @@ import { specFromDockerCreate } from '../../compat/containerCreate.js';
 import { dockerChanges, dockerInspect, dockerState, dockerSummary, dockerSummaryStatus, dockerTop, type EngineInspect } from '../../compat/containers.js';
 import type { ContainerActionReport, Engine } from '../../../engine/types.js';
 import { BadInputError, ContainerStateError, NoSuchImageError } from '../../../util/errors.js';
-import { execSessions, pendingAttaches, terminalSizes } from './containerSessions.js';
-import { startWithAttaches } from './containerAttach.js';
+import { execSessions, pendingAttaches, startWithAttaches, terminalSizes } from '../../sessions.js';
 
 export function register(router: ApiRouter): void {
   router.get('/containers/json', listContainers);

@@ -7,9 +7,9 @@ import { queryInt, readContextJson, sendJson, type ApiContext } from '../../http
 import { flushWriters, hijack, nullWriter } from '../../streams.js';
 import { BodyFields } from '../../compat/body.js';
 import { dockerState } from '../../compat/containers.js';
-import type { AttachStreams, ExecOptions } from '../../../engine/types.js';
+import type { ExecOptions } from '../../../engine/types.js';
 import { BadInputError, ConflictError, ContainerStateError, TspodError } from '../../../util/errors.js';
-import { execSessions, terminalSizes, type ExecSession } from './containerSessions.js';
+import { execSessions, terminalSizes, type ExecSession } from '../../sessions.js';
 import { inspectOne } from './containers.js';
 import { outputWriters, streamContentType } from './containerAttach.js';
 
@@ -73,16 +73,11 @@ async function startExec(ctx: ApiContext): Promise<void> {
   const detach = body.bool('Detach') === true;
   const tty = body.bool('Tty') ?? exec.options.tty === true;
   const consoleSize = body.ints('ConsoleSize');
-  if (exec.running || exec.exitCode !== null) throw new ConflictError(`exec session ${exec.id} has already been started`);
-  exec.running = true;
+  if (!execSessions.begin(exec)) throw new ConflictError(`exec session ${exec.id} has already been started`);
   const options: ExecOptions = { ...exec.options, tty };
   if (detach) {
     // Run in the background here (not the runtime's --detach), so inspect learns its exit code.
-    const discard: AttachStreams = { stdout: nullWriter(), stderr: nullWriter(), onStarted: (pid) => (exec.pid = pid ?? 0) };
-    ctx.engine.containers.exec(exec.containerId, { ...options, interactive: false }, discard).then(
-      (code) => execSessions.finished(exec, code),
-      (err: unknown) => execSessions.finished(exec, err instanceof TspodError ? err.exitCode : 126),
-    );
+    void execSessions.run(ctx.engine, exec, { ...options, interactive: false }, { stdout: nullWriter(), stderr: nullWriter() });
     sendJson(ctx.res, 200, {});
     return;
   }
@@ -91,23 +86,14 @@ async function startExec(ctx: ApiContext): Promise<void> {
   if (!exec.attachStdin) conn.input.resume();
   const [rows, columns] = consoleSize ?? [];
   const terminal = terminalSizes.start(exec.id, rows && columns ? { rows, columns } : undefined);
-  const streams: AttachStreams = {
+  // The exit code is recorded before the connection ends: the client asks for it right after.
+  await execSessions.run(ctx.engine, exec, options, {
     stdin: exec.attachStdin ? conn.input : undefined,
     stdout: out.stdout,
     stderr: out.stderr,
     detachKeys: exec.detachKeys,
     terminal: tty ? terminal.terminal : undefined,
-    onStarted: (pid) => (exec.pid = pid ?? 0),
-  };
-  let code: number;
-  try {
-    code = await ctx.engine.containers.exec(exec.containerId, options, streams);
-  } catch (err) {
-    // The runtime could not start the command (it said why on stderr): 126 or 127 as Podman's.
-    code = err instanceof TspodError ? err.exitCode : 126;
-  }
-  // Recorded before the connection ends: the client asks for the exit code right after.
-  execSessions.finished(exec, code);
+  });
   terminal.close();
   await flushWriters(out.stdout, out.stderr);
   conn.close();

@@ -12,16 +12,7 @@ import { containerListEntry as listEntry, containerStatsEntry } from '../../libp
 import { toWireError } from '../../libpod/errors.js';
 import { PATH_STAT_HEADER, pathStatHeader } from '../../compat/containers.js';
 import { LibpodRoutes, filtersOf, itemError, noContent, queryList, queryString, single } from './common.js';
-import {
-  addPendingAttach,
-  forgetExit,
-  recentExit,
-  rememberExit,
-  removePendingAttach,
-  takePendingAttach,
-  terminalFor,
-  type PendingAttach,
-} from './sessions.js';
+import { execSessions, pendingAttaches, recentExits, startWithAttaches, terminalSizes, type PendingAttach } from '../../sessions.js';
 import { BadInputError, NoSuchContainerError } from '../../../util/errors.js';
 import type { AttachResult, AttachStreams, Engine } from '../../../engine/types.js';
 
@@ -75,7 +66,8 @@ export function register(router: ApiRouter): void {
   r.get('/containers/:name/json', async ({ engine, params, query, res }) => {
     const [report] = await engine.containers.inspect([params.name!], { size: queryBool(query, 'size') });
     if (!report || report instanceof Error) throw report ?? new NoSuchContainerError(`no container with name or ID "${params.name}" found: no such container`);
-    sendJson(res, 200, report);
+    // The service's exec sessions, whichever API family created them.
+    sendJson(res, 200, { ...report, ExecIDs: execSessions.ofContainer(String(report.Id)) });
   });
 
   r.get('/containers/:name/exists', async ({ engine, params, res }) => {
@@ -84,9 +76,9 @@ export function register(router: ApiRouter): void {
   });
 
   r.post('/containers/:name/start', async ({ engine, params, res }) => {
-    const pending = await pendingAttachOf(engine, params.name!);
+    const pending = await pendingAttachesOf(engine, params.name!);
     if (pending) {
-      await startAttachedTo(engine, pending.id, pending.attach);
+      await startWithAttaches(engine, pending.id, pending.attaches);
       noContent(res);
       return;
     }
@@ -134,7 +126,7 @@ export function register(router: ApiRouter): void {
     const conditions = queryList(query, 'condition');
     const [report] = await engine.containers.wait([params.name!], { conditions });
     if (report?.error) {
-      const code = report.error instanceof NoSuchContainerError ? recentExit(params.name!) : undefined;
+      const code = report.error instanceof NoSuchContainerError ? recentExits.of(params.name!) : undefined;
       if (code === undefined) throw report.error;
       sendJson(res, 200, code);
       return;
@@ -290,7 +282,7 @@ export function register(router: ApiRouter): void {
   r.post('/containers/:name/resize', async ({ engine, params, query, res }) => {
     const [info] = await engine.containers.inspect([params.name!]);
     if (!info || info instanceof Error) throw info ?? new NoSuchContainerError(`no container with name or ID "${params.name}" found: no such container`);
-    terminalFor(String(info.Id)).resize(sizeParams(query));
+    terminalSizes.resize(String(info.Id), sizeParams(query));
     sendJson(res, 200, {});
   });
 }
@@ -332,8 +324,12 @@ async function attach(ctx: ApiContext): Promise<void> {
   const wantStderr = named ? queryBool(query, 'stderr') : true;
   const conn = hijack(ctx);
   const connection = ctx.upgrade?.socket ?? ctx.res;
+  const terminal = tty ? terminalSizes.start(id) : undefined;
   let gone = false;
-  connection.once('close', () => (gone = true));
+  connection.once('close', () => {
+    gone = true;
+    terminal?.close();
+  });
   const out = untilGone(tty ? rawWriter(conn.output) : framedWriter(conn.output, STDOUT), connection, () => gone);
   const err = tty ? out : untilGone(framedWriter(conn.output, STDERR), connection, () => gone);
   const streams: AttachStreams = {
@@ -341,14 +337,15 @@ async function attach(ctx: ApiContext): Promise<void> {
     stdout: wantStdout ? out : discard(),
     stderr: wantStderr ? err : discard(),
     detachKeys: queryString(query, 'detachKeys'),
-    terminal: tty ? terminalFor(id) : undefined,
+    terminal: terminal?.terminal,
     sigProxy: false,
   };
   let ended = false;
   const finish = (result: AttachResult | undefined, error?: unknown) => {
     if (ended) return;
     ended = true;
-    if (result?.exitCode !== undefined) rememberExit(id, result.exitCode);
+    terminal?.close();
+    if (result?.exitCode !== undefined) recentExits.remember(id, result.exitCode);
     if (error && !tty) conn.output.write(frame(3, Buffer.from(`${toWireError(error).message}\n`)));
     conn.close();
   };
@@ -359,9 +356,9 @@ async function attach(ctx: ApiContext): Promise<void> {
     );
     return;
   }
-  const pending: PendingAttach = { streams, finish };
-  addPendingAttach(id, pending);
-  connection.once('close', () => removePendingAttach(id, pending));
+  const pending: PendingAttach = { streams, settle: finish };
+  const withdraw = pendingAttaches.add(id, pending);
+  connection.once('close', withdraw);
 }
 
 /**
@@ -383,30 +380,12 @@ function untilGone(w: Writable, connection: NodeJS.EventEmitter, gone: () => boo
   });
 }
 
-async function pendingAttachOf(engine: Engine, name: string): Promise<{ id: string; attach: PendingAttach } | undefined> {
-  const direct = takePendingAttach(name);
-  if (direct) return { id: name, attach: direct };
+async function pendingAttachesOf(engine: Engine, name: string): Promise<{ id: string; attaches: PendingAttach[] } | undefined> {
+  const direct = pendingAttaches.take(name);
+  if (direct.length) return { id: name, attaches: direct };
   const [info] = await engine.containers.inspect([name]);
   if (!info || info instanceof Error) return undefined;
   const id = String(info.Id);
-  const attach = takePendingAttach(id);
-  return attach ? { id, attach } : undefined;
-}
-
-/** Starts the container attached to a waiting connection; resolves once it runs, rejects when it could not start. */
-function startAttachedTo(engine: Engine, id: string, pending: PendingAttach): Promise<void> {
-  forgetExit(id);
-  return new Promise((resolve, reject) => {
-    let started = false;
-    engine.containers.startAttached(id, { ...pending.streams, onStarted: () => ((started = true), resolve()) }).then(
-      (result) => {
-        pending.finish(result);
-        resolve();
-      },
-      (err: unknown) => {
-        pending.finish(undefined, started ? err : undefined);
-        if (!started) reject(err);
-      },
-    );
-  });
+  const attaches = pendingAttaches.take(id);
+  return attaches.length ? { id, attaches } : undefined;
 }

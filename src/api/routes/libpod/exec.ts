@@ -6,21 +6,18 @@
  */
 import type { ApiRouter } from '../../router.js';
 import { readJsonBody, sendEmpty, sendJson } from '../../http.js';
-import { framedWriter, rawWriter, STDERR, STDOUT, frame } from '../../streams.js';
+import { framedWriter, nullWriter, rawWriter, STDERR, STDOUT, frame } from '../../streams.js';
 import { FieldReader } from '../../libpod/specgen.js';
-import { toWireError, type WireError } from '../../libpod/errors.js';
+import { toWireError } from '../../libpod/errors.js';
 import { LibpodRoutes, readRequestJson, takeOverConnection } from './common.js';
-import { createExecSession, dropTerminal, execSession, terminalFor, type ExecSession } from './sessions.js';
+import { execSessions, terminalSizes, type ExecSession } from '../../sessions.js';
 import { sizeParams } from './containers.js';
 import { BadInputError, ContainerStateError, NoSuchContainerError, TspodError } from '../../../util/errors.js';
-import { Writable } from 'node:stream';
 
 class NoSuchExecSessionError extends TspodError {
   override code = 'NO_SUCH_EXEC_SESSION';
   override status = 404;
 }
-
-const sessionErrors = new WeakMap<ExecSession, WireError>();
 
 export function register(router: ApiRouter): void {
   const r = new LibpodRoutes(router);
@@ -40,8 +37,8 @@ export function register(router: ApiRouter): void {
       const i = entry.indexOf('=');
       if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
     }
-    const session = createExecSession({
-      container: String(info.Id),
+    const session = execSessions.create({
+      containerId: String(info.Id),
       options: {
         command,
         ...(Object.keys(env).length ? { env } : {}),
@@ -62,59 +59,36 @@ export function register(router: ApiRouter): void {
   r.post('/exec/:id/start', async (ctx) => {
     const session = requireSession(ctx.params.id!);
     const body = new FieldReader(await readRequestJson(ctx));
-    if (session.running || session.exitCode !== undefined) throw new ContainerStateError(`exec session ${session.id} has already been started: exec session state improper`);
+    if (!execSessions.begin(session)) throw new ContainerStateError(`exec session ${session.id} has already been started: exec session state improper`);
     // The session's own terminal setting decides (clients send Tty at start only as a hint).
     const tty = session.options.tty === true;
     if (body.bool('Detach')) {
-      session.running = true;
-      const quiet = new Writable({ write: (_c, _e, cb) => cb() });
       // Run in the background here (not the runtime's --detach), so inspect sees it run and learns its exit code.
-      void ctx.engine.containers
-        .exec(session.container, { ...session.options, interactive: false, tty }, { stdout: quiet, stderr: quiet, onStarted: (pid) => (session.pid = pid ?? 0) })
-        .then(
-          (code) => (session.exitCode = code),
-          (err: unknown) => {
-            const wire = toWireError(err);
-            sessionErrors.set(session, wire);
-            session.exitCode = wire.exitcode ?? 126;
-          },
-        )
-        .finally(() => {
-          session.running = false;
-          session.pid = 0;
-        });
+      void execSessions.run(ctx.engine, session, { ...session.options, interactive: false, tty }, { stdout: nullWriter(), stderr: nullWriter() });
       sendEmpty(ctx.res, 200);
       return;
     }
     const conn = takeOverConnection(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     const out = tty ? rawWriter(conn.output) : framedWriter(conn.output, STDOUT);
     const err = tty ? out : framedWriter(conn.output, STDERR);
-    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
-    session.running = true;
-    const terminal = tty ? terminalFor(`exec:${session.id}`) : undefined;
+    const terminal = tty ? terminalSizes.start(session.id) : undefined;
     try {
-      session.exitCode = await ctx.engine.containers.exec(
-        session.container,
+      await execSessions.run(
+        ctx.engine,
+        session,
         { ...session.options, tty },
         {
           stdin: session.attachStdin ? conn.input : undefined,
-          stdout: session.attachStdout ? out : quiet,
-          stderr: session.attachStderr ? err : quiet,
+          stdout: session.attachStdout ? out : nullWriter(),
+          stderr: session.attachStderr ? err : nullWriter(),
           detachKeys: session.detachKeys,
-          terminal,
+          terminal: terminal?.terminal,
           sigProxy: false,
-          onStarted: (pid) => (session.pid = pid ?? 0),
         },
       );
-    } catch (e) {
-      const wire = toWireError(e);
-      sessionErrors.set(session, wire);
-      session.exitCode = wire.exitcode ?? 126;
-      if (!tty) conn.output.write(frame(3, Buffer.from(`${wire.message}\n`)));
+      if (session.error !== undefined && !tty) conn.output.write(frame(3, Buffer.from(`${toWireError(session.error).message}\n`)));
     } finally {
-      session.running = false;
-      session.pid = 0;
-      dropTerminal(`exec:${session.id}`);
+      terminal?.close();
       conn.close();
     }
   });
@@ -123,7 +97,7 @@ export function register(router: ApiRouter): void {
     const session = requireSession(params.id!);
     sendJson(res, 200, {
       ID: session.id,
-      ContainerID: session.container,
+      ContainerID: session.containerId,
       Running: session.running,
       ExitCode: session.exitCode ?? 0,
       Pid: session.pid,
@@ -140,19 +114,19 @@ export function register(router: ApiRouter): void {
         user: session.options.user ?? '',
       },
       // What went wrong when the command could not be run (tspod's addition; Podman shows it on the stream).
-      Error: sessionErrors.get(session) ?? null,
+      Error: session.error === undefined ? null : toWireError(session.error),
     });
   });
 
   r.post('/exec/:id/resize', ({ params, query, res }) => {
-    requireSession(params.id!);
-    terminalFor(`exec:${params.id}`).resize(sizeParams(query));
+    const session = requireSession(params.id!);
+    terminalSizes.resize(session.id, sizeParams(query));
     sendJson(res, 201, {});
   });
 }
 
 function requireSession(id: string): ExecSession {
-  const session = execSession(id);
+  const session = execSessions.get(id);
   if (!session) throw new NoSuchExecSessionError(`no exec session with ID ${id} found: no such exec session`);
   return session;
 }
