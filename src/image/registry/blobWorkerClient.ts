@@ -30,6 +30,9 @@ class BlobWorker {
 
   constructor(script: string) {
     this.jobs = new WorkerJobs<FromBlobWorker, Pending>(script, 'layer compression', (m, p) => this.receive(m, p));
+    // Idle until a job comes: a thread started but never given one must not hold the process open,
+    // and the 'message' listener WorkerJobs attaches after its unref() refs the thread again.
+    this.jobs.worker.unref();
   }
 
   encode(job: LayerBlobJob, sink: Writable, onBytes?: (uncompressed: number) => void): Promise<PushedBlob> {

@@ -16,6 +16,7 @@ const INCOMPRESSIBLE = 0.97;
 class MemberCompressor {
   private readonly gzip: Gzip & { reset(): void };
   private output: Buffer[] = [];
+  private closed = false;
   busy = false;
 
   constructor(level: number, chunkSize: number) {
@@ -32,6 +33,8 @@ class MemberCompressor {
       this.gzip.write(chunk);
       this.gzip.flush(constants.Z_FINISH, () => {
         this.gzip.off('error', reject);
+        // Closed meanwhile (the stream was destroyed): the context is gone, and reset() would throw in this callback.
+        if (this.closed) return reject(new Error('gzip compression was stopped'));
         // A copy: the pieces are views into zlib's output buffer, which the next member fills on.
         const member = Buffer.concat(this.output);
         this.output = [];
@@ -43,6 +46,7 @@ class MemberCompressor {
   }
 
   close(): void {
+    this.closed = true;
     this.gzip.close();
   }
 }

@@ -109,21 +109,20 @@ export function pushManifest(kind: ManifestKind, image: ImageRecord, layers: Pus
 export async function mapBounded<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  let failed = false;
+  // The first failure in time is the one to report: those after it are often its consequences.
+  let failure: { reason: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
+    while (!failure && next < items.length) {
       const i = next++;
       try {
         results[i] = await work(items[i]!, i);
       } catch (e) {
-        failed = true;
-        throw e;
+        failure ??= { reason: e };
+        return;
       }
     }
   };
-  const workers = Array.from({ length: Math.min(limit, items.length) }, () => worker());
-  const settled = await Promise.allSettled(workers);
-  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  if (failure) throw failure.reason;
   return results;
 }
