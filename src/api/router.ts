@@ -10,8 +10,6 @@
 import FindMyWay from 'find-my-way';
 import type { ApiContext, RouteHandler } from './http.js';
 
-type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
-
 export interface RouteMatch {
   handler: RouteHandler;
   params: Record<string, string>;
@@ -20,13 +18,11 @@ export interface RouteMatch {
 
 const VERSION_PREFIX = /^\/v(\d+(?:\.[\dx]+)*)(?=\/)/;
 
-export class ApiRouter {
-  private readonly tree = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 4096 });
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
-  on(methods: Method | Method[], path: string, handler: RouteHandler): this {
-    this.tree.on(methods, path, handler as never);
-    return this;
-  }
+/** The per-method shorthands over `on`, for the router and for wrappers that register through it. */
+export abstract class RouteRegistrar {
+  abstract on(methods: Method | Method[], path: string, handler: RouteHandler): this;
 
   get(path: string, handler: RouteHandler): this {
     return this.on('GET', path, handler);
@@ -42,6 +38,15 @@ export class ApiRouter {
   }
   delete(path: string, handler: RouteHandler): this {
     return this.on('DELETE', path, handler);
+  }
+}
+
+export class ApiRouter extends RouteRegistrar {
+  private readonly tree = FindMyWay({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 4096 });
+
+  on(methods: Method | Method[], path: string, handler: RouteHandler): this {
+    this.tree.on(methods, path, handler as never);
+    return this;
   }
 
   /** The handler for a method and a path (without the query string), or undefined. */

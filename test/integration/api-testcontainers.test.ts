@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, linkSync, mkdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Sandbox, fixturesDir } from './harness.js';
@@ -46,9 +46,7 @@ function buildReaperImage(): void {
   }
   copyFileSync(join(here, '../fixtures/ryuk-standin.mjs'), join(rootfs, 'reaper.mjs'));
   mkdirSync(join(rootfs, 'tmp'), { recursive: true });
-  spawnSync('sh', ['-c', `cat > ${ctx}/Containerfile`], {
-    input: `FROM scratch\nCOPY rootfs/ /\nENV LD_LIBRARY_PATH=${[...libDirs].join(':')}\nENTRYPOINT ["${node}", "/reaper.mjs"]\n`,
-  });
+  writeFileSync(join(ctx, 'Containerfile'), `FROM scratch\nCOPY rootfs/ /\nENV LD_LIBRARY_PATH=${[...libDirs].join(':')}\nENTRYPOINT ["${node}", "/reaper.mjs"]\n`);
   box.ok(['build', '-q', '-t', REAPER, ctx]);
 }
 

@@ -5,7 +5,7 @@ import type { ApiRouter } from '../../router.js';
 import { queryBool, queryFilters, queryInt, readJsonBody, sendEmpty, sendJson, sendJsonText, type ApiContext } from '../../http.js';
 import { specFromDockerCreate } from '../../compat/containerCreate.js';
 import { dockerChanges, dockerInspect, dockerState, dockerSummary, dockerSummaryStatus, dockerTop, type EngineInspect } from '../../compat/containers.js';
-import type { ContainerActionReport, Engine } from '../../../engine/types.js';
+import type { ContainerActionReport, ContainerSummary, Engine } from '../../../engine/types.js';
 import { BadInputError, ContainerStateError, NoSuchImageError } from '../../../util/errors.js';
 import { execSessions, pendingAttaches, startWithAttaches, terminalSizes } from '../../sessions.js';
 
@@ -58,26 +58,34 @@ async function listContainers(ctx: ApiContext): Promise<void> {
   let summaries = (await engine.containers.list({ all: true, filters, size })).filter((s) => all || s.State === 'running' || s.State === 'paused');
   summaries.sort((a, b) => b.Created - a.Created);
   if (limit !== undefined && limit > 0) summaries = summaries.slice(0, limit);
-  const reports = summaries.length ? await engine.containers.inspect(summaries.map((s) => s.Id)) : [];
   const now = Date.now();
   const parts: string[] = [];
-  summaries.forEach((summary, i) => {
-    const report = reports[i];
-    // Removed between the list and the inspect: left out.
-    if (!report || report instanceof Error) return;
+  for (const [summary, report] of await withReports(engine, summaries)) {
     // The engine gives a container at rest the same report until it changes: its JSON is
     // made again only when the time-dependent status text moved on.
     const kept = size ? undefined : renderedSummaries.get(report);
-    if (kept && kept.status === dockerSummaryStatus(summary, report as unknown as EngineInspect, now)) return void parts.push(kept.json);
-    const item = dockerSummary(summary, report as unknown as EngineInspect, now);
+    if (kept && kept.status === dockerSummaryStatus(summary, report, now)) {
+      parts.push(kept.json);
+      continue;
+    }
+    const item = dockerSummary(summary, report, now);
     const json = JSON.stringify(item);
     if (!size) renderedSummaries.set(report, { status: item.Status as string, json });
     parts.push(json);
-  });
+  }
   // The same rows as the last answer: its bytes again, without encoding them anew.
   const same = lastList !== undefined && lastList.parts.length === parts.length && parts.every((p, i) => p === lastList!.parts[i]);
   if (!same) lastList = { parts, body: Buffer.from(`[${parts.join(',')}]`) };
   sendJsonText(ctx.res, 200, lastList!.body);
+}
+
+/** Each summary with its container's inspect report; a container removed between the two is left out. */
+export async function withReports(engine: Engine, summaries: ContainerSummary[]): Promise<Array<[ContainerSummary, EngineInspect]>> {
+  const reports = summaries.length ? await engine.containers.inspect(summaries.map((s) => s.Id)) : [];
+  return summaries.flatMap((summary, i): Array<[ContainerSummary, EngineInspect]> => {
+    const report = reports[i];
+    return report && !(report instanceof Error) ? [[summary, report as unknown as EngineInspect]] : [];
+  });
 }
 
 const renderedSummaries = new WeakMap<object, { status: string; json: string }>();

@@ -4,7 +4,8 @@ import { machine, release } from 'node:os';
 import type { ApiRouter } from '../../router.js';
 import { readJsonBody, sendJson, type ApiContext } from '../../http.js';
 import { dockerDiskUsage, dockerInfo } from '../../compat/system.js';
-import { dockerSummary, type EngineInspect } from '../../compat/containers.js';
+import { dockerSummary } from '../../compat/containers.js';
+import { withReports } from './containers.js';
 import { isLoopbackRegistry } from '../../compat/images.js';
 import { BadInputError } from '../../../util/errors.js';
 import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION } from '../../server.js';
@@ -104,13 +105,8 @@ async function diskUsage(ctx: ApiContext): Promise<void> {
     engine.volumes.list(),
     engine.containers.list({ all: true }),
   ]);
-  const inspects = summaries.length ? await engine.containers.inspect(summaries.map((s) => s.Id)) : [];
   const now = Date.now();
-  // A container removed between the list and the inspect is left out.
-  const containers = summaries.flatMap((summary, i) => {
-    const report = inspects[i];
-    return report && !(report instanceof Error) ? [dockerSummary(summary, report as unknown as EngineInspect, now)] : [];
-  });
+  const containers = (await withReports(engine, summaries)).map(([summary, report]) => dockerSummary(summary, report, now));
   sendJson(ctx.res, 200, dockerDiskUsage(df, images, containers, volumes, ctx.apiVersion));
 }
 

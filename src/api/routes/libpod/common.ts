@@ -4,7 +4,7 @@
  * error reports, and the query parameters Podman's bindings send.
  */
 import type { ServerResponse } from 'node:http';
-import type { ApiRouter } from '../../router.js';
+import { RouteRegistrar, type ApiRouter, type Method } from '../../router.js';
 import { MAX_JSON_BODY, PayloadTooLargeError, queryFilters, readJsonBody, sendJson, type ApiContext, type RouteHandler } from '../../http.js';
 import { toWireError } from '../../libpod/errors.js';
 import { collectWarnings } from '../../../util/warnings.js';
@@ -12,8 +12,6 @@ import { hijack, type HijackedConnection } from '../../streams.js';
 import { BadInputError, TspodError } from '../../../util/errors.js';
 import type { RegistryAccessOptions } from '../../../engine/types.js';
 import { registryCredentials } from '../../compat/images.js';
-
-type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
 export function sendLibpodError(res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
@@ -39,8 +37,10 @@ function forwardWarnings(res: ServerResponse): string[] {
 }
 
 /** Registers `/libpod${path}` with errors answered in the libpod shape and the engine's warnings forwarded. */
-export class LibpodRoutes {
-  constructor(private readonly router: ApiRouter) {}
+export class LibpodRoutes extends RouteRegistrar {
+  constructor(private readonly router: ApiRouter) {
+    super();
+  }
 
   on(method: Method | Method[], path: string, handler: RouteHandler): this {
     this.router.on(method, `/libpod${path}`, async (ctx) => {
@@ -52,18 +52,6 @@ export class LibpodRoutes {
       }
     });
     return this;
-  }
-  get(path: string, handler: RouteHandler): this {
-    return this.on('GET', path, handler);
-  }
-  post(path: string, handler: RouteHandler): this {
-    return this.on('POST', path, handler);
-  }
-  put(path: string, handler: RouteHandler): this {
-    return this.on('PUT', path, handler);
-  }
-  delete(path: string, handler: RouteHandler): this {
-    return this.on('DELETE', path, handler);
   }
 }
 
