@@ -180,7 +180,7 @@ test('up -d waits for the healthy db, builds web, and the project answers', asyn
   const table = compose(['ps']).stdout.split('\n');
   assert.deepEqual(table[0]!.trim().split(/\s{2,}/), ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS']);
   // CREATED is the time since, as in tspod ps and Docker Compose ("5 seconds ago"), not a timestamp.
-  assert.match(table.find((l) => l.startsWith('shop-web-1 '))!, / web {2,}(Less than a second|\d+ seconds|About a minute) ago {2,}Up /);
+  assert.match(table.find((l) => l.startsWith('shop-web-1 '))!, / web {2,}(Less than a second|\d+ seconds?|About a minute) ago {2,}Up /);
   assert.equal(compose(['port', 'web', '8080']).stdout, `127.0.0.1:${webPort}\n`);
 });
 

@@ -36,6 +36,7 @@ import { containerInspect } from './containerInspect.js';
 import { filterContainers } from './containerFilters.js';
 import { goTimeString, unixSeconds } from '../../util/time.js';
 import { trace } from '../../util/trace.js';
+import { humanDuration } from '../../util/units.js';
 import { healthConfigOf, healthSuffix, inspectHealth, runHealthcheck, type HealthStatus } from './health.js';
 import { ContainerStateError, InvalidArgumentError, NoSuchContainerError, TspodError } from '../../util/errors.js';
 import { containerEvent } from './events.js';
@@ -878,24 +879,10 @@ export function humanStatus(status: string, exitCode: number, startedAt: string,
   }
 }
 
-/** Docker's units.HumanDuration, which podman's ps uses. */
+/** The time since an RFC 3339 instant in Docker's units.HumanDuration, which podman's ps uses. */
 function humanDurationSince(rfc3339: string, now: number): string {
-  const seconds = Math.max(0, Math.floor((now - Date.parse(rfc3339)) / 1000));
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(seconds / 3600);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(hours / 24 / 365)} years`;
+  return humanDuration(Math.max(0, now - Date.parse(rfc3339)));
 }
-
 
 function imageExposedPorts(config: Buffer): Record<string, unknown> | undefined {
   try {
