@@ -35,7 +35,7 @@ await build({
 // Beside the bundle: undici (see `external` above), and the worker threads for layer extraction
 // in pulls (src/image/registry/layerExtractor.ts) and layer blobs in pushes (blobWorkerClient.ts).
 for (const [entry, out] of [
-  ['undici', 'undici.cjs'],
+  ['src/image/registry/undiciEntry.cjs', 'undici.cjs'],
   ['src/storage/tar/extractWorker.ts', 'extract-worker.cjs'],
   ['src/image/registry/blobWorker.ts', 'blob-worker.cjs'],
 ]) {

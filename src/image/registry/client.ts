@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { TspodError } from '../../util/errors.js';
 
 /**
@@ -60,6 +60,7 @@ export class RegistryClient {
   readonly registry: string;
   private readonly host: string;
   private baseUrl: string | undefined;
+  private pinging: Promise<string> | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly tokens = new Map<string, string>();
   private challenge: Challenge | null | undefined;
@@ -70,14 +71,22 @@ export class RegistryClient {
     this.dispatcher = new Agent({ connect: tlsOptions(opts), maxRedirections: 0 });
   }
 
-  /** The scheme+host the registry answers on: https, or http for an insecure registry that does not speak TLS. */
-  private async base(): Promise<string> {
-    if (this.baseUrl) return this.baseUrl;
+  /**
+   * The scheme+host the registry answers on: https, or http for an insecure
+   * registry that does not speak TLS. Requests started together share one ping.
+   */
+  private base(): Promise<string> {
+    if (this.baseUrl) return Promise.resolve(this.baseUrl);
+    this.pinging ??= this.findBase().finally(() => (this.pinging = undefined));
+    return this.pinging;
+  }
+
+  private async findBase(): Promise<string> {
     const candidates = this.opts.tlsVerify === false ? [`https://${this.host}`, `http://${this.host}`] : [`https://${this.host}`];
     let lastError: unknown;
     for (const url of candidates) {
       try {
-        const res = await request(`${url}/v2/`, { method: 'GET', dispatcher: this.dispatcher, headers: this.baseHeaders() });
+        const res = await this.call(`${url}/v2/`, { method: 'GET', headers: this.baseHeaders() });
         const text = await readText(res.body);
         this.challenge = res.statusCode === 401 ? parseChallenge(res.headers['www-authenticate']) : null;
         if (res.statusCode !== 200 && res.statusCode !== 401) {
@@ -90,6 +99,12 @@ export class RegistryClient {
       }
     }
     throw new RegistryError(`pinging container registry ${this.registry}: ${describeNetworkError(lastError)}: check the name, or use --tls-verify=false for a registry without TLS`, 0);
+  }
+
+  /** One HTTP exchange through this client's agent (dist/undici.cjs holds the agent, not undici's top-level request()). */
+  private call(url: string, opts: Omit<Dispatcher.RequestOptions, 'origin' | 'path'>): Promise<Dispatcher.ResponseData> {
+    const { origin, pathname, search } = new URL(url);
+    return this.dispatcher.request({ ...opts, origin, path: `${pathname}${search}` });
   }
 
   private baseHeaders(): Record<string, string> {
@@ -175,7 +190,7 @@ export class RegistryClient {
       const auth = await this.authorization(init.scope, freshToken);
       if (auth) headers.authorization = auth;
     }
-    const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: init.body?.(), dispatcher: this.dispatcher });
+    const res = await this.call(url, { method: method as Dispatcher.HttpMethod, headers, body: init.body?.() });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
 
@@ -211,7 +226,7 @@ export class RegistryClient {
     } else if (creds?.username) {
       headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
     }
-    const res = await request(url.toString(), { method, headers, body, dispatcher: this.dispatcher });
+    const res = await this.call(url.toString(), { method, headers, body });
     const text = await readText(res.body);
     if (res.statusCode === 401 || res.statusCode === 403) {
       throw new RegistryError(`authenticating to ${this.registry}: invalid username/password: check them, or log in with tspod login ${this.registry}`, res.statusCode);

@@ -127,10 +127,10 @@ export class LayerExtractor {
       const { stream } = await decompressStream(compressed);
       return this.store.extractLayer(stream);
     }
-    this.worker ??= new ExtractionWorker(this.script);
+    const worker = (this.worker ??= new ExtractionWorker(this.script));
     const dir = this.store.makeStagingDir();
     try {
-      const result = await this.worker.extract(compressed, {
+      const result = await worker.extract(compressed, {
         targetDir: join(dir, 'diff'),
         tarSplitPath: join(dir, 'tarsplit.gz'),
         ...this.store.layerFormat,
@@ -140,6 +140,11 @@ export class LayerExtractor {
       rmSync(dir, { recursive: true, force: true });
       throw e;
     }
+  }
+
+  /** Starts the worker thread ahead of the first layer, so its start overlaps the manifest and config round trips. */
+  warm(): void {
+    if (this.script) this.worker ??= new ExtractionWorker(this.script);
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import {
 } from '../reference.js';
 import { credentialsFor } from './authFile.js';
 import { RegistryClient, type Credentials } from './client.js';
+import { LayerExtractor } from './layerExtractor.js';
 import { fetchLayers, type LayerJob } from './pullLayers.js';
 import {
   MAX_CONFIG_SIZE,
@@ -223,6 +224,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     if (httpStatus === 404 || httpStatus === 401 || httpStatus === 403) error.status = httpStatus === 404 ? 404 : 401;
     throw error;
   }
+  let extractor: LayerExtractor | undefined;
   try {
     const where = `docker://${candidate}`;
     let manifestBytes = top.bytes;
@@ -242,6 +244,10 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     }
     progress('Getting image source signatures');
     const manifest = parseImageManifest(manifestBytes, where);
+    if (manifest.layers.length > 0) {
+      extractor = new LayerExtractor(ctx.store);
+      extractor.warm();
+    }
     const { bytes: config, parsed } = await fetchConfig(access, manifest.config.digest, manifest.config.size);
     const diffIds = parsed.rootfs.diff_ids;
     if (diffIds.length !== manifest.layers.length) {
@@ -269,7 +275,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     const blobProgress = opts.blobProgress;
     const staged = await fetchLayers(
       access,
-      store,
+      (extractor ??= new LayerExtractor(store)),
       jobs,
       (job) => progress(`Copying blob ${short(job)} done`),
       blobProgress && ((job, done) => blobProgress(short(job), done, job.desc.size)),
@@ -301,6 +307,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
       for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
     }
   } finally {
+    extractor?.close();
     await access.client.close();
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { Store, StagedLayer } from '../../storage/store.js';
+import type { StagedLayer } from '../../storage/store.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Descriptor } from '../oci.js';
 import { LayerExtractor } from './layerExtractor.js';
@@ -26,7 +26,7 @@ export interface LayerJob {
  */
 export async function fetchLayers(
   access: RepoAccess,
-  store: Store,
+  extractor: LayerExtractor,
   jobs: LayerJob[],
   onDone: (job: LayerJob) => void,
   onBytes?: (job: LayerJob, done: number) => void,
@@ -55,13 +55,10 @@ export async function fetchLayers(
       }
     }
   };
-  const extractor = new LayerExtractor(store);
-  try {
-    await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
-  } finally {
-    extractor.close();
-  }
+  await Promise.all(Array.from({ length: Math.min(LAYER_CONCURRENCY, jobs.length) }, worker));
   if (failure !== undefined) {
+    // No extraction may still be writing while the staging dirs are removed.
+    extractor.close();
     for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
     throw failure;
   }

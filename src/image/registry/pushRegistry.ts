@@ -1,3 +1,4 @@
+import { trace } from '../../util/trace.js';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { RegistriesConf } from '../../config/registriesConf.js';
 import { isBlocked, isInsecure } from '../../config/registriesConf.js';
@@ -19,6 +20,7 @@ import {
   type ManifestKind,
   type PushedBlob,
 } from './pushLayers.js';
+import { blobWorker } from './blobWorkerClient.js';
 
 /** Layers compressed and uploaded at once (compression is the CPU-heavy part). */
 const PARALLEL_LAYERS = 3;
@@ -61,6 +63,7 @@ export async function pushImageManifest(
   opts: ImagePushOptions,
   byDigest: boolean,
 ): Promise<PushedManifest> {
+  trace('push start');
   const progress = opts.progress;
   const display = `${ref.domain}/${ref.path}`;
   if (isBlocked(registries, ref)) throw new TspodError(`registry ${ref.domain} is blocked in registries.conf: remove "blocked = true" there to push to ${display}`);
@@ -81,6 +84,13 @@ export async function pushImageManifest(
   // Other repositories of this registry a blob is known in: from the image's names, and where it was pulled from or pushed to.
   const mountSources = (digest: string): string[] =>
     [...new Set([...store.blobRepositories(digest, ref.domain), ...mountFrom])].filter((r) => r !== repo).slice(0, 3);
+  // A layer not known to be in this repository will likely be uploaded: the blob worker
+  // thread starts now, while the registry is pinged and asked, not at the first upload.
+  const maybeUploads = layers.some((layer, i) => {
+    const known = knownCompressedBlobs(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
+    return !known.some((blob) => store.blobRepositories(blob.digest, ref.domain).includes(repo));
+  });
+  if (maybeUploads) blobWorker();
   try {
     const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
       const short = digestHex(layer.diffId).slice(0, 12);
@@ -100,6 +110,7 @@ export async function pushImageManifest(
       const blobProgress = opts.blobProgress;
       const onBytes = blobProgress && ((done: number) => blobProgress(short, done, layer.tarSize));
       const blob = layer.tarSize <= MONOLITHIC_MAX ? await uploadWhole(api, store, layer, compression, onBytes) : await api.uploadStream((body) => writeLayerBlob(store, layer, compression, body, onBytes));
+      trace(`layer ${i} pushed`);
       store.recordLayerBlob(layer.id, compression, blob.digest, blob.size);
       progress?.(`Copying blob ${short} done`);
       return blob;
@@ -273,7 +284,9 @@ class BlobApi {
         body.destroy();
         throw e;
       });
+    trace('upload opened');
     const [produced, patched] = await Promise.allSettled([produce(body), patching]);
+    trace('upload sent');
     if (produced.status === 'rejected' || patched.status === 'rejected') {
       // After a PATCH the registry knows the session by the Location it answered with.
       await this.cancel((patched.status === 'fulfilled' ? patched.value : undefined) ?? location);
