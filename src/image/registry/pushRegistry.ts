@@ -91,7 +91,13 @@ export async function pushImageManifest(
     return !known.some((blob) => store.blobRepositories(blob.digest, ref.domain).includes(repo));
   });
   if (maybeUploads) blobWorker();
+  const configDigest = `sha256:${image.id}`;
   try {
+    // The config is small: it goes up beside the layers instead of adding round trips after them.
+    const configPushed = (async () => {
+      if (!(await api.exists(configDigest))) await api.upload(configDigest, image.config.length, () => image.config, mountSources(configDigest));
+    })();
+    configPushed.catch(() => undefined);
     const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
       const short = digestHex(layer.diffId).slice(0, 12);
       const known = knownCompressedBlobs(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
@@ -115,8 +121,7 @@ export async function pushImageManifest(
       progress?.(`Copying blob ${short} done`);
       return blob;
     });
-    const configDigest = `sha256:${image.id}`;
-    if (!(await api.exists(configDigest))) await api.upload(configDigest, image.config.length, () => image.config, mountSources(configDigest));
+    await configPushed;
     store.recordBlobLocations([...blobs.map((b) => b.digest), configDigest], ref.domain, repo);
     progress?.(`Copying config ${image.id.slice(0, 12)} done`);
     progress?.('Writing manifest to image destination');
@@ -133,6 +138,7 @@ export async function pushImageManifest(
     });
     await readText(res.body);
     progress?.('Storing signatures');
+    trace('manifest pushed');
     return { digest: manifest.digest, size: manifest.size, mediaType };
   } catch (e) {
     throw explain(e, display, ref.domain, credentials !== undefined);
