@@ -1,5 +1,5 @@
 import { COMMANDS, GROUPS, findCommand, type CommandEntry } from './registry.js';
-import { COMPOSE_VALUE_FLAGS, GLOBAL_VALUE_FLAGS } from './globalFlags.js';
+import { COMPOSE_VALUE_FLAGS, GLOBAL_FLAGS, GLOBAL_VALUE_FLAGS } from './globalFlags.js';
 import type { GlobalOptions } from './globals.js';
 import type { CommandContext } from './command.js';
 import { VERSION } from '../version.js';
@@ -150,7 +150,14 @@ function rootHelp(): string {
   }
   entries.sort((a, b) => a[0].localeCompare(b[0]));
   for (const [name, summary] of entries) lines.push(`  ${name.padEnd(12)} ${summary}`);
-  lines.push('', `Options:\n  -v, --version   Version of ${PROGRAM}\n  -h, --help      help for ${PROGRAM}`, '');
+  const options: Array<[string, string]> = [
+    ...GLOBAL_FLAGS.map((f): [string, string] => [f.flags, f.choices ? `${f.description} (${f.choices.join(', ')})` : f.description]),
+    ['-h, --help', `help for ${PROGRAM}`] as [string, string],
+    ['-v, --version', `version of ${PROGRAM}`] as [string, string],
+  ].sort((a, b) => a[0].replace(/^-\w, /, '').localeCompare(b[0].replace(/^-\w, /, '')));
+  lines.push('', 'Options:');
+  for (const [flags, description] of options) lines.push(`  ${(flags.startsWith('--') ? `    ${flags}` : flags).padEnd(34)} ${description}`);
+  lines.push('');
   return lines.join('\n');
 }
 

@@ -23,7 +23,12 @@ test('every command answers --help with exit 0', () => {
     assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
     assert.match(r.stdout, /Usage:/);
   }
-  assert.match(box.ok(['--help']), /Available Commands:[\s\S]*images/);
+  const root = box.ok(['--help']);
+  assert.match(root, /Available Commands:[\s\S]*images/);
+  // The global flags, as podman --help lists them; each is accepted before a command.
+  assert.match(root, /Options:[\s\S]*\n {6}--root <path> +path to the graph root directory\n/);
+  assert.match(root, /\n  -c, --connection <name> +connection to use for remote mode\n/);
+  assert.match(root, /\n {6}--log-level <level> +log messages at and above this level \(trace, .*panic\)\n/);
   assert.match(box.ok(['image', '--help']), /Available Commands:[\s\S]*prune/);
   assert.match(box.ok(['container', '--help']), /Available Commands:[\s\S]*cleanup/);
 });
