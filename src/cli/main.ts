@@ -150,13 +150,16 @@ function rootHelp(): string {
   }
   entries.sort((a, b) => a[0].localeCompare(b[0]));
   for (const [name, summary] of entries) lines.push(`  ${name.padEnd(12)} ${summary}`);
-  const options: Array<[string, string]> = [
-    ...GLOBAL_FLAGS.map((f): [string, string] => [f.flags, f.choices ? `${f.description} (${f.choices.join(', ')})` : f.description]),
-    ['-h, --help', `help for ${PROGRAM}`] as [string, string],
-    ['-v, --version', `version of ${PROGRAM}`] as [string, string],
-  ].sort((a, b) => a[0].replace(/^-\w, /, '').localeCompare(b[0].replace(/^-\w, /, '')));
+  const options = [
+    ...GLOBAL_FLAGS.map((f) => ({ flags: f.flags, description: f.choices ? `${f.description} (${f.choices.join(', ')})` : f.description })),
+    { flags: '-h, --help', description: `help for ${PROGRAM}` },
+    { flags: '-v, --version', description: `version of ${PROGRAM}` },
+  ];
+  // By long name, short flags in a column of their own, as podman --help lists them.
+  const longName = (flags: string) => flags.replace(/^-\w, /, '');
+  options.sort((a, b) => longName(a.flags).localeCompare(longName(b.flags)));
   lines.push('', 'Options:');
-  for (const [flags, description] of options) lines.push(`  ${(flags.startsWith('--') ? `    ${flags}` : flags).padEnd(34)} ${description}`);
+  for (const o of options) lines.push(`  ${(o.flags.startsWith('--') ? `    ${o.flags}` : o.flags).padEnd(34)} ${o.description}`);
   lines.push('');
   return lines.join('\n');
 }

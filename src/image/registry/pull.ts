@@ -224,7 +224,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     if (httpStatus === 404 || httpStatus === 401 || httpStatus === 403) error.status = httpStatus === 404 ? 404 : 401;
     throw error;
   }
-  let extractor: LayerExtractor | undefined;
+  const extractor = new LayerExtractor(ctx.store);
   try {
     const where = `docker://${candidate}`;
     let manifestBytes = top.bytes;
@@ -244,10 +244,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     }
     progress('Getting image source signatures');
     const manifest = parseImageManifest(manifestBytes, where);
-    if (manifest.layers.length > 0) {
-      extractor = new LayerExtractor(ctx.store);
-      extractor.warm();
-    }
+    if (manifest.layers.length > 0) extractor.warm();
     const { bytes: config, parsed } = await fetchConfig(access, manifest.config.digest, manifest.config.size);
     const diffIds = parsed.rootfs.diff_ids;
     if (diffIds.length !== manifest.layers.length) {
@@ -275,7 +272,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     const blobProgress = opts.blobProgress;
     const staged = await fetchLayers(
       access,
-      (extractor ??= new LayerExtractor(store)),
+      extractor,
       jobs,
       (job) => progress(`Copying blob ${short(job)} done`),
       blobProgress && ((job, done) => blobProgress(short(job), done, job.desc.size)),
@@ -307,7 +304,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
       for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
     }
   } finally {
-    extractor?.close();
+    extractor.close();
     await access.client.close();
   }
 }

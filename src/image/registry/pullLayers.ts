@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { StagedLayer } from '../../storage/store.js';
 import { errorMessage } from '../../util/errors.js';
 import type { Descriptor } from '../oci.js';
-import { LayerExtractor } from './layerExtractor.js';
+import type { LayerExtractor } from './layerExtractor.js';
 import { httpFailure, PullError, type RepoAccess } from './pullManifest.js';
 
 /** Downloads at once, as containers/image's default. */

@@ -1,4 +1,3 @@
-import { trace } from '../../util/trace.js';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { RegistriesConf } from '../../config/registriesConf.js';
 import { isBlocked, isInsecure } from '../../config/registriesConf.js';
@@ -21,6 +20,7 @@ import {
   type PushedBlob,
 } from './pushLayers.js';
 import { blobWorker } from './blobWorkerClient.js';
+import { trace } from '../../util/trace.js';
 
 /** Layers compressed and uploaded at once (compression is the CPU-heavy part). */
 const PARALLEL_LAYERS = 3;
@@ -86,11 +86,8 @@ export async function pushImageManifest(
     [...new Set([...store.blobRepositories(digest, ref.domain), ...mountFrom])].filter((r) => r !== repo).slice(0, 3);
   // A layer not known to be in this repository will likely be uploaded: the blob worker
   // thread starts now, while the registry is pinged and asked, not at the first upload.
-  const maybeUploads = layers.some((layer, i) => {
-    const known = knownCompressedBlobs(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
-    return !known.some((blob) => store.blobRepositories(blob.digest, ref.domain).includes(repo));
-  });
-  if (maybeUploads) blobWorker();
+  const knownBlobs = layers.map((layer, i) => knownCompressedBlobs(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression));
+  if (knownBlobs.some((known) => !known.some((blob) => store.blobRepositories(blob.digest, ref.domain).includes(repo)))) blobWorker();
   const configDigest = `sha256:${image.id}`;
   try {
     // The config is small: it goes up beside the layers instead of adding round trips after them.
@@ -100,7 +97,7 @@ export async function pushImageManifest(
     configPushed.catch(() => undefined);
     const blobs = await mapBounded(layers, PARALLEL_LAYERS, async (layer, i) => {
       const short = digestHex(layer.diffId).slice(0, 12);
-      const known = knownCompressedBlobs(store, layer, stored?.layers.length === layers.length ? stored.layers[i] : undefined, compression);
+      const known = knownBlobs[i]!;
       for (const blob of known) {
         if (await api.exists(blob.digest)) {
           progress?.(`Copying blob ${short} skipped: already exists`);
