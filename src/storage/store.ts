@@ -204,8 +204,10 @@ export class Store {
   /** A fresh private dir for work in progress; removed by the caller or by `cleanStaging`. */
   makeStagingDir(): string {
     const dir = join(this.base, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The undo goes first: a signal that lands between the two would otherwise
+    // find the dir made and no handler yet, and kill the process with it left.
     undoOnInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     return dir;
   }
 

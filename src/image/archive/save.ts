@@ -103,8 +103,8 @@ async function writeOciArchive(store: Store, { image, names }: ImageToSave, pack
 async function saveToDirectory(store: Store, { image, names }: ImageToSave, format: 'oci-dir' | 'docker-dir', dir: string, progress: Progress): Promise<void> {
   if (existsSync(dir)) throw new InvalidArgumentError(`${dir} already exists: choose a new directory for --output`);
   const staging = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
-  mkdirSync(staging, { recursive: true });
   const forget = undoOnInterrupt(() => rmSync(staging, { recursive: true, force: true }));
+  mkdirSync(staging, { recursive: true });
   try {
     const layers = store.layerChain(image.topLayer);
     if (format === 'oci-dir') {

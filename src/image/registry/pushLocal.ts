@@ -79,8 +79,8 @@ export async function pushToDir(store: Store, image: ImageRecord, dir: string, k
   }
   const staging = join(dirname(dir), `.${basename(dir)}.push-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
   const forget = undoOnInterrupt(() => rmSync(staging, { recursive: true, force: true }));
+  mkdirSync(staging, { recursive: true });
   try {
     const layers = store.layerChain(image.topLayer);
     const blobs = await mapBounded(layers, 3, async (layer, i) => {
