@@ -40,6 +40,8 @@ class BlobWorker {
     try {
       id = this.jobs.newJob();
     } catch (e) {
+      // The thread has failed: whoever reads the sink (an upload) must not wait for bytes that never come.
+      sink.destroy(e as Error);
       return Promise.reject(e as Error);
     }
     const { worker, pending } = this.jobs;

@@ -83,15 +83,14 @@ export class RegistryClient {
 
   private async findBase(): Promise<string> {
     const candidates = this.opts.tlsVerify === false ? [`https://${this.host}`, `http://${this.host}`] : [`https://${this.host}`];
+    // Without verification the plain-HTTP ping is sent beside the TLS one instead of after its
+    // failure (a round trip less against an HTTP registry); TLS still wins when both answer.
+    const pings = candidates.map((url) => this.pingAt(url));
+    for (const p of pings) p.catch(() => undefined);
     let lastError: unknown;
-    for (const url of candidates) {
+    for (const [i, url] of candidates.entries()) {
       try {
-        const res = await this.call(`${url}/v2/`, { method: 'GET', headers: this.baseHeaders() });
-        const text = await readText(res.body);
-        this.challenge = res.statusCode === 401 ? parseChallenge(res.headers['www-authenticate']) : null;
-        if (res.statusCode !== 200 && res.statusCode !== 401) {
-          throw new RegistryError(`pinging container registry ${this.registry}: ${res.statusCode} ${text.slice(0, 200)}`, res.statusCode);
-        }
+        this.challenge = await pings[i]!;
         this.baseUrl = url;
         return url;
       } catch (e) {
@@ -99,6 +98,16 @@ export class RegistryClient {
       }
     }
     throw new RegistryError(`pinging container registry ${this.registry}: ${describeNetworkError(lastError)}: check the name, or use --tls-verify=false for a registry without TLS`, 0);
+  }
+
+  /** GET /v2/ at one base URL: resolves with the auth challenge it answered with (null for none). */
+  private async pingAt(url: string): Promise<Challenge | null | undefined> {
+    const res = await this.call(`${url}/v2/`, { method: 'GET', headers: this.baseHeaders() });
+    const text = await readText(res.body);
+    if (res.statusCode !== 200 && res.statusCode !== 401) {
+      throw new RegistryError(`pinging container registry ${this.registry}: ${res.statusCode} ${text.slice(0, 200)}`, res.statusCode);
+    }
+    return res.statusCode === 401 ? parseChallenge(res.headers['www-authenticate']) : null;
   }
 
   /** One HTTP exchange through this client's agent (dist/undici.cjs holds the agent, not undici's top-level request()). */

@@ -288,7 +288,12 @@ class BlobApi {
         throw e;
       });
     trace('upload opened');
-    const [produced, patched] = await Promise.allSettled([produce(body), patching]);
+    // A producer that fails without closing the body would leave the PATCH waiting for its end.
+    const producing = produce(body).catch((e: unknown) => {
+      body.destroy();
+      throw e;
+    });
+    const [produced, patched] = await Promise.allSettled([producing, patching]);
     trace('upload sent');
     if (produced.status === 'rejected' || patched.status === 'rejected') {
       // After a PATCH the registry knows the session by the Location it answered with.
