@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Sandbox, TSPOD } from './harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { layerTar, writeDockerArchive } from '../../bench/lib.js';
@@ -15,6 +15,7 @@ import { layerTar, writeDockerArchive } from '../../bench/lib.js';
  * pulls killed midway.
  */
 
+const ROOT = resolve(import.meta.dirname, '../..');
 let registry: TestRegistry;
 let work: string;
 let image: string;
@@ -190,6 +191,37 @@ test('an upload cut off midway fails the push in one line, and the next push com
   }
   const other = sandbox('regbig-cut-pull');
   assert.equal(other.ok(['pull', '-q', '--tls-verify=false', `${registry.host}/test/cut:1`]).trim(), imageId);
+});
+
+test('a push whose layer worker thread cannot start fails in one line instead of waiting forever', { timeout: 300_000 }, async () => {
+  const box = sandbox('regbig-worker');
+  box.ok(['pull', '-q', '--tls-verify=false', image]);
+  // A copy of the runnable checkout whose blob worker throws as it loads.
+  const checkout = mkdtempSync(join(work, 'checkout-'));
+  cpSync(join(ROOT, 'bin'), join(checkout, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(checkout, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.cache') });
+  for (const dir of ['node_modules', 'native']) symlinkSync(join(ROOT, dir), join(checkout, dir));
+  writeFileSync(join(checkout, 'dist', 'blob-worker.cjs'), 'throw new Error("the blob worker broke on purpose");\n');
+  // An empty registry: every layer has to be made and uploaded.
+  const target = await startRegistry();
+  try {
+    const r = spawnSync(join(checkout, 'bin', 'tspod'), [...box.globalArgs, 'push', '-q', '--tls-verify=false', image, `docker://${target.host}/test/noworker:1`], {
+      env: box.env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.signal, null, 'the push ended by itself');
+    assert.equal(r.status, 125, r.stderr);
+    assert.match(r.stderr, /^Error: .*\n$/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.deepEqual(storage(box).staged, []);
+    const manifest = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target.host}/test/noworker:1`], { encoding: 'utf8' });
+    assert.notEqual(manifest.status, 0, 'no manifest was stored for the failed push');
+    // The same push from the real checkout completes.
+    box.ok(['push', '-q', '--tls-verify=false', image, `docker://${target.host}/test/noworker:1`]);
+  } finally {
+    target.stop();
+  }
 });
 
 /** A proxy in front of the registry that drops the connection of the first layer upload after its first MiB. */
