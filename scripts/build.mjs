@@ -32,12 +32,11 @@ await build({
   logLevel: 'warning',
 });
 
-// Beside the bundle: undici (see `external` above), and the worker threads for layer extraction
-// in pulls (src/image/registry/layerExtractor.ts) and layer blobs in pushes (blobWorkerClient.ts).
+// Beside the bundle: undici (see `external` above), and the worker thread for layer extraction
+// in pulls (src/image/registry/layerExtractor.ts).
 for (const [entry, out] of [
   ['src/image/registry/undiciEntry.cjs', 'undici.cjs'],
   ['src/storage/tar/extractWorker.ts', 'extract-worker.cjs'],
-  ['src/image/registry/blobWorker.ts', 'blob-worker.cjs'],
 ]) {
   await build({
     entryPoints: [entry],

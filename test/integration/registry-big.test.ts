@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Sandbox, TSPOD } from './harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { layerTar, writeDockerArchive } from '../../bench/lib.js';
@@ -15,7 +15,6 @@ import { layerTar, writeDockerArchive } from '../../bench/lib.js';
  * pulls killed midway.
  */
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let registry: TestRegistry;
 let work: string;
 let image: string;
@@ -193,35 +192,46 @@ test('an upload cut off midway fails the push in one line, and the next push com
   assert.equal(other.ok(['pull', '-q', '--tls-verify=false', `${registry.host}/test/cut:1`]).trim(), imageId);
 });
 
-test('a push whose layer worker thread cannot start fails in one line instead of waiting forever', { timeout: 300_000 }, async () => {
-  const box = sandbox('regbig-worker');
+test('a push from damaged storage fails in one line and stores no manifest: a changed file, and a cut one', { timeout: 300_000 }, async () => {
+  const box = sandbox('regbig-damaged');
   box.ok(['pull', '-q', '--tls-verify=false', image]);
-  // A copy of the runnable checkout whose blob worker throws as it loads.
-  const checkout = mkdtempSync(join(work, 'checkout-'));
-  cpSync(join(ROOT, 'bin'), join(checkout, 'bin'), { recursive: true });
-  cpSync(join(ROOT, 'dist'), join(checkout, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.cache') });
-  for (const dir of ['node_modules', 'native']) symlinkSync(join(ROOT, dir), join(checkout, dir));
-  writeFileSync(join(checkout, 'dist', 'blob-worker.cjs'), 'throw new Error("the blob worker broke on purpose");\n');
-  // An empty registry: every layer has to be made and uploaded.
-  const target = await startRegistry();
-  try {
-    const r = spawnSync(join(checkout, 'bin', 'tspod'), [...box.globalArgs, 'push', '-q', '--tls-verify=false', image, `docker://${target.host}/test/noworker:1`], {
-      env: box.env,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    assert.equal(r.signal, null, 'the push ended by itself');
-    assert.equal(r.status, 125, r.stderr);
-    assert.match(r.stderr, /^Error: .*\n$/);
-    assert.doesNotMatch(r.stderr, /\n\s+at /);
-    assert.deepEqual(storage(box).staged, []);
-    const manifest = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target.host}/test/noworker:1`], { encoding: 'utf8' });
-    assert.notEqual(manifest.status, 0, 'no manifest was stored for the failed push');
-    // The same push from the real checkout completes.
-    box.ok(['push', '-q', '--tls-verify=false', image, `docker://${target.host}/test/noworker:1`]);
-  } finally {
-    target.stop();
-  }
+  const layerFile = (name: string): string => {
+    const base = box.path('root', 'tspod', 'overlay');
+    for (const layer of readdirSync(base)) {
+      const path = join(base, layer, 'diff', 'layer2', name);
+      if (existsSync(path)) return path;
+    }
+    throw new Error(`no ${name} in the pulled layers`);
+  };
+  // An empty registry each time: every layer has to be made and uploaded.
+  const pushTo = async (what: RegExp): Promise<void> => {
+    const target = await startRegistry();
+    try {
+      const r = spawnSync(TSPOD, [...box.globalArgs, 'push', '-q', '--tls-verify=false', image, `docker://${target.host}/test/damaged:1`], {
+        env: box.env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      assert.equal(r.signal, null, 'the push ended by itself');
+      assert.equal(r.status, 125, r.stderr);
+      assert.match(r.stderr, /^Error: .*\n$/);
+      assert.match(r.stderr, what);
+      assert.deepEqual(storage(box).staged, []);
+      const manifest = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target.host}/test/damaged:1`], { encoding: 'utf8' });
+      assert.notEqual(manifest.status, 0, 'no manifest was stored for the failed push');
+    } finally {
+      target.stop();
+    }
+  };
+  // One byte changed in the middle of a file: the tar reads back with another digest, found only at its end.
+  const changed = layerFile('random-3.bin');
+  const bytes = readFileSync(changed);
+  bytes[bytes.length >> 1] ^= 0xff;
+  writeFileSync(changed, bytes);
+  await pushTo(/reads back as sha256:[0-9a-f]{64}, not sha256:[0-9a-f]{64}: storage is damaged/);
+  // A file cut short: the replay fails midway through the layer's upload.
+  truncateSync(layerFile('random-5.bin'), 1000);
+  await pushTo(/shorter than recorded in its tar-split/);
 });
 
 /** A proxy in front of the registry that drops the connection of the first layer upload after its first MiB. */

@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { replayTarSplit } from '../../storage/tar/tarsplit.js';
+import { finished, pipeline } from 'node:stream/promises';
+import { ChunkPool, replayTarSplit, replayTarSplitChunks } from '../../storage/tar/tarsplit.js';
 import { BadInputError, MissingProgramError, TspodError } from '../../util/errors.js';
-import { ParallelGzip } from './parallelGzip.js';
+import { gzipMembers } from './parallelGzip.js';
 
 /**
  * A stored layer made into a blob: its tar replayed from the layer dir and
- * tar-split, compressed, both digests computed on the way. Runs on the blob
- * worker thread (blobWorker.ts) or, without one, on the calling thread; so
- * it knows paths, not the store.
+ * tar-split, compressed, both digests computed on the way. It knows paths,
+ * not the store.
  */
 
 export type LayerCompression = 'none' | 'gzip' | 'zstd';
@@ -37,29 +37,24 @@ export interface LayerBlobJob {
  */
 export const PUSH_GZIP_LEVEL = 4;
 
-/** Counts and (unless told not to) hashes what passes through. */
+/** Counts and hashes what passes through. */
 class Digester extends Transform {
-  private readonly hash;
+  private readonly hash = createHash('sha256');
   size = 0;
 
-  constructor(
-    private readonly onBytes?: (size: number) => void,
-    hashing = true,
-  ) {
+  constructor(private readonly onBytes?: (size: number) => void) {
     super();
-    this.hash = hashing ? createHash('sha256') : undefined;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash?.update(chunk);
+    this.hash.update(chunk);
     this.size += chunk.length;
     this.onBytes?.(this.size);
     callback(null, chunk);
   }
 
-  /** The digest; empty when not hashing. */
   digest(): string {
-    return this.hash ? `sha256:${this.hash.digest('hex')}` : '';
+    return `sha256:${this.hash.digest('hex')}`;
   }
 }
 
@@ -72,26 +67,64 @@ export async function encodeLayer(
   job: LayerBlobJob,
   sink: Writable,
   onBytes?: (uncompressed: number) => void,
-  opts: { sinkHashes?: boolean } = {},
 ): Promise<PushedBlob> {
   const { compression } = job;
+  if (compression === 'gzip') return gzipLayer(job, sink, onBytes);
   const uncompressed = new Digester(onBytes);
-  // With sinkHashes, whoever reads the sink computes the compressed blob's digest (returned empty here).
-  const compressed = new Digester(undefined, !opts.sinkHashes);
+  const compressed = new Digester();
   const source = replayTarSplit(job.layerDir, job.tarSplitPath);
-  if (compression === 'none') {
-    await pipeline(source, uncompressed, sink);
-  } else if (compression === 'gzip') {
-    await pipeline(source, uncompressed, new ParallelGzip(PUSH_GZIP_LEVEL), compressed, sink);
-  } else {
-    await zstdCompress(source, uncompressed, compressed, sink);
-  }
+  if (compression === 'none') await pipeline(source, uncompressed, sink);
+  else await zstdCompress(source, uncompressed, compressed, sink);
   const diffId = uncompressed.digest();
+  checkDiffId(job, diffId);
+  if (compression === 'none') return { digest: diffId, size: uncompressed.size, compression };
+  return { digest: compressed.digest(), size: compressed.size, compression };
+}
+
+function checkDiffId(job: LayerBlobJob, diffId: string): void {
   if (diffId !== job.diffId) {
     throw new BadInputError(`layer ${job.layerId.slice(0, 12)} reads back as ${diffId}, not ${job.diffId}: storage is damaged, remove and pull the image again`);
   }
-  if (compression === 'none') return { digest: diffId, size: uncompressed.size, compression };
-  return { digest: compressed.digest(), size: compressed.size, compression };
+}
+
+/**
+ * The gzip blob, as a loop rather than a chain of streams: the replayed
+ * chunks come from a pool and go back to it once hashed and compressed, so
+ * a 100 MiB layer reads into a few MiB of memory that is already paged in,
+ * and no stream machinery runs per chunk.
+ */
+async function gzipLayer(job: LayerBlobJob, sink: Writable, onBytes: ((uncompressed: number) => void) | undefined): Promise<PushedBlob> {
+  const pool = new ChunkPool();
+  const tarHash = createHash('sha256');
+  const blobHash = createHash('sha256');
+  let tarSize = 0;
+  let blobSize = 0;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of replayTarSplitChunks(job.layerDir, job.tarSplitPath, pool)) {
+      tarHash.update(chunk);
+      tarSize += chunk.length;
+      onBytes?.(tarSize);
+      yield chunk;
+    }
+  }
+  const closed = finished(sink, { readable: false });
+  // Seen by `closed` when awaited; until then a failing sink must not count as unhandled.
+  closed.catch(() => undefined);
+  try {
+    for await (const member of gzipMembers(hashed(), PUSH_GZIP_LEVEL, (chunk) => pool.give(chunk))) {
+      blobHash.update(member);
+      blobSize += member.length;
+      if (!sink.write(member)) await Promise.race([once(sink, 'drain'), closed]);
+      if (sink.destroyed) break;
+    }
+    sink.end();
+    await closed;
+  } catch (e) {
+    sink.destroy();
+    throw e;
+  }
+  checkDiffId(job, `sha256:${tarHash.digest('hex')}`);
+  return { digest: `sha256:${blobHash.digest('hex')}`, size: blobSize, compression: 'gzip' };
 }
 
 async function zstdCompress(input: Readable, hasher: Digester, digester: Digester, sink: Writable): Promise<void> {

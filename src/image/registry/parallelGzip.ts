@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { Transform, type TransformCallback } from 'node:stream';
 import { constants, crc32, createGzip, gzipSync, type Gzip } from 'node:zlib';
 
 const PROBES = 4;
@@ -101,104 +100,78 @@ export function storedMember(data: Buffer): Buffer {
 }
 
 /**
- * gzip on several cores: the input is cut into fixed-size chunks, each
- * compressed on libuv's thread pool as a gzip member of its own, and the
- * members are emitted in input order. Already-compressed content (zipped,
- * image or compressed files in a layer) barely shrinks but costs deflate its
- * full time, so such a chunk is stored (deflate stored blocks), as Go's
- * compressors skip incompressible input. Concatenated members are one valid
- * gzip stream (RFC 1952; Go's, zlib's and Node's readers all read them).
- * At most `parallel` chunks are in flight, so memory stays at a few chunks.
- * The same input always gives the same bytes, so a layer pushed twice gets
- * the same digest.
+ * gzip on several cores: the input, in chunks of GZIP_CHUNK bytes (the last
+ * may be shorter), is compressed chunk by chunk on libuv's thread pool, each
+ * chunk a gzip member of its own, and the members come out in input order.
+ * Already-compressed content (zipped, image or compressed files in a layer)
+ * barely shrinks but costs deflate its full time, so such a chunk is stored
+ * (deflate stored blocks), as Go's compressors skip incompressible input.
+ * Concatenated members are one valid gzip stream (RFC 1952; Go's, zlib's and
+ * Node's readers all read them). At most `parallel` chunks are in flight.
+ * `done(chunk)` is called once a chunk's bytes are no longer read, so the
+ * caller may fill it again. Input cut otherwise is gathered into whole chunks
+ * first. The same input always gives the same bytes, so a layer pushed twice
+ * gets the same digest.
  */
-export class ParallelGzip extends Transform {
-  /** Where input is gathered into whole chunks; allocated when input comes in pieces. */
-  private buffer: Buffer | undefined;
-  private filled = 0;
-  private readonly inFlight: Array<Promise<Buffer>> = [];
-  private readonly compressors: MemberCompressor[] = [];
-  private emittedAny = false;
-
-  constructor(
-    private readonly level: number = constants.Z_DEFAULT_COMPRESSION,
-    private readonly parallel: number = Math.max(2, Math.min(4, availableParallelism())),
-    private readonly chunkSize: number = GZIP_CHUNK,
-  ) {
-    super({ readableHighWaterMark: chunkSize });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.accept(chunk).then(() => callback(), callback);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    (async () => {
-      if (this.filled > 0) this.start(this.takeBuffered());
-      while (this.inFlight.length > 0) await this.emitOldest();
-      // An empty input is still a valid (empty) gzip stream.
-      if (!this.emittedAny) this.push(gzipSync(Buffer.alloc(0), { level: this.level }));
-      this.closeCompressors();
-    })().then(() => callback(), callback);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.closeCompressors();
-    callback(error);
-  }
-
-  private closeCompressors(): void {
-    for (const c of this.compressors.splice(0)) c.close();
-  }
-
-  private async accept(chunk: Buffer): Promise<void> {
-    let offset = 0;
-    // Whole chunks straight from the input (a layer's replay writes exactly these): no copy.
-    while (this.filled === 0 && chunk.length - offset >= this.chunkSize) {
-      await this.dispatch(chunk.subarray(offset, offset + this.chunkSize));
-      offset += this.chunkSize;
+export async function* gzipMembers(
+  input: AsyncIterable<Buffer> | Iterable<Buffer>,
+  level: number = constants.Z_DEFAULT_COMPRESSION,
+  done: (chunk: Buffer) => void = () => undefined,
+  parallel: number = Math.max(2, Math.min(4, availableParallelism())),
+): AsyncGenerator<Buffer> {
+  const compressors: MemberCompressor[] = [];
+  const inFlight: Array<Promise<Buffer>> = [];
+  let emittedAny = false;
+  const start = (chunk: Buffer, release: () => void): void => {
+    let member: Promise<Buffer>;
+    if (level !== 0 && looksIncompressible(chunk)) {
+      member = Promise.resolve(storedMember(chunk));
+      release();
+    } else {
+      // At most `parallel` chunks are in flight, so at most that many contexts.
+      let idle = compressors.find((c) => !c.busy);
+      if (!idle) compressors.push((idle = new MemberCompressor(level, GZIP_CHUNK)));
+      member = idle.compress(chunk).finally(release);
     }
-    while (offset < chunk.length) {
-      const n = Math.min(chunk.length - offset, this.chunkSize - this.filled);
-      this.buffer ??= Buffer.allocUnsafe(this.chunkSize);
-      chunk.copy(this.buffer, this.filled, offset, offset + n);
-      this.filled += n;
-      offset += n;
-      if (this.filled === this.chunkSize) await this.dispatch(this.takeBuffered());
-    }
-  }
-
-  private takeBuffered(): Buffer {
-    const input = this.filled === this.chunkSize ? this.buffer! : this.buffer!.subarray(0, this.filled);
-    this.buffer = undefined;
-    this.filled = 0;
-    return input;
-  }
-
-  /** Starts compressing `input` (never written to again), then waits while too many chunks are in flight. */
-  private async dispatch(input: Buffer): Promise<void> {
-    this.start(input);
-    while (this.inFlight.length >= this.parallel) await this.emitOldest();
-  }
-
-  private start(input: Buffer): void {
-    const compressing = this.level !== 0 && looksIncompressible(input) ? Promise.resolve(storedMember(input)) : this.idleCompressor().compress(input);
     // Awaited in order later; a failure of a later chunk must not count as unhandled meanwhile.
-    compressing.catch(() => undefined);
-    this.inFlight.push(compressing);
-  }
-
-  /** At most `parallel` chunks are in flight, so at most that many contexts. */
-  private idleCompressor(): MemberCompressor {
-    let idle = this.compressors.find((c) => !c.busy);
-    if (!idle) this.compressors.push((idle = new MemberCompressor(this.level, this.chunkSize)));
-    return idle;
-  }
-
-  private async emitOldest(): Promise<void> {
-    const member = await this.inFlight[0]!;
-    this.inFlight.shift();
-    this.emittedAny = true;
-    this.push(member);
+    member.catch(() => undefined);
+    inFlight.push(member);
+  };
+  try {
+    let gathered: Buffer | undefined;
+    let filled = 0;
+    for await (const chunk of input) {
+      if (filled === 0 && chunk.length === GZIP_CHUNK) {
+        start(chunk, () => done(chunk));
+      } else {
+        // Pieces of other sizes are copied into whole chunks (and given back at once).
+        let at = 0;
+        while (at < chunk.length) {
+          gathered ??= Buffer.allocUnsafe(GZIP_CHUNK);
+          const n = chunk.copy(gathered, filled, at, Math.min(chunk.length, at + GZIP_CHUNK - filled));
+          filled += n;
+          at += n;
+          if (filled === GZIP_CHUNK) {
+            start(gathered, () => undefined);
+            gathered = undefined;
+            filled = 0;
+          }
+        }
+        done(chunk);
+      }
+      while (inFlight.length >= parallel) {
+        emittedAny = true;
+        yield await inFlight.shift()!;
+      }
+    }
+    if (filled > 0) start(gathered!.subarray(0, filled), () => undefined);
+    while (inFlight.length > 0) {
+      emittedAny = true;
+      yield await inFlight.shift()!;
+    }
+    // An empty input is still a valid (empty) gzip stream.
+    if (!emittedAny) yield gzipSync(Buffer.alloc(0), { level });
+  } finally {
+    for (const c of compressors) c.close();
   }
 }
