@@ -11,6 +11,12 @@ const Module = require('node:module');
 
 const file = path.join(__dirname, '..', 'dist', 'tspod.cjs');
 
+// The launcher kept NODE_EXTRA_CA_CERTS from Node's start-up (bin/tspod): it is back for whoever needs it.
+if (process.env.TSPOD_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.TSPOD_EXTRA_CA_CERTS;
+  delete process.env.TSPOD_EXTRA_CA_CERTS;
+}
+
 /** Runs a CommonJS file compiled with its code cache; returns its exports. */
 function runCached(target, source, requireFn) {
   const cacheFile = `${target}.cache`;

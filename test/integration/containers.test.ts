@@ -97,6 +97,17 @@ describe('run in the foreground', { timeout: 120_000 }, () => {
     assert.match(env, /\n\/root\n$/);
   });
 
+  test('-e NAME passes tspod\'s own NODE_EXTRA_CA_CERTS, which the launcher keeps from Node\'s start-up only', () => {
+    const r = spawnSync(TSPOD, [...box.globalArgs, 'run', '--rm', '-e', 'NODE_EXTRA_CA_CERTS', IMG, 'sh', '-c', 'echo $NODE_EXTRA_CA_CERTS'], {
+      env: { ...box.env, NODE_EXTRA_CA_CERTS: '/no/such/bundle.pem' },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '/no/such/bundle.pem\n');
+    // Node, had it read the variable, would warn that it could not load the file.
+    assert.equal(r.stderr, '');
+  });
+
   test('applies podman\'s default security: capabilities, masked paths, seccomp, read-only /sys', () => {
     const out = box.ok(['run', '--rm', IMG, 'sh', '-c', 'grep -E "^(CapEff|Seccomp):" /proc/self/status; cat /proc/kcore | wc -c; touch /sys/x 2>&1 | head -1; ls /dev | tr "\\n" " "']);
     assert.match(out, /CapEff:\s+00000000800405fb\n/, 'the 11 default capabilities');

@@ -1,8 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Sandbox, fixturesDir } from './harness.js';
+import { join } from 'node:path';
+import { Sandbox, TSPOD, fixturesDir } from './harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { buildFixtures, type FixtureSet } from '../fixtures/images.js';
 
@@ -63,6 +64,17 @@ test('login without the CA fails on the certificate', () => {
   assert.equal(r.code, 125);
   assert.match(r.stderr, /^Error: .*certificate/);
   assert.equal(existsSync(box.path('other.json')), false);
+});
+
+test('login trusts a CA that NODE_EXTRA_CA_CERTS names, as Node tools do', () => {
+  const r = spawnSync(TSPOD, [...box.globalArgs, 'login', '-u', 'tester', '--password-stdin', '--authfile', box.path('extra-ca.json'), secure.host], {
+    input: `${secure.password}\n`,
+    env: { ...box.env, NODE_EXTRA_CA_CERTS: join(secure.certDir!, 'ca.crt') },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Login Succeeded!\n');
+  assert.equal(r.stderr, '');
 });
 
 test('login without a password and without a terminal asks for the flags', () => {

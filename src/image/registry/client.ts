@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { TspodError } from '../../util/errors.js';
@@ -309,23 +309,51 @@ export function parseChallenge(header: string | string[] | undefined): Challenge
   return { scheme, params };
 }
 
-function tlsOptions(opts: RegistryClientOptions): { rejectUnauthorized: boolean; ca?: Buffer[]; cert?: Buffer; key?: Buffer } {
-  const out: { rejectUnauthorized: boolean; ca?: Buffer[]; cert?: Buffer; key?: Buffer } = { rejectUnauthorized: opts.tlsVerify !== false };
+interface TlsOptions {
+  rejectUnauthorized: boolean;
+  secureContext?: SecureContext;
+}
+
+function tlsOptions(opts: RegistryClientOptions): TlsOptions {
+  const verify = opts.tlsVerify !== false;
+  const ca: Buffer[] = [];
+  let cert: Buffer | undefined;
+  let key: Buffer | undefined;
   const dirs = opts.certDir ? [opts.certDir] : [join('/etc/containers/certs.d', opts.registry), join('/etc/docker/certs.d', opts.registry)];
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     for (const file of readdirSync(dir).sort()) {
       const path = join(dir, file);
-      if (file.endsWith('.crt')) (out.ca ??= []).push(readFileSync(path));
-      else if (file.endsWith('.cert')) out.cert = readFileSync(path);
-      else if (file.endsWith('.key')) out.key = readFileSync(path);
+      if (file.endsWith('.crt')) ca.push(readFileSync(path));
+      else if (file.endsWith('.cert')) cert = readFileSync(path);
+      else if (file.endsWith('.key')) key = readFileSync(path);
     }
   }
-  if (out.ca) {
-    // Extra CAs add to the system's, as containers/image does.
-    out.ca.push(...rootCertificates.map((c) => Buffer.from(c)));
+  // Not verifying, no CA is needed: an empty list spares Node's default context, whose ~140
+  // roots cost ~30 ms to parse at the first TLS connection (the ping of an insecure registry).
+  if (!verify) return { rejectUnauthorized: false, secureContext: createSecureContext({ ca: [], cert, key }) };
+  const extra = extraCaCerts();
+  if (!cert && !key && ca.length === 0 && !extra) return { rejectUnauthorized: true };
+  // Extra CAs add to the roots, as containers/image adds certs.d's to the system's. One context
+  // serves every connection: passed as options, the roots were parsed again for each one.
+  const roots = ca.length > 0 || extra ? [...rootCertificates, ...(extra ? [extra] : []), ...ca] : undefined;
+  return { rejectUnauthorized: true, secureContext: createSecureContext({ ca: roots, cert, key }) };
+}
+
+/**
+ * The CAs NODE_EXTRA_CA_CERTS names, which Node adds to its roots. bin/tspod
+ * hides the variable from Node's start-up, where loading them cost every
+ * command ~60 ms; they are added here, for the registries that need them.
+ */
+function extraCaCerts(): string | undefined {
+  const path = process.env.NODE_EXTRA_CA_CERTS;
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    // As Node does, an unreadable file adds nothing.
+    return undefined;
   }
-  return out;
 }
 
 function describeNetworkError(e: unknown): string {
