@@ -192,6 +192,25 @@ test('an upload cut off midway fails the push in one line, and the next push com
   assert.equal(other.ok(['pull', '-q', '--tls-verify=false', `${registry.host}/test/cut:1`]).trim(), imageId);
 });
 
+test('a download cut off midway fails the pull in one line and leaves nothing half-written; the next pull completes', { timeout: 300_000 }, async () => {
+  const box = sandbox('regbig-cut-download');
+  const cutter = await startCuttingProxy(registry.host, 'download');
+  try {
+    const failed = await box.runAsync(['pull', '-q', '--tls-verify=false', `${cutter.host}/test/big:latest`]);
+    assert.ok(cutter.cut, 'the proxy did cut a download');
+    assert.equal(failed.code, 125, failed.stderr);
+    assert.match(failed.stderr, /^Error: copying blob sha256:[0-9a-f]{64}: the download (ended after \d+ of \d+ bytes: try again|was cut short)\n$/);
+    assert.deepEqual(storage(box), { staged: [], layers: [] });
+    assert.equal(box.ok(['images', '-q']), '');
+    // Through the proxy again (it cuts once): the proxy runs in this process, so the pull must not block it.
+    const again = await box.runAsync(['pull', '-q', '--tls-verify=false', `${cutter.host}/test/big:latest`]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout.trim(), imageId);
+  } finally {
+    cutter.server.close();
+  }
+});
+
 test('a push from damaged storage fails in one line and stores no manifest: a changed file, and a cut one', { timeout: 300_000 }, async () => {
   const box = sandbox('regbig-damaged');
   box.ok(['pull', '-q', '--tls-verify=false', image]);
@@ -235,16 +254,31 @@ test('a push from damaged storage fails in one line and stores no manifest: a ch
 });
 
 /** A proxy in front of the registry that drops the connection of the first layer upload after its first MiB. */
-function startCuttingProxy(target: string): Promise<{ host: string; server: Server; cut: boolean }> {
+function startCuttingProxy(target: string, what: 'upload' | 'download' = 'upload'): Promise<{ host: string; server: Server; cut: boolean }> {
   const [hostname, port] = target.split(':');
   const state = { host: '', server: undefined as unknown as Server, cut: false };
   state.server = createServer((req, res) => {
     const upstream = request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      if (what === 'download' && req.method === 'GET' && req.url?.includes('/blobs/') && !state.cut) {
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (state.cut) return;
+          res.write(chunk);
+          sent += chunk.length;
+          if (sent > 1 << 20) {
+            state.cut = true;
+            up.destroy();
+            res.socket?.destroy();
+          }
+        });
+        up.on('end', () => res.end());
+        return;
+      }
       up.pipe(res);
     });
     upstream.on('error', () => res.destroy());
-    if (req.method === 'PATCH' && !state.cut) {
+    if (what === 'upload' && req.method === 'PATCH' && !state.cut) {
       let seen = 0;
       req.on('data', (chunk: Buffer) => {
         seen += chunk.length;
