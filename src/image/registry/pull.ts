@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { trace } from '../../util/trace.js';
 import { isBlocked, pullSources, type RegistriesConf } from '../../config/registriesConf.js';
 import { chainId, type ImageRecord, type StagedLayer, type Store } from '../../storage/store.js';
 import { InvalidArgumentError, NoSuchImageError, errorMessage } from '../../util/errors.js';
@@ -207,6 +208,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     const attempt = openRepo(ref, source.insecure, opts);
     try {
       top = await fetchManifest(attempt, ref.digest ?? ref.tag ?? 'latest');
+      trace('manifest fetched');
       access = attempt;
       break;
     } catch (e) {
@@ -246,6 +248,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     const manifest = parseImageManifest(manifestBytes, where);
     if (manifest.layers.length > 0) extractor.warm();
     const { bytes: config, parsed } = await fetchConfig(access, manifest.config.digest, manifest.config.size);
+    trace('config fetched');
     const diffIds = parsed.rootfs.diff_ids;
     if (diffIds.length !== manifest.layers.length) {
       throw new PullError(`${where}: the config lists ${diffIds.length} layers but the manifest ${manifest.layers.length}: the image is corrupt`);

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { StagedLayer } from '../../storage/store.js';
 import { errorMessage } from '../../util/errors.js';
+import { trace } from '../../util/trace.js';
 import type { Descriptor } from '../oci.js';
 import type { LayerExtractor } from './layerExtractor.js';
 import { httpFailure, PullError, type RepoAccess } from './pullManifest.js';
@@ -45,6 +46,7 @@ export async function fetchLayers(
           return;
         }
         staged.set(job.index, layer);
+        trace(`layer ${job.index} fetched`);
         onDone(job);
       } catch (e) {
         if (failure === undefined) {
