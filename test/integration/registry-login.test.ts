@@ -77,6 +77,16 @@ test('login trusts a CA that NODE_EXTRA_CA_CERTS names, as Node tools do', () =>
   assert.equal(r.stderr, '');
 });
 
+test("login trusts the system's trust store, as Podman does: here the bundle SSL_CERT_FILE names", () => {
+  const r = spawnSync(TSPOD, [...box.globalArgs, 'login', '-u', 'tester', '--password-stdin', '--authfile', box.path('system-ca.json'), secure.host], {
+    input: `${secure.password}\n`,
+    env: { ...box.env, SSL_CERT_FILE: join(secure.certDir!, 'ca.crt') },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, 'Login Succeeded!\n');
+});
+
 test('login without a password and without a terminal asks for the flags', () => {
   const r = box.run(['login', '-u', 'tester', '--cert-dir', secure.certDir!, '--authfile', box.path('other.json'), secure.host], { input: '' });
   assert.equal(r.code, 125);

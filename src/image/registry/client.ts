@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { TspodError } from '../../util/errors.js';
+import { trustedRoots, uniqueCertificates } from './trustStore.js';
 
 /**
  * A client for one registry speaking the Docker registry v2 / OCI distribution
@@ -332,11 +333,11 @@ function tlsOptions(opts: RegistryClientOptions): TlsOptions {
   // Not verifying, no CA is needed: an empty list spares Node's default context, whose ~140
   // roots cost ~30 ms to parse at the first TLS connection (the ping of an insecure registry).
   if (!verify) return { rejectUnauthorized: false, secureContext: createSecureContext({ ca: [], cert, key }) };
+  // The system's roots, as Podman trusts them; certs.d's CAs add to them, as containers/image
+  // adds them, and so do NODE_EXTRA_CA_CERTS's. One context serves every connection: passed as
+  // options, the roots were parsed again for each one.
   const extra = extraCaCerts();
-  if (!cert && !key && ca.length === 0 && !extra) return { rejectUnauthorized: true };
-  // Extra CAs add to the roots, as containers/image adds certs.d's to the system's. One context
-  // serves every connection: passed as options, the roots were parsed again for each one.
-  const roots = ca.length > 0 || extra ? [...rootCertificates, ...(extra ? [extra] : []), ...ca] : undefined;
+  const roots = uniqueCertificates([...trustedRoots(), ...(extra ? [extra] : []), ...ca.map((c) => c.toString('latin1'))]);
   return { rejectUnauthorized: true, secureContext: createSecureContext({ ca: roots, cert, key }) };
 }
 
