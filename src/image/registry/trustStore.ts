@@ -43,14 +43,8 @@ export function trustedRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   // costs ~40 ms: the directories are read when named, or when no bundle exists.
   if (env.SSL_CERT_DIR || roots.length === 0) {
     for (const dir of env.SSL_CERT_DIR ? env.SSL_CERT_DIR.split(':').filter(Boolean) : DIRS) {
-      let names: string[];
-      try {
-        names = readdirSync(dir).sort();
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const pem = readPem(join(dir, name));
+      for (const path of filesOf(dir)) {
+        const pem = readPem(path);
         if (pem !== undefined) roots.push(pem);
       }
     }
@@ -58,6 +52,17 @@ export function trustedRoots(env: NodeJS.ProcessEnv = process.env): string[] {
   const result = roots.length > 0 ? roots : [...rootCertificates];
   if (env === process.env) cached = result;
   return result;
+}
+
+/** The paths in a directory, by name; none when it cannot be read. */
+function filesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .sort()
+      .map((name) => join(dir, name));
+  } catch {
+    return [];
+  }
 }
 
 /** The file's text when it is a readable regular file holding a PEM certificate. */
