@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, TSPOD, fixturesDir } from './harness.js';
@@ -66,23 +66,24 @@ test('login without the CA fails on the certificate', () => {
   assert.equal(existsSync(box.path('other.json')), false);
 });
 
-test('login trusts a CA that NODE_EXTRA_CA_CERTS names, as Node tools do', () => {
-  const r = spawnSync(TSPOD, [...box.globalArgs, 'login', '-u', 'tester', '--password-stdin', '--authfile', box.path('extra-ca.json'), secure.host], {
+/** A login to the TLS registry without --cert-dir: its CA is found through the environment given. */
+function loginTrusting(env: NodeJS.ProcessEnv, authFile: string): SpawnSyncReturns<string> {
+  return spawnSync(TSPOD, [...box.globalArgs, 'login', '-u', 'tester', '--password-stdin', '--authfile', box.path(authFile), secure.host], {
     input: `${secure.password}\n`,
-    env: { ...box.env, NODE_EXTRA_CA_CERTS: join(secure.certDir!, 'ca.crt') },
+    env: { ...box.env, ...env },
     encoding: 'utf8',
   });
+}
+
+test('login trusts a CA that NODE_EXTRA_CA_CERTS names, as Node tools do', () => {
+  const r = loginTrusting({ NODE_EXTRA_CA_CERTS: join(secure.certDir!, 'ca.crt') }, 'extra-ca.json');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'Login Succeeded!\n');
   assert.equal(r.stderr, '');
 });
 
 test("login trusts the system's trust store, as Podman does: here the bundle SSL_CERT_FILE names", () => {
-  const r = spawnSync(TSPOD, [...box.globalArgs, 'login', '-u', 'tester', '--password-stdin', '--authfile', box.path('system-ca.json'), secure.host], {
-    input: `${secure.password}\n`,
-    env: { ...box.env, SSL_CERT_FILE: join(secure.certDir!, 'ca.crt') },
-    encoding: 'utf8',
-  });
+  const r = loginTrusting({ SSL_CERT_FILE: join(secure.certDir!, 'ca.crt') }, 'system-ca.json');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'Login Succeeded!\n');
 });
