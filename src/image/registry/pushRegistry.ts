@@ -22,9 +22,10 @@ import {
 import { trace } from '../../util/trace.js';
 
 /**
- * Layers made and uploaded at once, as containers/image copies 6. With the
- * registry on the same 2 cores, 6 uploads beat 3 (bench/registry.ts): the
- * registry's hashing of one overlaps the making of another.
+ * Layers made and uploaded at once, as containers/image copies 6. The local
+ * registry took 6 blobs of 16.5 MiB from a client that only sends them in
+ * 0.37 s 6 at a time against 0.42 s 3 at a time: its hashing of one upload
+ * overlaps the reading of another.
  */
 const PARALLEL_LAYERS = 6;
 /** Layers up to this size (uncompressed) are uploaded with one PUT. */
