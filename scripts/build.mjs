@@ -4,7 +4,29 @@
 // the code cache 107 ms, `node -e 0` 86 ms. Modules still initialise lazily
 // (esbuild's wrappers), so unused commands cost only their parse.
 import { build } from 'esbuild';
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+
+/**
+ * esbuild writes strings and names as ASCII escapes but keeps other
+ * characters in regular expressions and comments as they are. There the
+ * same escapes mean the same, and an all-ASCII bundle is read and kept by
+ * V8 at one byte a character (bin/launch.cjs): ~5 ms less on every start.
+ * U+2028 and U+2029 stay: in a comment they end a line, and an escape would not.
+ */
+function escapeNonAscii(path) {
+  const text = readFileSync(path, 'utf8');
+  const ascii = text.replace(/[^\x00-\x7f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== text) writeFileSync(path, ascii);
+}
+
+/** undici loads node:http2 (and with it tls) as it starts; registry traffic is HTTP/1.1, and undici runs without it. */
+const withoutHttp2 = {
+  name: 'without-http2',
+  setup: (b) => {
+    b.onResolve({ filter: /^node:http2$/ }, () => ({ path: 'http2', namespace: 'without-http2' }));
+    b.onLoad({ filter: /.*/, namespace: 'without-http2' }, () => ({ contents: "throw new Error('node:http2 is left out of this bundle');", loader: 'js' }));
+  },
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // Containers call bin/tspod at any time (conmon's exit command), so a rebuild
@@ -31,6 +53,7 @@ await build({
   banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+escapeNonAscii('dist/tspod.cjs.new');
 
 // Beside the bundle: undici (see `external` above), and the worker thread for layer extraction
 // in pulls (src/image/registry/layerExtractor.ts).
@@ -49,8 +72,10 @@ for (const [entry, out] of [
     legalComments: 'none',
     define: { 'import.meta.url': '__tspodImportMetaUrl' },
     banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [withoutHttp2],
     logLevel: 'warning',
   });
+  escapeNonAscii(`dist/${out}.new`);
   rmSync(new URL(`../dist/${out}.cache`, import.meta.url), { force: true });
   renameSync(new URL(`../dist/${out}.new`, import.meta.url), new URL(`../dist/${out}`, import.meta.url));
 }
