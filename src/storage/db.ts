@@ -11,7 +11,7 @@ import type BetterSqlite3 from 'better-sqlite3';
  */
 export type Database = BetterSqlite3.Database;
 
-const SCHEMA_VERSION = 9;
+const SCHEMA_VERSION = 10;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS layers (
@@ -190,6 +190,15 @@ CREATE TABLE IF NOT EXISTS secrets (
 );
 `;
 
+/**
+ * The CRC-32 of each layer's tar as it was stored: a push checks the tar it
+ * replays against it (NULL for layers stored before version 10: those are
+ * checked against their diff id).
+ */
+const LAYER_CRC_MIGRATION = `
+ALTER TABLE layers ADD COLUMN tar_crc32 INTEGER;
+`;
+
 /** Steps from each older version; version 1 had a placeholder containers table that was always empty. */
 const MIGRATIONS: Record<number, string> = {
   1: `DROP TABLE IF EXISTS containers; ${CONTAINERS_SCHEMA}`,
@@ -200,6 +209,7 @@ const MIGRATIONS: Record<number, string> = {
   6: VOLUMES_SECRETS_SCHEMA,
   7: MANIFEST_LIST_NAMES_MIGRATION,
   8: BLOB_LOCATIONS_SCHEMA,
+  9: LAYER_CRC_MIGRATION,
 };
 
 export function openDatabase(path: string, readonly = false): Database {
@@ -254,7 +264,7 @@ function migrate(db: Database, target = SCHEMA_VERSION): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current >= target) return;
     if (current === 0 && target === SCHEMA_VERSION) {
-      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA + BLOB_LOCATIONS_SCHEMA);
+      db.exec(SCHEMA + CONTAINERS_SCHEMA + NETWORK_SCHEMA + PODS_SCHEMA + MANIFEST_LISTS_SCHEMA + LAYER_BLOBS_SCHEMA + VOLUMES_SECRETS_SCHEMA + BLOB_LOCATIONS_SCHEMA + LAYER_CRC_MIGRATION);
     } else {
       if (current === 0) db.exec(SCHEMA);
       for (let v = Math.max(current, 1); v < target; v++) db.exec(MIGRATIONS[v]!);

@@ -30,6 +30,8 @@ export interface LayerRecord {
   diffId: string;
   compressedDigest: string | null;
   tarSize: number;
+  /** CRC-32 of the tar as stored; null for layers stored before tspod recorded it. */
+  tarCrc32: number | null;
   contentSize: number;
   created: number;
 }
@@ -68,6 +70,8 @@ export interface StagedLayer {
   diffId: string;
   compressedDigest: string | null;
   tarSize: number;
+  /** Known for most freshly extracted layers; a layer already in the store keeps its own. */
+  tarCrc32?: number | null;
   contentSize: number;
 }
 
@@ -87,6 +91,7 @@ interface LayerRow {
   diff_id: string;
   compressed_digest: string | null;
   tar_size: number;
+  tar_crc32: number | null;
   content_size: number;
   created: number;
 }
@@ -225,7 +230,7 @@ export class Store {
         ...this.layerFormat,
       });
       trace('layer staged');
-      return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, contentSize: result.contentSize };
+      return { dir, diffId: result.diffId, compressedDigest: null, tarSize: result.tarSize, tarCrc32: result.tarCrc32, contentSize: result.contentSize };
     } catch (e) {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       throw e;
@@ -411,8 +416,8 @@ export class Store {
           renameSync(join(staged.dir, 'diff'), this.layerDiffDir(layerId));
           renameSync(join(staged.dir, 'tarsplit.gz'), this.layerTarSplit(layerId));
           this.db
-            .prepare('INSERT INTO layers (id, parent, diff_id, compressed_digest, tar_size, content_size, created) VALUES (?,?,?,?,?,?,?)')
-            .run(layerId, parent, staged.diffId, staged.compressedDigest, staged.tarSize, staged.contentSize, now);
+            .prepare('INSERT INTO layers (id, parent, diff_id, compressed_digest, tar_size, tar_crc32, content_size, created) VALUES (?,?,?,?,?,?,?,?)')
+            .run(layerId, parent, staged.diffId, staged.compressedDigest, staged.tarSize, staged.tarCrc32 ?? null, staged.contentSize, now);
         }
         size += staged.tarSize;
         parent = layerId;
@@ -671,6 +676,7 @@ function toLayer(r: LayerRow): LayerRecord {
     diffId: r.diff_id,
     compressedDigest: r.compressed_digest,
     tarSize: r.tar_size,
+    tarCrc32: r.tar_crc32,
     contentSize: r.content_size,
     created: r.created,
   };

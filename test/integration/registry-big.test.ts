@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Sandbox, TSPOD } from './harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { layerTar, writeDockerArchive } from '../../bench/lib.js';
+import { openDatabase } from '../../src/storage/db.js';
 
 /**
  * A ~60 MiB image in a local registry: gzip members of pushed multi-MiB
@@ -242,12 +243,25 @@ test('a push from damaged storage fails in one line and stores no manifest: a ch
       target.stop();
     }
   };
-  // One byte changed in the middle of a file: the tar reads back with another digest, found only at its end.
+  // One byte changed in the middle of a file: the tar reads back with another CRC-32 than the one stored with the layer.
   const changed = layerFile('random-3.bin');
   const bytes = readFileSync(changed);
-  bytes[bytes.length >> 1] ^= 0xff;
+  bytes[bytes.length >> 1]! ^= 0xff;
   writeFileSync(changed, bytes);
+  await pushTo(/reads back as (\d+) bytes with CRC-32 [0-9a-f]{8}, not the \1 bytes with [0-9a-f]{8} it was stored with: storage is damaged/);
+  // Layers stored by a tspod that recorded no CRC-32 are checked against their diff id instead.
+  const db = openDatabase(box.path('root', 'tspod', 'state.db'));
+  db.prepare('UPDATE layers SET tar_crc32 = NULL').run();
+  db.close();
   await pushTo(/reads back as sha256:[0-9a-f]{64}, not sha256:[0-9a-f]{64}: storage is damaged/);
+  bytes[bytes.length >> 1]! ^= 0xff;
+  writeFileSync(changed, bytes);
+  const intact = await startRegistry();
+  try {
+    box.ok(['push', '-q', '--tls-verify=false', image, `docker://${intact.host}/test/intact:1`]);
+  } finally {
+    intact.stop();
+  }
   // A file cut short: the replay fails midway through the layer's upload.
   truncateSync(layerFile('random-5.bin'), 1000);
   await pushTo(/shorter than recorded in its tar-split/);

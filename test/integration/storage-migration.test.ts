@@ -51,9 +51,11 @@ test('a version 7 database: its manifest lists keep their names and take more', 
   assert.equal(box.ok(['images', '-q']), '');
 
   const migrated = createDatabaseAtVersion(dbPath, 7);
-  assert.equal(migrated.pragma('user_version', { simple: true }), 9, 'the first command migrated the database');
+  assert.equal(migrated.pragma('user_version', { simple: true }), 10, 'the first command migrated the database');
   assert.ok(migrated.prepare("SELECT 1 FROM sqlite_master WHERE name = 'blob_locations'").get(), 'and added the blob locations of version 9');
-  const columns = (migrated.prepare("SELECT name FROM pragma_table_info('manifest_lists')").all() as Array<{ name: string }>).map((c) => c.name);
+  const columnsOf = (table: string): string[] => (migrated.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((c) => c.name);
+  const [listColumns, layerColumns] = [columnsOf('manifest_lists'), columnsOf('layers')];
   migrated.close();
-  assert.ok(!columns.includes('name'), `manifest_lists columns: ${columns.join(', ')}`);
+  assert.ok(!listColumns.includes('name'), `manifest_lists columns: ${listColumns.join(', ')}`);
+  assert.ok(layerColumns.includes('tar_crc32'), `layers columns (version 10 adds tar_crc32): ${layerColumns.join(', ')}`);
 });

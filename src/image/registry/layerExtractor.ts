@@ -14,7 +14,7 @@ const AHEAD_BYTES = 4 << 20;
 /** Bytes of a blob sent to the worker in one message. */
 const BATCH_BYTES = 1 << 20;
 
-type Result = { diffId: string; tarSize: number; contentSize: number };
+type Result = { diffId: string; tarSize: number; tarCrc32: number | null; contentSize: number };
 interface Pending {
   resolve: (r: Result) => void;
   reject: (e: Error) => void;

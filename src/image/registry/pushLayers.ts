@@ -20,8 +20,9 @@ export type ManifestKind = 'oci' | 'docker';
 /**
  * Writes one layer to `dest` (a file path, or a stream such as an upload's
  * body) in the wanted compression and returns the blob's digest and size.
- * The uncompressed stream is checked against the layer's diff id once it has
- * all been written, so damaged storage is never pushed as a valid image.
+ * The uncompressed stream is checked against the layer's diff id (or, for
+ * gzip, the CRC-32 stored with it) once it has all been written, so damaged
+ * storage is never pushed as a valid image.
  * It runs on this thread, deflate on libuv's pool: a worker thread for the
  * replay and hashing measured no faster on 2 cores (the registry on the same
  * machine wants the other one) and cost 0.1 s more CPU per 100 MiB.
@@ -37,7 +38,7 @@ export async function writeLayerBlob(
   if (!existsSync(tarSplitPath)) {
     throw new TspodError(`layer ${layer.id.slice(0, 12)} has no tar-split data: storage is damaged, remove and reload the image`);
   }
-  const job = { layerId: layer.id, layerDir: store.layerDiffDir(layer.id), tarSplitPath, diffId: layer.diffId, compression };
+  const job = { layerId: layer.id, layerDir: store.layerDiffDir(layer.id), tarSplitPath, diffId: layer.diffId, tarSize: layer.tarSize, tarCrc32: layer.tarCrc32, compression };
   const sink = typeof dest === 'string' ? createWriteStream(dest) : dest;
   return encodeLayer(job, sink, onBytes);
 }

@@ -53,6 +53,7 @@ import {
 } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { syscalls } from '../../os/syscalls.js';
 import type { OsSyscalls } from '../../os/types.js';
 import { BadInputError, TspodError, errorMessage } from '../../util/errors.js';
@@ -82,6 +83,8 @@ export interface ApplyLayerOptions {
   onProgress?: (bytes: number) => void;
   /** Non-fatal problems (an xattr the filesystem refused, a device we may not create). */
   onWarning?: (message: string) => void;
+  /** false: the caller knows the tar's CRC-32 otherwise (a gzip trailer) and tarCrc32 is null. */
+  crc32?: boolean;
 }
 
 /** OCI's idmapping: container ids containerID.. stand for hostID.. here. */
@@ -101,6 +104,8 @@ export interface ApplyLayerResult {
   /** sha256:<hex> of the uncompressed tar. */
   diffId: string;
   tarSize: number;
+  /** CRC-32 of the tar, which a push checks the tar it replays against (cheaper than the SHA-256 again); null when not asked for. */
+  tarCrc32: number | null;
   /** Sum of the sizes of the regular files written. */
   contentSize: number;
 }
@@ -123,10 +128,13 @@ export async function applyLayerTar(input: Readable, opts: ApplyLayerOptions): P
   const extractor = new LayerExtractor({ ...opts, targetDir }, split);
   const parser = new TarParser(extractor);
   let tarSize = 0;
+  const withCrc = opts.crc32 !== false;
+  let tarCrc32 = 0;
   try {
     for await (const chunk of input) {
       const bytes = chunk as Buffer;
       hash.update(bytes);
+      if (withCrc) tarCrc32 = crc32(bytes, tarCrc32);
       parser.write(bytes);
       tarSize += bytes.length;
       opts.onProgress?.(tarSize);
@@ -136,7 +144,7 @@ export async function applyLayerTar(input: Readable, opts: ApplyLayerOptions): P
     extractor.finish();
     await split.finish();
     await extractor.inlineDisplacedContent();
-    return { diffId: `sha256:${hash.digest('hex')}`, tarSize, contentSize: extractor.contentSize };
+    return { diffId: `sha256:${hash.digest('hex')}`, tarSize, tarCrc32: withCrc ? tarCrc32 : null, contentSize: extractor.contentSize };
   } catch (e) {
     extractor.closeOpenFile();
     split.destroy();

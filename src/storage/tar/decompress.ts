@@ -41,6 +41,20 @@ export async function decompressStream(input: Readable): Promise<{ stream: Reada
   }
 }
 
+/**
+ * The CRC-32 of a gzip stream's uncompressed bytes, read from its trailer:
+ * the last 8 bytes, CRC-32 and length (mod 2^32) of the last member, which
+ * gunzip has checked against the bytes it gave. When that length is the
+ * whole length (under 4 GiB), any members before held no bytes, so the
+ * trailer's CRC is the whole stream's. Null when it is not (several members,
+ * or bytes after the gzip data).
+ */
+export function gzipTrailerCrc32(lastBytes: Buffer, uncompressedSize: number): number | null {
+  if (lastBytes.length < 8 || uncompressedSize >= 2 ** 32) return null;
+  const trailer = lastBytes.subarray(lastBytes.length - 8);
+  return trailer.readUInt32LE(4) === uncompressedSize ? trailer.readUInt32LE(0) : null;
+}
+
 export function detectCompression(head: Buffer): Compression {
   if (head.subarray(0, GZIP_MAGIC.length).equals(GZIP_MAGIC)) return 'gzip';
   if (head.subarray(0, ZSTD_MAGIC.length).equals(ZSTD_MAGIC)) return 'zstd';

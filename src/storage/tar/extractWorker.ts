@@ -8,12 +8,12 @@ import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { postError, type PostedError } from '../../util/errors.js';
 import { applyLayerTar, type ApplyLayerOptions } from './apply.js';
-import { decompressStream } from './decompress.js';
+import { decompressStream, gzipTrailerCrc32 } from './decompress.js';
 
 export type ToWorker = { job: number } & ({ start: ApplyLayerOptions } | { chunk: ArrayBuffer } | { end: true } | { abort: true });
 export type FromWorker = { job: number } & (
   | { ack: number }
-  | { result: { diffId: string; tarSize: number; contentSize: number } }
+  | { result: { diffId: string; tarSize: number; tarCrc32: number | null; contentSize: number } }
   | { error: PostedError }
 );
 
@@ -23,12 +23,17 @@ const send = (m: FromWorker): void => port.postMessage(m);
 interface Job {
   input: Readable;
   owed: number;
+  /** The blob's last bytes so far: a gzip blob's trailer at the end. */
+  tail: Buffer;
 }
+
+const TRAILER = 8;
 const jobs = new Map<number, Job>();
 
 function start(id: number, options: ApplyLayerOptions): void {
   const job: Job = {
     owed: 0,
+    tail: Buffer.alloc(0),
     // Object mode: each chunk is read as it came, never joined with the next (a copy).
     input: new Readable({
       objectMode: true,
@@ -41,9 +46,11 @@ function start(id: number, options: ApplyLayerOptions): void {
   };
   jobs.set(id, job);
   (async () => {
-    const { stream } = await decompressStream(job.input);
-    const result = await applyLayerTar(stream, options);
-    send({ job: id, result: { diffId: result.diffId, tarSize: result.tarSize, contentSize: result.contentSize } });
+    const { stream, compression } = await decompressStream(job.input);
+    // gunzip has checked the tar's CRC-32 against the blob's trailer already: the trailer gives it for free.
+    const result = await applyLayerTar(stream, { ...options, crc32: compression !== 'gzip' });
+    const tarCrc32 = compression === 'gzip' ? gzipTrailerCrc32(job.tail, result.tarSize) : result.tarCrc32;
+    send({ job: id, result: { diffId: result.diffId, tarSize: result.tarSize, tarCrc32, contentSize: result.contentSize } });
   })()
     .catch((e: unknown) => {
       send({ job: id, error: postError(e) });
@@ -56,7 +63,9 @@ port.on('message', (m: ToWorker) => {
   const job = jobs.get(m.job);
   if (!job) return;
   if ('chunk' in m) {
-    if (job.input.push(Buffer.from(m.chunk))) send({ job: m.job, ack: m.chunk.byteLength });
+    const chunk = Buffer.from(m.chunk);
+    job.tail = chunk.length >= TRAILER ? chunk.subarray(chunk.length - TRAILER) : Buffer.concat([job.tail, chunk]).subarray(-TRAILER);
+    if (job.input.push(chunk)) send({ job: m.job, ack: m.chunk.byteLength });
     else job.owed += m.chunk.byteLength;
   } else if ('end' in m) {
     job.input.push(null);
