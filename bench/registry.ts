@@ -111,6 +111,9 @@ async function main(): Promise<void> {
     rows.push(['curl | gunzip | tar, layers in parallel', `${plain.toFixed(2)} s = ${rate(plain)}`, '', '']);
     printTable(rows);
     console.log(`(medians of ${ROUNDS} rounds; ratio < 1: tspod faster; target: pull at least the plain pipeline's rate)`);
+    for (const [what, byEngine] of Object.entries(samples)) {
+      for (const [who, seconds] of Object.entries(byEngine)) console.log(`  ${what} ${who}: ${seconds.map((x) => x.toFixed(2)).join(' ')}`);
+    }
   } finally {
     registry.stop();
   }
