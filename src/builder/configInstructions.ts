@@ -4,7 +4,7 @@
  */
 import type { ContainerConfig } from '../image/oci.js';
 import { InvalidArgumentError } from '../util/errors.js';
-import { parseGoDuration } from '../engine/spec/healthSpec.js';
+import { parseDurationFlag } from '../engine/spec/healthSpec.js';
 import { ContainerfileSyntaxError, parseOnbuildTrigger, type Instruction } from './containerfile/parser.js';
 import { expandWord, expandWords, splitRawWords, type Vars } from './containerfile/shellWords.js';
 
@@ -52,7 +52,7 @@ export function commandOf(ins: Instruction, shell: string[]): string[] {
 /** A HEALTHCHECK duration flag (Go syntax), with the instruction's place in the error. */
 function durationNs(value: string, flag: string, file: string, ins: Instruction): number {
   try {
-    return parseGoDuration(value, `--${flag}`);
+    return parseDurationFlag(value, `--${flag}`);
   } catch (e) {
     throw new ContainerfileSyntaxError(`${where(file, ins)}: ${(e as Error).message}`);
   }

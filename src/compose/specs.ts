@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import type { ContainerSpec, MountSpec, NetworkAttachment, ResourceSpec, RestartPolicyName, SecretUse } from '../engine/spec/containerSpec.js';
 import { logDriver, logOptions, ulimit } from '../engine/spec/hostSpec.js';
 import { parseExpose, parsePublish } from '../engine/network/ports.js';
-import { parseGoDuration } from '../engine/spec/healthSpec.js';
+import { parseDurationFlag } from '../engine/spec/healthSpec.js';
 import { ComposeFileError } from './errors.js';
 import type { ComposeProject } from './loader.js';
 import type { ServiceConfig, ServiceSecretConfig } from './model.js';
@@ -69,7 +69,7 @@ function seconds(value: string, where: string): number {
 
 function nanos(value: string, where: string): number {
   try {
-    return parseGoDuration(value, where);
+    return parseDurationFlag(value, where);
   } catch {
     throw new ComposeFileError('compose', where, `invalid duration "${value}": use a duration such as 10s, 1m30s or 500ms`);
   }

@@ -4,6 +4,7 @@
  */
 
 import { InvalidArgumentError } from './errors.js';
+import { parseGoDuration } from './goDuration.js';
 
 export const NS_PER_S = 1_000_000_000n;
 
@@ -32,17 +33,6 @@ export function parseUntilTimestamp(value: string, now: Date): bigint {
     const fraction = ts[2] === undefined ? 0 : Math.trunc(Number(ts[2]) * 10 ** (9 - ts[2].length));
     return BigInt(ts[1]!) * NS_PER_S + BigInt(fraction);
   }
-}
-
-const DURATION_UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration in nanoseconds, or null when it is not one. */
-function parseGoDuration(value: string): number | null {
-  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+|0)$/.exec(value);
-  if (!m) return null;
-  let total = 0;
-  for (const part of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(part[1]) * DURATION_UNITS[part[2]!]!;
-  return m[1] === '-' ? -total : total;
 }
 
 /** timetype.GetTimestamp's choice of layout. */

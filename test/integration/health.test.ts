@@ -213,4 +213,14 @@ describe('healthchecks', { timeout: 180_000 }, () => {
     box.ok(['rm', 'hc6']);
     assert.equal(box.ok(['ps', '-a', '-q']).trim(), '', 'refused creates left no container');
   });
+
+  test('duration flags take Go durations: units mixed, microseconds as us, \u00b5s or \u03bcs', () => {
+    box.ok(['create', '--name', 'hc8', '--health-cmd', 'true', '--health-interval', '1500000\u00b5s', '--health-timeout', '2000000\u03bcs', '--health-start-period', '1m30.5s', IMG, 'true']);
+    const cfg = JSON.parse(box.ok(['inspect', 'hc8', '--format', '{{json .Config.Healthcheck}}'])) as Record<string, number>;
+    assert.deepEqual([cfg.Interval, cfg.Timeout, cfg.StartPeriod], [1.5e9, 2e9, 90.5e9]);
+    box.ok(['rm', 'hc8']);
+    const r = box.run(['create', '--health-cmd', 'true', '--health-interval', '-1s', IMG, 'true']);
+    assert.equal(r.code, 125, r.stderr);
+    assert.equal(r.stderr, 'Error: invalid duration "-1s" for --health-interval: use a Go duration such as 30s, 1m or 500ms\n');
+  });
 });

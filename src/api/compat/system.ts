@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { ImageSummary, SystemDfReport, SystemInfo, VolumeInspectReport } from '../../engine/types.js';
 import type { EventRecord } from '../../engine/eventTypes.js';
 import { BadInputError } from '../../util/errors.js';
+import { parseGoDuration } from '../../util/goDuration.js';
 import { familiarReference, imageSummary } from './images.js';
 
 type Obj = Record<string, unknown>;
@@ -201,11 +202,8 @@ export function dockerEventLine(e: EventRecord): string {
 export function eventTime(name: string, value: string, nowMs: number = Date.now()): bigint {
   const unix = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value);
   if (unix) return BigInt(unix[1]!) * 1_000_000_000n + BigInt((unix[2] ?? '').padEnd(9, '0') || '0');
-  const duration = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(value);
-  if (duration) {
-    const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-    return BigInt(Math.round(nowMs - Number(duration[1]) * unitMs[duration[2]!]!)) * 1_000_000n;
-  }
+  const nanos = parseGoDuration(value);
+  if (nanos !== null) return BigInt(Math.round(nowMs - nanos / 1e6)) * 1_000_000n;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new BadInputError(`query parameter ${name}: "${value}" is not a Unix timestamp, an RFC 3339 date or a duration`);
   return BigInt(ms) * 1_000_000n;

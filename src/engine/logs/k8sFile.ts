@@ -12,6 +12,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { parseGoDuration } from '../../util/goDuration.js';
 
 export interface LogEntry {
   time: Date;
@@ -153,8 +154,8 @@ export function parseLogTime(value: string, now: Date = new Date()): Date {
   if (t) ms = t.ms;
   else if (UNIX_SECONDS.test(value)) ms = Math.round(Number(value) * 1000);
   else {
-    const d = parseDuration(value);
-    if (d !== undefined) ms = now.getTime() - d;
+    const nanos = parseGoDuration(value);
+    if (nanos !== null) ms = now.getTime() - nanos / 1e6;
   }
   const date = new Date(ms ?? NaN);
   if (Number.isNaN(date.getTime())) {
@@ -167,8 +168,6 @@ export function parseLogTime(value: string, now: Date = new Date()): Date {
 
 const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?)?(Z|[+-]\d\d:\d\d)?$/;
 const UNIX_SECONDS = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DURATION_PART = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 type Instant = Omit<Stamp, 'timeText'>;
@@ -227,21 +226,6 @@ function instant(year: number, month: number, day: number, hour: number, min: nu
   let ms = Date.UTC(year, month - 1, day, hour, min, sec);
   if (year < 100) ms = new Date(ms).setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
   return { ms: ms - offsetMin * 60_000 + Math.floor(nanos / 1e6), subMs: nanos % 1e6 };
-}
-
-/** Go's time.ParseDuration, in milliseconds. */
-function parseDuration(value: string): number | undefined {
-  let i = value[0] === '-' || value[0] === '+' ? 1 : 0;
-  if (i === value.length) return undefined;
-  let total = 0;
-  while (i < value.length) {
-    DURATION_PART.lastIndex = i;
-    const m = DURATION_PART.exec(value);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    i = DURATION_PART.lastIndex;
-  }
-  return value[0] === '-' ? -total : total;
 }
 
 function timeFilter(since: Date | undefined, until: Date | undefined): Keep {

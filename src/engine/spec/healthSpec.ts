@@ -4,6 +4,7 @@
  */
 import type { ContainerSpec, HealthConfig, HealthOnFailure } from './containerSpec.js';
 import { InvalidArgumentError } from '../../util/errors.js';
+import { parseGoDuration } from '../../util/goDuration.js';
 
 export const DEFAULT_INTERVAL_NS = 30e9;
 export const DEFAULT_TIMEOUT_NS = 30e9;
@@ -20,22 +21,11 @@ export interface HealthFlags {
   healthcheck?: boolean;
 }
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration: `1s`, `500ms`, `1m30s`; returns nanoseconds. */
-export function parseGoDuration(value: string, flag: string): number {
-  const text = value.trim();
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (pos === 0 || pos !== text.length) throw new InvalidArgumentError(`invalid duration "${value}" for ${flag}: use a Go duration such as 30s, 1m or 500ms`);
-  return Math.round(total);
+/** A duration flag's value (Go syntax: `1s`, `500ms`, `1m30s`) in nanoseconds; negative durations are refused. */
+export function parseDurationFlag(value: string, flag: string): number {
+  const nanos = parseGoDuration(value.trim());
+  if (nanos === null || nanos < 0) throw new InvalidArgumentError(`invalid duration "${value}" for ${flag}: use a Go duration such as 30s, 1m or 500ms`);
+  return Math.round(nanos);
 }
 
 /** `true`/`CMD ...`/JSON array -> the Test array (CMD, CMD-SHELL or NONE first). */
@@ -78,15 +68,15 @@ export function healthSpecFromFlags(flags: HealthFlags): Partial<ContainerSpec> 
   if (flags.healthCmd !== undefined) hc.Test = parseHealthCmd(flags.healthCmd);
   if (flags.healthInterval !== undefined) {
     // podman: "disable" leaves the check runnable by hand but never on a timer.
-    hc.Interval = flags.healthInterval === 'disable' ? 0 : parseGoDuration(flags.healthInterval, '--health-interval');
+    hc.Interval = flags.healthInterval === 'disable' ? 0 : parseDurationFlag(flags.healthInterval, '--health-interval');
     if (hc.Interval !== 0 && hc.Interval < 1e9) throw new InvalidArgumentError('healthcheck-interval must be at least 1 second');
   }
   if (flags.healthTimeout !== undefined) {
-    hc.Timeout = parseGoDuration(flags.healthTimeout, '--health-timeout');
+    hc.Timeout = parseDurationFlag(flags.healthTimeout, '--health-timeout');
     if (hc.Timeout < 1e9) throw new InvalidArgumentError('healthcheck-timeout must be at least 1 second');
   }
   if (flags.healthStartPeriod !== undefined) {
-    hc.StartPeriod = parseGoDuration(flags.healthStartPeriod, '--health-start-period');
+    hc.StartPeriod = parseDurationFlag(flags.healthStartPeriod, '--health-start-period');
   }
   if (flags.healthRetries !== undefined) {
     if (!/^\d+$/.test(flags.healthRetries) || Number(flags.healthRetries) < 1) throw new InvalidArgumentError('healthcheck-retries must be greater than 0');
