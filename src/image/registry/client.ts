@@ -62,6 +62,8 @@ export class RegistryClient {
   private readonly host: string;
   private baseUrl: string | undefined;
   private pinging: Promise<string> | undefined;
+  /** A ping started early (warm) that failed: the first request reports it. */
+  private pingFailure: Promise<never> | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly tokens = new Map<string, string>();
   private challenge: Challenge | null | undefined;
@@ -78,6 +80,7 @@ export class RegistryClient {
    */
   private base(): Promise<string> {
     if (this.baseUrl) return Promise.resolve(this.baseUrl);
+    if (this.pingFailure) return this.pingFailure;
     this.pinging ??= this.findBase().finally(() => (this.pinging = undefined));
     return this.pinging;
   }
@@ -99,6 +102,18 @@ export class RegistryClient {
       }
     }
     throw new RegistryError(`pinging container registry ${this.registry}: ${describeNetworkError(lastError)}: check the name, or use --tls-verify=false for a registry without TLS`, 0);
+  }
+
+  /**
+   * Starts the ping now, so its round trips overlap the caller's local work
+   * before the first request (a push reads its layers' records meanwhile). A
+   * failure is reported by the first request, as if it had pinged itself.
+   */
+  warm(): void {
+    this.base().catch((e: unknown) => {
+      this.pingFailure ??= Promise.reject(e);
+      this.pingFailure.catch(() => undefined);
+    });
   }
 
   /** GET /v2/ at one base URL: resolves with the auth challenge it answered with (null for none). */

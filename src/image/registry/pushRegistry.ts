@@ -78,6 +78,7 @@ export async function pushImageManifest(
     certDir: opts.certDir,
     credentials,
   });
+  client.warm();
   const { kind, compression } = chooseEncoding(image, opts);
   const repo = ref.path;
   const scope = `repository:${repo}:pull,push`;
