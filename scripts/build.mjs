@@ -19,12 +19,22 @@ function escapeNonAscii(path) {
   if (ascii !== text) writeFileSync(path, ascii);
 }
 
-/** undici loads node:http2 (and with it tls) as it starts; registry traffic is HTTP/1.1, and undici runs without it. */
-const withoutHttp2 = {
-  name: 'without-http2',
+/**
+ * undici loads node:http2 (and with it tls) and node:http (its client and
+ * server) as it starts, ~4 ms on every pull or push. Registry traffic is
+ * HTTP/1.1 and undici runs without http2; of node:http it takes only the
+ * IncomingMessage class (to tell Node's own responses apart, which tspod never
+ * gives it) and the default header size limit.
+ */
+const undiciWithoutNodeHttp = {
+  name: 'undici-without-node-http',
   setup: (b) => {
-    b.onResolve({ filter: /^node:http2$/ }, () => ({ path: 'http2', namespace: 'without-http2' }));
-    b.onLoad({ filter: /.*/, namespace: 'without-http2' }, () => ({ contents: "throw new Error('node:http2 is left out of this bundle');", loader: 'js' }));
+    b.onResolve({ filter: /^node:http2?$/ }, (args) => ({ path: args.path, namespace: 'left-out' }));
+    b.onLoad({ filter: /^node:http2$/, namespace: 'left-out' }, () => ({ contents: "throw new Error('node:http2 is left out of this bundle');", loader: 'js' }));
+    b.onLoad({ filter: /^node:http$/, namespace: 'left-out' }, () => ({
+      contents: 'module.exports = { IncomingMessage: class IncomingMessage {}, maxHeaderSize: 16384 };',
+      loader: 'js',
+    }));
   },
 };
 
@@ -41,7 +51,8 @@ await build({
   // undici (registry traffic only) is a bundle of its own, dist/undici.cjs, loaded when a registry
   // command runs (bundled in here, it costs every command ~9 ms of parsing) through a code cache
   // of its own: from node_modules it cost each pull or push ~130 ms of CPU, from its bundle ~45 ms.
-  external: ['better-sqlite3'],
+  // better-sqlite3's JavaScript is bundled, so the code cache holds it (from node_modules it was
+  // compiled on every command that opens the database, ~3 ms); its addon is loaded by path (storage/db.ts).
   plugins: [{ name: 'undici-beside', setup: (b) => b.onResolve({ filter: /^undici$/ }, () => ({ path: './undici.cjs', external: true })) }],
   minifySyntax: true,
   legalComments: 'none',
@@ -72,7 +83,7 @@ for (const [entry, out] of [
     legalComments: 'none',
     define: { 'import.meta.url': '__tspodImportMetaUrl' },
     banner: { js: "const __tspodImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [withoutHttp2],
+    plugins: [undiciWithoutNodeHttp],
     logLevel: 'warning',
   });
   escapeNonAscii(`dist/${out}.new`);

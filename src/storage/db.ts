@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 from 'better-sqlite3';
 
 /**
  * The state database shared by every tspod process on one storage root.
@@ -213,9 +213,7 @@ const MIGRATIONS: Record<number, string> = {
 };
 
 export function openDatabase(path: string, readonly = false): Database {
-  const require = createRequire(import.meta.url);
-  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Sqlite(path, { timeout: 10_000, nativeBinding: nativeBindingPath(require) });
+  const db = new BetterSqlite3(path, { timeout: 10_000, nativeBinding: nativeBindingPath(createRequire(import.meta.url)) });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

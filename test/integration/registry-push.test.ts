@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
-import { Sandbox, fixturesDir } from './harness.js';
+import { Sandbox, TSPOD, fixturesDir } from './harness.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { buildFixtures, type FixtureSet } from '../fixtures/images.js';
 
@@ -299,3 +299,18 @@ function startCountingProxy(target: string): Promise<CountingProxy> {
   });
 }
 
+
+test('registry commands leave the code caches beside the bundle as they are: none is refused and rewritten', () => {
+  const dist = join(TSPOD, '..', '..', 'dist');
+  const push = (): void => void box.ok(['push', '-q', '--tls-verify=false', BUSYBOX, `${plain.host}/cache/busybox:1`]);
+  // The first registry command of a fresh build writes undici's cache.
+  push();
+  const caches = readdirSync(dist).filter((f) => f.endsWith('.cache'));
+  assert.ok(caches.includes('undici.cjs.cache') && caches.includes('tspod.cjs.cache'), caches.join(' '));
+  const written = (): string[] => caches.map((f) => `${f} ${statSync(join(dist, f)).mtimeMs}`);
+  const before = written();
+  push();
+  box.ok(['pull', '-q', '--tls-verify=false', `${plain.host}/cache/busybox:1`]);
+  box.ok(['images', '-q']);
+  assert.deepEqual(written(), before);
+});

@@ -11,7 +11,14 @@
 // response headers of registry traffic just as well (bodies pass through
 // untouched), so wasm stays on the baseline compiler. Only undici runs
 // WebAssembly in tspod.
-require('node:v8').setFlagsFromString('--liftoff-only');
+const v8 = require('node:v8');
+v8.setFlagsFromString('--liftoff-only');
+// A V8 code cache records the flags it was made under and is refused under
+// others. bin/launch.cjs writes its caches as the process exits, and the next
+// start loads them before this flag is set: the flag, and the two it turned
+// off, go back to their defaults first (a registry-push test checks that the
+// caches are not rewritten).
+process.prependListener('exit', () => v8.setFlagsFromString('--no-liftoff-only --wasm-tier-up --wasm-dynamic-tiering'));
 
 const Agent = require('undici/lib/dispatcher/agent');
 const Dispatcher = require('undici/lib/dispatcher/dispatcher');
