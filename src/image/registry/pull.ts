@@ -246,7 +246,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     }
     progress('Getting image source signatures');
     const manifest = parseImageManifest(manifestBytes, where);
-    if (manifest.layers.length > 0) extractor.warm();
+    extractor.warm(manifest.layers.length);
     const { bytes: config, parsed } = await fetchConfig(access, manifest.config.digest, manifest.config.size);
     trace('config fetched');
     const diffIds = parsed.rootfs.diff_ids;
