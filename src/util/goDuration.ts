@@ -21,3 +21,27 @@ export function parseGoDuration(text: string): number | null {
   }
   return text[0] === '-' ? -total : total;
 }
+
+/** Go's Duration.String() of whole nanoseconds: `0s`, `750ns`, `1.5µs`, `12.5ms`, `1m30.25s`, `2h0m0s`. */
+export function formatGoDuration(nanos: number): string {
+  const sign = nanos < 0 ? '-' : '';
+  let rest = Math.round(Math.abs(nanos));
+  if (rest === 0) return '0s';
+  if (rest < 1e3) return `${sign}${rest}ns`;
+  if (rest < 1e6) return `${sign}${decimal(rest, 3)}\u00b5s`;
+  if (rest < 1e9) return `${sign}${decimal(rest, 6)}ms`;
+  const hours = Math.floor(rest / 3600e9);
+  rest -= hours * 3600e9;
+  const minutes = Math.floor(rest / 60e9);
+  rest -= minutes * 60e9;
+  const seconds = `${decimal(rest, 9)}s`;
+  return sign + (hours ? `${hours}h${minutes}m${seconds}` : minutes ? `${minutes}m${seconds}` : seconds);
+}
+
+/** `value` / 10^digits as a decimal, without trailing zeros. */
+function decimal(value: number, digits: number): string {
+  const unit = 10 ** digits;
+  const whole = Math.floor(value / unit);
+  const fraction = value - whole * unit;
+  return fraction === 0 ? String(whole) : `${whole}.${String(fraction).padStart(digits, '0').replace(/0+$/, '')}`;
+}

@@ -12,7 +12,7 @@ import type { ContainerRuntime } from './containerRuntime.js';
 import type { ContainerRecord } from './containerRecord.js';
 import type { ExecOptions, AttachStreams } from '../types.js';
 import type { HealthConfig } from '../spec/containerSpec.js';
-import { goDurationString } from '../spec/healthSpec.js';
+import { formatGoDuration } from '../../util/goDuration.js';
 import { selfExecutable } from '../../util/self.js';
 import { nowRfc3339Nano } from '../../util/time.js';
 import { isProcessAlive } from '../../util/process.js';
@@ -89,7 +89,7 @@ export async function runHealthcheck(rt: ContainerRuntime, exec: ExecFn, record:
   try {
     const timedOut = new Promise<number>((resolve) => {
       timer = setTimeout(() => {
-        chunks.push(Buffer.from(`Healthcheck command timed out after ${goDurationString(timeoutNs)}\n`));
+        chunks.push(Buffer.from(`Healthcheck command timed out after ${formatGoDuration(timeoutNs)}\n`));
         resolve(-1);
       }, timeoutNs / 1e6);
       timer.unref();

@@ -1,6 +1,7 @@
 import type { ImageSummary } from '../types.js';
 import { InvalidArgumentError } from '../../util/errors.js';
 import { pathPattern } from '../../util/pathMatch.js';
+import { parseGoDuration } from '../../util/goDuration.js';
 
 type Predicate = (image: ImageSummary) => boolean;
 
@@ -110,11 +111,8 @@ function labelFilter(spec: string, wanted: boolean): Predicate {
 /** `until`: a Unix timestamp, an RFC 3339 date, or a Go duration ago (`10m`, `2h`). */
 export function parseUntil(value: string): number {
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const duration = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(value);
-  if (duration) {
-    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-    return Date.now() - Number(duration[1]) * unit[duration[2]!]!;
-  }
+  const nanos = parseGoDuration(value);
+  if (nanos !== null) return Date.now() - nanos / 1e6;
   const date = Date.parse(value);
   if (Number.isNaN(date)) throw new InvalidArgumentError(`invalid time "${value}": use a Unix timestamp, RFC 3339 date or duration like 10m`);
   return date;

@@ -106,14 +106,3 @@ export function resolveHealthConfig(spec: ContainerSpec, image: unknown): Health
   };
 }
 
-/** Go's time.Duration.String for whole and fractional seconds: 30s, 1m0s, 1.5s. */
-export function goDurationString(ns: number): string {
-  if (ns === 0) return '0s';
-  let s = ns / 1e9;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  const sec = `${Number(s.toFixed(9))}s`;
-  return h ? `${h}h${m}m${sec}` : m ? `${m}m${sec}` : sec;
-}

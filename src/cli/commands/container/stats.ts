@@ -3,6 +3,7 @@ import { defineCommand } from '../../command.js';
 import { formatReport, isJsonFormat, printJson } from '../../format/report.js';
 import { humanSizeWithPrecision } from '../../../util/units.js';
 import { InvalidArgumentError } from '../../../util/errors.js';
+import { formatGoDuration } from '../../../util/goDuration.js';
 import type { ContainerStatsReport, ContainerSample } from '../../../engine/statsTypes.js';
 
 interface Options {
@@ -121,12 +122,12 @@ function row(r: ContainerStatsReport, prev: ContainerSample | undefined, noTrunc
     NetIO: `${size(s.netRx)} / ${size(s.netTx)}`,
     BlockIO: `${size(s.blockRead)} / ${size(s.blockWrite)}`,
     PIDs: String(s.pids),
-    CPU: goDuration(s.cpuNanos),
+    CPU: cpuTime(s.cpuNanos),
     AVGCPU: `${avg.toFixed(2)}%`,
     json: {
       id,
       name: r.name,
-      cpu_time: goDuration(s.cpuNanos),
+      cpu_time: cpuTime(s.cpuNanos),
       cpu_percent: `${cpu.toFixed(2)}%`,
       avg_cpu: `${avg.toFixed(2)}%`,
       mem_usage: `${size(s.memUsage)} / ${size(s.memLimit)}`,
@@ -138,18 +139,5 @@ function row(r: ContainerStatsReport, prev: ContainerSample | undefined, noTrunc
   };
 }
 
-/** Go's time.Duration String() for CPU time, to the microsecond: 1.234567s, 12.5ms, 0s. */
-function goDuration(nanos: number): string {
-  const us = Math.round(nanos / 1e3);
-  if (us === 0) return '0s';
-  if (us < 1000) return `${us}µs`;
-  if (us < 1e6) return `${trim((us / 1e3).toFixed(3))}ms`;
-  const secs = us / 1e6;
-  if (secs < 60) return `${trim(secs.toFixed(6))}s`;
-  const m = Math.floor(secs / 60);
-  return `${m >= 60 ? `${Math.floor(m / 60)}h${m % 60}m` : `${m}m`}${trim((secs % 60).toFixed(6))}s`;
-}
-
-function trim(n: string): string {
-  return n.includes('.') ? n.replace(/0+$/, '').replace(/\.$/, '') : n;
-}
+/** CPU time as Go prints a Duration, to the microsecond. */
+const cpuTime = (nanos: number): string => formatGoDuration(Math.round(nanos / 1e3) * 1e3);
