@@ -100,8 +100,9 @@ async function runCommand(entry: CommandEntry, path: string, args: string[]): Pr
   const opts = cmd.opts() as GlobalOptions & Record<string, unknown>;
   trace('parsed');
   const ctx = makeContext(opts);
-  const code = await spec.run(ctx, parsedArgs, opts);
-  return code ?? 0;
+  const code = (await spec.run(ctx, parsedArgs, opts)) ?? 0;
+  if (spec.exitOnReturn) process.exit(code);
+  return code;
 }
 
 function makeContext(globals: GlobalOptions): CommandContext {

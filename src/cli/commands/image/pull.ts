@@ -21,6 +21,7 @@ const POLICIES = ['always', 'missing', 'never', 'newer'] as const;
 
 export default defineCommand<Options>({
   usage: '[options] IMAGE [IMAGE...]',
+  exitOnReturn: true,
   description: 'Pull images from a registry into local storage; prints the image IDs.',
   examples: ['tspod pull imageName', 'tspod pull fedora:latest', 'tspod pull --arch=arm64 quay.io/libpod/alpine', 'tspod pull --all-tags registry.example.com/repo'],
   configure(cmd: Command) {

@@ -27,6 +27,7 @@ const GO_FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False'];
 
 export default defineCommand<Options>({
   usage: '[options] IMAGE [DESTINATION]',
+  exitOnReturn: true,
   description: 'Push an image from local storage to a registry (the default) or to oci:, oci-archive:, docker-archive: or dir:.',
   examples: ['tspod push imageID docker://registry.example.com/repository:tag', 'tspod push imageID oci-archive:/path/to/layout:image:tag'],
   configure(cmd: Command) {
