@@ -13,8 +13,8 @@ export class WorkerJobs<Message extends { job: number }, Pending extends { rejec
   private dead: Error | undefined;
 
   /** `what` names the work for the error when the thread stops: "layer extraction". */
-  constructor(script: string, what: string, receive: (m: Message, pending: Pending) => void) {
-    this.worker = new Worker(script);
+  constructor(script: string, workerData: unknown, what: string, receive: (m: Message, pending: Pending) => void) {
+    this.worker = new Worker(script, { workerData });
     this.worker.unref();
     this.worker.on('message', (m: Message) => {
       const p = this.pending.get(m.job);

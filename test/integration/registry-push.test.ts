@@ -302,15 +302,28 @@ function startCountingProxy(target: string): Promise<CountingProxy> {
 
 test('registry commands leave the code caches beside the bundle as they are: none is refused and rewritten', () => {
   const dist = join(TSPOD, '..', '..', 'dist');
-  const push = (): void => void box.ok(['push', '-q', '--tls-verify=false', BUSYBOX, `${plain.host}/cache/busybox:1`]);
-  // The first registry command of a fresh build writes undici's cache.
-  push();
-  const caches = readdirSync(dist).filter((f) => f.endsWith('.cache'));
-  assert.ok(caches.includes('undici.cjs.cache') && caches.includes('tspod.cjs.cache'), caches.join(' '));
-  const written = (): string[] => caches.map((f) => `${f} ${statSync(join(dist, f)).mtimeMs}`);
-  const before = written();
-  push();
-  box.ok(['pull', '-q', '--tls-verify=false', `${plain.host}/cache/busybox:1`]);
-  box.ok(['images', '-q']);
-  assert.deepEqual(written(), before);
+  // Pulls into empty storage extract their layers in worker threads, which run a bundle of their own.
+  const empty = new Sandbox('push-cache');
+  try {
+    const image = `${plain.host}/cache/busybox:1`;
+    const push = (): void => void box.ok(['push', '-q', '--tls-verify=false', BUSYBOX, image]);
+    const pullIntoEmpty = (): void => {
+      empty.ok(['rmi', '-a', '-f']);
+      empty.ok(['pull', '-q', '--tls-verify=false', image]);
+    };
+    // The first registry commands of a fresh build write undici's cache and the worker's.
+    push();
+    pullIntoEmpty();
+    const caches = readdirSync(dist).filter((f) => f.endsWith('.cache'));
+    for (const cache of ['tspod.cjs.cache', 'undici.cjs.cache', 'extract-worker.cjs.cache']) assert.ok(caches.includes(cache), caches.join(' '));
+    const written = (): string[] => caches.map((f) => `${f} ${statSync(join(dist, f)).mtimeMs}`);
+    const before = written();
+    push();
+    pullIntoEmpty();
+    box.ok(['pull', '-q', '--tls-verify=false', image]);
+    box.ok(['images', '-q']);
+    assert.deepEqual(written(), before);
+  } finally {
+    empty.cleanup();
+  }
 });

@@ -1,7 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   linkSync,
@@ -708,6 +708,31 @@ describe('decompressStream', () => {
     const { stream, compression } = await decompressStream(chunked(gzipSync(payload), [1, 2, 1000]));
     assert.equal(compression, 'gzip');
     assert.equal(sha256(await collect(stream)), sha256(payload));
+  });
+
+  it('releases each compressed chunk once it is decompressed, so its memory can be filled again', async () => {
+    const data = randomBytes(600_000);
+    for (const [compressed, kind] of [
+      [gzipSync(data), 'gzip'],
+      [execFileSync('zstd', ['-c', '-q'], { input: data }), 'zstd'],
+    ] as const) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < compressed.length; at += 16_384) chunks.push(Buffer.from(compressed.subarray(at, at + 16_384)));
+      const released = new Set<Buffer>();
+      // Overwritten at once, as the sender reuses it: a chunk released too early corrupts the output.
+      const release = (chunk: Buffer): void => {
+        released.add(chunk);
+        chunk.fill(0x55);
+      };
+      const { stream, compression } = await decompressStream(Readable.from(chunks, { objectMode: true }), { release });
+      assert.equal(compression, kind);
+      assert.equal(sha256(await collect(stream)), sha256(data));
+      assert.equal(released.size, chunks.length, kind);
+    }
+    const plain: Buffer[] = [];
+    const { stream } = await decompressStream(chunked(data, [5000]), { release: (chunk) => plain.push(chunk) });
+    assert.equal(sha256(await collect(stream)), sha256(data));
+    assert.deepEqual(plain, [], 'data passed through is never released');
   });
 
   it('decompresses zstd with the zstd program', async () => {

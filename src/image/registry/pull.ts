@@ -105,17 +105,24 @@ async function pullOne(ctx: PullContext, name: string, requested: PullPolicy, op
   const candidates = local?.name && !customPlatform ? [local.name] : await pullCandidates(ctx.registries, name, opts.chooseShortName);
   const known = policy === 'newer' && local ? new Set([...(local.image.manifestDigest ? [local.image.manifestDigest] : []), ...local.image.digests]) : undefined;
   const errors: Error[] = [];
-  for (const candidate of candidates) {
-    if (isBlocked(ctx.registries, candidate)) {
-      errors.push(new PullError(`pulling ${candidate}: registry ${parseReference(candidate).domain} is blocked in registries.conf: unblock it there or use another registry`));
-      continue;
+  // The extraction threads start now: they boot on another core while this one reaches the registry.
+  const extractor = new LayerExtractor(ctx.store);
+  extractor.warm();
+  try {
+    for (const candidate of candidates) {
+      if (isBlocked(ctx.registries, candidate)) {
+        errors.push(new PullError(`pulling ${candidate}: registry ${parseReference(candidate).domain} is blocked in registries.conf: unblock it there or use another registry`));
+        continue;
+      }
+      try {
+        const id = await copyImage(ctx, candidate, opts, known, extractor);
+        if (id) return id;
+      } catch (e) {
+        errors.push(e instanceof Error ? e : new Error(String(e)));
+      }
     }
-    try {
-      const id = await copyImage(ctx, candidate, opts, known);
-      if (id) return id;
-    } catch (e) {
-      errors.push(e instanceof Error ? e : new Error(String(e)));
-    }
+  } finally {
+    extractor.close();
   }
   if (local && policy === 'newer') return local.image.id;
   if (errors.length === 1) throw errors[0];
@@ -195,7 +202,7 @@ function openRepo(ref: ImageReference, insecure: boolean, opts: PullOptions): Re
  * `known` (policy newer), returns undefined without copying when the
  * registry's manifest is one the local image already has.
  */
-async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions, known: Set<string> | undefined): Promise<string | undefined> {
+async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions, known: Set<string> | undefined, extractor: LayerExtractor): Promise<string | undefined> {
   const progress = opts.progress ?? (() => undefined);
   if (!known) progress(`Trying to pull ${candidate}...`);
   const wanted = parseReference(candidate);
@@ -226,7 +233,6 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     if (httpStatus === 404 || httpStatus === 401 || httpStatus === 403) error.status = httpStatus === 404 ? 404 : 401;
     throw error;
   }
-  const extractor = new LayerExtractor(ctx.store);
   try {
     const where = `docker://${candidate}`;
     let manifestBytes = top.bytes;
@@ -246,7 +252,6 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
     }
     progress('Getting image source signatures');
     const manifest = parseImageManifest(manifestBytes, where);
-    extractor.warm(manifest.layers.length);
     const { bytes: config, parsed } = await fetchConfig(access, manifest.config.digest, manifest.config.size);
     trace('config fetched');
     const diffIds = parsed.rootfs.diff_ids;
@@ -307,7 +312,6 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
       for (const layer of staged.values()) rmSync(layer.dir, { recursive: true, force: true });
     }
   } finally {
-    extractor.close();
     await access.client.close();
   }
 }

@@ -1,11 +1,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { StagedLayer } from '../../storage/store.js';
 import { errorMessage } from '../../util/errors.js';
 import { trace } from '../../util/trace.js';
 import type { Descriptor } from '../oci.js';
-import type { LayerExtractor } from './layerExtractor.js';
+import type { ChunkFlow, LayerExtractor } from './layerExtractor.js';
 import { httpFailure, PullError, type RepoAccess } from './pullManifest.js';
 
 /** Downloads at once, as containers/image's default. */
@@ -90,7 +90,7 @@ async function fetchLayer(
   try {
     let layer: StagedLayer;
     try {
-      layer = await extractor.extract(blob.stream());
+      layer = await extractor.extract(blob);
     } catch (e) {
       if (aborted()) throw e;
       // A corrupt blob usually fails to decompress before its digest can be
@@ -115,60 +115,72 @@ async function fetchLayer(
 }
 
 /**
- * A blob body hashed as it is read. It reads its source through one iterator
- * that it never closes itself, so after a failed extraction the rest can
+ * A blob body hashed as it flows. After a failed extraction the rest can
  * still be read (drain) and the digest checked.
  */
-class VerifiedBlob {
+class VerifiedBlob implements ChunkFlow {
   private readonly hash: Hash = createHash('sha256');
-  private readonly source: AsyncIterator<Buffer>;
   private size = 0;
   private ended = false;
   private overflow: PullError | undefined;
+  private take: (chunk: Buffer) => void = () => undefined;
+  private flowing = false;
+  private readonly finished: Promise<void>;
 
   constructor(
     private readonly body: Readable,
     private readonly desc: Descriptor,
     private readonly onBytes?: (done: number) => void,
   ) {
-    this.source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.finished = new Promise<void>((resolve, reject) => {
+      body.once('end', () => {
+        this.ended = true;
+        resolve();
+      });
+      body.once('error', reject);
+      body.once('close', () => reject(this.overflow ?? new PullError(`copying blob ${desc.digest}: the download was cut short`)));
+    });
+    this.finished.catch(() => undefined);
   }
 
-  private async read(): Promise<Buffer | undefined> {
-    if (this.ended) return undefined;
-    const next = await this.source.next();
-    if (next.done) {
-      this.ended = true;
-      return undefined;
-    }
-    this.size += next.value.length;
-    if (this.size > this.desc.size) {
-      this.body.destroy();
-      this.overflow = new PullError(`copying blob ${this.desc.digest}: the registry sent more than its ${this.desc.size} bytes: it does not match the manifest; push the image again`);
-      throw this.overflow;
-    }
-    this.hash.update(next.value);
-    this.onBytes?.(this.size);
-    return next.value;
+  start(take: (chunk: Buffer) => void): Promise<void> {
+    this.take = take;
+    this.flow();
+    return this.finished;
   }
 
-  stream(): Readable {
-    const self = this;
-    return Readable.from(
-      (async function* () {
-        for (;;) {
-          const chunk = await self.read();
-          if (!chunk) return;
-          yield chunk;
-        }
-      })(),
-      { objectMode: false },
-    );
+  pause(): void {
+    this.body.pause();
   }
 
+  resume(): void {
+    this.body.resume();
+  }
+
+  private flow(): void {
+    if (this.flowing) return;
+    this.flowing = true;
+    this.body.on('data', (chunk: Buffer) => {
+      if (this.overflow) return;
+      this.size += chunk.length;
+      if (this.size > this.desc.size) {
+        this.overflow = new PullError(`copying blob ${this.desc.digest}: the registry sent more than its ${this.desc.size} bytes: it does not match the manifest; push the image again`);
+        this.body.destroy();
+        return;
+      }
+      this.hash.update(chunk);
+      this.onBytes?.(this.size);
+      this.take(chunk);
+    });
+  }
+
+  /** Reads the rest, for verify(). */
   async drain(): Promise<void> {
+    this.take = () => undefined;
+    this.flow();
+    this.body.resume();
     try {
-      while (await this.read());
+      await this.finished;
     } catch {
       // verify() reports what is wrong
     }

@@ -23,7 +23,16 @@ const OUTPUT_CHUNK = 1 << 20;
  */
 const GUNZIP_AHEAD = 4;
 
-export async function decompressStream(input: Readable): Promise<{ stream: Readable; compression: Compression }> {
+export interface DecompressOptions {
+  /**
+   * Called with each input chunk once the decompressor is done with its
+   * memory (gzip, zstd), so the caller may fill it again; never for input
+   * that is passed through uncompressed, nor after a failure.
+   */
+  release?: (chunk: Buffer) => void;
+}
+
+export async function decompressStream(input: Readable, opts: DecompressOptions = {}): Promise<{ stream: Readable; compression: Compression }> {
   const source = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const { head, done } = await readHead(source, ZSTD_MAGIC.length);
   const chunks = resumed(head, done ? undefined : source);
@@ -33,9 +42,9 @@ export async function decompressStream(input: Readable): Promise<{ stream: Reada
   };
   switch (compression) {
     case 'gzip':
-      return { stream: toStream(gunzipChunks(chunks, abortInput)), compression };
+      return { stream: toStream(gunzipChunks(chunks, abortInput, opts.release)), compression };
     case 'zstd':
-      return { stream: toStream(await zstdChunks(chunks, abortInput)), compression };
+      return { stream: toStream(await zstdChunks(chunks, abortInput, opts.release)), compression };
     case 'none':
       return { stream: toStream(chunks), compression };
   }
@@ -98,11 +107,11 @@ async function* resumed(head: Buffer, rest: AsyncIterator<Buffer> | undefined): 
   }
 }
 
-async function* gunzipChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => void): AsyncGenerator<Buffer> {
+async function* gunzipChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => void, release: DecompressOptions['release']): AsyncGenerator<Buffer> {
   // zlib passes stream options on to its Transform; its typings only list zlib's own.
   const gunzip = createGunzip({ chunkSize: OUTPUT_CHUNK, readableObjectMode: true, readableHighWaterMark: GUNZIP_AHEAD } as ZlibOptions);
   let sourceError: unknown;
-  void feed(compressed, gunzip).catch((e: unknown) => {
+  void feed(compressed, gunzip, release).catch((e: unknown) => {
     sourceError = e;
     gunzip.destroy(e as Error);
   });
@@ -122,16 +131,29 @@ async function* gunzipChunks(compressed: AsyncGenerator<Buffer>, abortInput: () 
   }
 }
 
-/** Writes chunks into a writable with backpressure, then ends it. Stops quietly if the writable is destroyed. */
-async function feed(chunks: AsyncIterable<Buffer>, sink: NodeJS.WritableStream & { destroyed: boolean; writableNeedDrain: boolean }): Promise<void> {
+/**
+ * Writes chunks into a writable with backpressure, then ends it. Stops quietly
+ * if the writable is destroyed. A chunk is released once its write has
+ * completed: zlib has inflated all of it, a pipe has taken it.
+ */
+async function feed(
+  chunks: AsyncIterable<Buffer>,
+  sink: NodeJS.WritableStream & { destroyed: boolean; writableNeedDrain: boolean },
+  release: DecompressOptions['release'],
+): Promise<void> {
   for await (const chunk of chunks) {
     if (sink.destroyed) return;
-    if (!sink.write(chunk)) await waitDrain(sink);
+    const written =
+      release &&
+      ((e?: Error | null): void => {
+        if (!e) release(chunk);
+      });
+    if (!sink.write(chunk, written)) await waitDrain(sink);
   }
   if (!sink.destroyed) sink.end();
 }
 
-async function zstdChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => void): Promise<AsyncGenerator<Buffer>> {
+async function zstdChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => void, release: DecompressOptions['release']): Promise<AsyncGenerator<Buffer>> {
   const child = spawn('zstd', ['-dcq'], { stdio: ['pipe', 'pipe', 'pipe'] });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -143,10 +165,10 @@ async function zstdChunks(compressed: AsyncGenerator<Buffer>, abortInput: () => 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingProgramError('zstd', 'zstd');
     throw e;
   }
-  return zstdOutput(child, compressed, abortInput);
+  return zstdOutput(child, compressed, abortInput, release);
 }
 
-async function* zstdOutput(child: ChildProcess, compressed: AsyncGenerator<Buffer>, abortInput: () => void): AsyncGenerator<Buffer> {
+async function* zstdOutput(child: ChildProcess, compressed: AsyncGenerator<Buffer>, abortInput: () => void, release: DecompressOptions['release']): AsyncGenerator<Buffer> {
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   const stderr: Buffer[] = [];
@@ -154,7 +176,7 @@ async function* zstdOutput(child: ChildProcess, compressed: AsyncGenerator<Buffe
   stdin.on('error', () => undefined); // EPIPE when zstd stops early on bad data; its exit status tells why
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let sourceError: unknown;
-  const feeding = feed(compressed, stdin).catch((e: unknown) => {
+  const feeding = feed(compressed, stdin, release).catch((e: unknown) => {
     sourceError = e;
     child.kill();
   });
