@@ -105,9 +105,10 @@ async function pullOne(ctx: PullContext, name: string, requested: PullPolicy, op
   const candidates = local?.name && !customPlatform ? [local.name] : await pullCandidates(ctx.registries, name, opts.chooseShortName);
   const known = policy === 'newer' && local ? new Set([...(local.image.manifestDigest ? [local.image.manifestDigest] : []), ...local.image.digests]) : undefined;
   const errors: Error[] = [];
-  // The extraction threads start now: they boot on another core while this one reaches the registry.
+  // For a new image the extraction threads start now: they boot on another core while this one
+  // reaches the registry. An image pulled again mostly has its layers already: they start if needed.
   const extractor = new LayerExtractor(ctx.store);
-  extractor.warm();
+  if (!local) extractor.warm();
   try {
     for (const candidate of candidates) {
       if (isBlocked(ctx.registries, candidate)) {
@@ -276,6 +277,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
         jobs.push({ desc, diffId, index });
       }
     });
+    if (jobs.length > 0) extractor.warm();
     const short = (job: LayerJob) => digestHex(job.desc.digest).slice(0, 12);
     const blobProgress = opts.blobProgress;
     const staged = await fetchLayers(
