@@ -48,10 +48,12 @@ const MAX_WORKERS = Math.min(2, availableParallelism());
 
 class ExtractionWorker {
   private readonly jobs: WorkerJobs<FromWorker, Pending>;
-  /** Batches the worker gave back, filled again instead of fresh memory (see extractWorker.ts). */
-  private readonly spare: ArrayBuffer[] = [];
 
-  constructor(script: WorkerScript) {
+  /** `spare`: batches the workers gave back, filled again instead of fresh memory (see extractWorker.ts). */
+  constructor(
+    script: WorkerScript,
+    private readonly spare: ArrayBuffer[],
+  ) {
     this.jobs = new WorkerJobs<FromWorker, Pending>(script.loader, { bundle: script.bundle }, 'layer extraction', (m, p) => {
       if ('released' in m) {
         if (m.released.byteLength === BATCH_BYTES) this.spare.push(m.released);
@@ -113,6 +115,8 @@ class ExtractionWorker {
       () => {
         if (done()) return;
         if (filled > 0) send();
+        // The last batch went as a copy of its filled part, or held nothing.
+        this.spare.push(batch.buffer as ArrayBuffer);
         post({ job, end: true });
       },
       (e: unknown) => {
@@ -156,6 +160,7 @@ function workerScript(): WorkerScript | undefined {
 /** Extracts the layers of one pull; close() when the pull is over. */
 export class LayerExtractor {
   private workers: ExtractionWorker[] = [];
+  private readonly spareBatches: ArrayBuffer[] = [];
   private readonly script = workerScript();
 
   constructor(private readonly store: Store) {}
@@ -184,7 +189,7 @@ export class LayerExtractor {
   /** Starts the worker threads ahead of the first layer, so that their start overlaps the round trips before it. */
   warm(): void {
     if (!this.script) return;
-    while (this.workers.length < MAX_WORKERS) this.workers.push(new ExtractionWorker(this.script));
+    while (this.workers.length < MAX_WORKERS) this.workers.push(new ExtractionWorker(this.script, this.spareBatches));
   }
 
   close(): void {
@@ -197,7 +202,7 @@ export class LayerExtractor {
     const idle = this.workers.find((w) => w.load === 0);
     if (idle) return idle;
     if (this.workers.length < MAX_WORKERS) {
-      const worker = new ExtractionWorker(script);
+      const worker = new ExtractionWorker(script, this.spareBatches);
       this.workers.push(worker);
       return worker;
     }
