@@ -66,4 +66,4 @@ function runCached(target, requireFn) {
   return { exports: mod.exports, saveCache };
 }
 
-module.exports = { readWrappedSource, runCached };
+module.exports = { runCached };

@@ -186,10 +186,10 @@ export class LayerExtractor {
     }
   }
 
-  /** Starts the worker threads ahead of the first layer, so that their start overlaps the round trips before it. */
-  warm(): void {
+  /** Starts the worker threads for `layers` layers ahead of the first, so that their start overlaps the round trips before it. */
+  warm(layers = MAX_WORKERS): void {
     if (!this.script) return;
-    while (this.workers.length < MAX_WORKERS) this.workers.push(new ExtractionWorker(this.script, this.spareBatches));
+    while (this.workers.length < Math.min(layers, MAX_WORKERS)) this.workers.push(new ExtractionWorker(this.script, this.spareBatches));
   }
 
   close(): void {

@@ -277,7 +277,7 @@ async function copyImage(ctx: PullContext, candidate: string, opts: PullOptions,
         jobs.push({ desc, diffId, index });
       }
     });
-    if (jobs.length > 0) extractor.warm();
+    extractor.warm(jobs.length);
     const short = (job: LayerJob) => digestHex(job.desc.digest).slice(0, 12);
     const blobProgress = opts.blobProgress;
     const staged = await fetchLayers(

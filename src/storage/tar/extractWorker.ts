@@ -5,7 +5,7 @@
  * wants more, so the sender never gets more than a few MiB ahead. Their
  * memory goes back to the sender once the decompressor is done with it, to
  * be filled again: fresh memory costs a page fault for every 4 KiB touched
- * (~3.5 µs each on the VMs measured, a tenth of a pull's CPU).
+ * (~3.5 µs each on the VM measured).
  */
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
