@@ -193,24 +193,29 @@ test('an upload cut off midway fails the push in one line, and the next push com
   assert.equal(other.ok(['pull', '-q', '--tls-verify=false', `${registry.host}/test/cut:1`]).trim(), imageId);
 });
 
-test('a download cut off midway fails the pull in one line and leaves nothing half-written; the next pull completes', { timeout: 300_000 }, async () => {
-  const box = sandbox('regbig-cut-download');
-  const cutter = await startCuttingProxy(registry.host, 'download');
-  try {
-    const failed = await box.runAsync(['pull', '-q', '--tls-verify=false', `${cutter.host}/test/big:latest`]);
-    assert.ok(cutter.cut, 'the proxy did cut a download');
-    assert.equal(failed.code, 125, failed.stderr);
-    assert.match(failed.stderr, /^Error: copying blob sha256:[0-9a-f]{64}: the download (ended after \d+ of \d+ bytes: try again|was cut short)\n$/);
-    assert.deepEqual(storage(box), { staged: [], layers: [] });
-    assert.equal(box.ok(['images', '-q']), '');
-    // Through the proxy again (it cuts once): the proxy runs in this process, so the pull must not block it.
-    const again = await box.runAsync(['pull', '-q', '--tls-verify=false', `${cutter.host}/test/big:latest`]);
-    assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.stdout.trim(), imageId);
-  } finally {
-    cutter.server.close();
-  }
-});
+// Cut after 1 MiB, and after the first piece: then the pull fails while its extraction
+// threads may still be starting, and a thread that went on to make the layer's staging dir
+// after the pull removed it would leave that dir behind.
+for (const [when, cutAfter] of [['midway', 1 << 20], ['at its first piece', 0]] as const) {
+  test(`a download cut off ${when} fails the pull in one line and leaves nothing half-written; the next pull completes`, { timeout: 300_000 }, async () => {
+    const box = sandbox(`regbig-cut-download-${cutAfter}`);
+    const cutter = await startCuttingProxy(registry.host, 'download', cutAfter);
+    try {
+      const failed = await box.runAsync(['pull', '-q', '--tls-verify=false', `${cutter.host}/test/big:latest`]);
+      assert.ok(cutter.cut, 'the proxy did cut a download');
+      assert.equal(failed.code, 125, failed.stderr);
+      assert.match(failed.stderr, /^Error: copying blob sha256:[0-9a-f]{64}: the download (ended after \d+ of \d+ bytes: try again|was cut short)\n$/);
+      assert.deepEqual(storage(box), { staged: [], layers: [] });
+      assert.equal(box.ok(['images', '-q']), '');
+      // Through the proxy again (it cuts once): the proxy runs in this process, so the pull must not block it.
+      const again = await box.runAsync(['pull', '-q', '--tls-verify=false', `${cutter.host}/test/big:latest`]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(again.stdout.trim(), imageId);
+    } finally {
+      cutter.server.close();
+    }
+  });
+}
 
 test('a push from damaged storage fails in one line and stores no manifest: a changed file, and a cut one', { timeout: 300_000 }, async () => {
   const box = sandbox('regbig-damaged');
@@ -267,24 +272,28 @@ test('a push from damaged storage fails in one line and stores no manifest: a ch
   await pushTo(/shorter than recorded in its tar-split/);
 });
 
-/** A proxy in front of the registry that drops the connection of the first layer upload after its first MiB. */
-function startCuttingProxy(target: string, what: 'upload' | 'download' = 'upload'): Promise<{ host: string; server: Server; cut: boolean }> {
+/** A proxy in front of the registry that drops the connection of the first layer upload, or blob download, once more than `cutAfter` bytes went through. */
+function startCuttingProxy(target: string, what: 'upload' | 'download' = 'upload', cutAfter = 1 << 20): Promise<{ host: string; server: Server; cut: boolean }> {
   const [hostname, port] = target.split(':');
   const state = { host: '', server: undefined as unknown as Server, cut: false };
   state.server = createServer((req, res) => {
     const upstream = request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
-      if (what === 'download' && req.method === 'GET' && req.url?.includes('/blobs/') && !state.cut) {
+      // Layer blobs only: the config, a blob too, is fetched again after a failure.
+      const layerBlob = req.method === 'GET' && req.url?.includes('/blobs/') && Number(up.headers['content-length']) > 1 << 20;
+      if (what === 'download' && layerBlob && !state.cut) {
         let sent = 0;
         up.on('data', (chunk: Buffer) => {
           if (state.cut) return;
-          res.write(chunk);
           sent += chunk.length;
-          if (sent > 1 << 20) {
-            state.cut = true;
-            up.destroy();
-            res.socket?.destroy();
+          if (sent <= cutAfter) {
+            res.write(chunk);
+            return;
           }
+          state.cut = true;
+          up.destroy();
+          // Once this piece is out: the client has the response and part of the body, then loses the connection.
+          res.write(chunk, () => res.socket?.destroy());
         });
         up.on('end', () => res.end());
         return;

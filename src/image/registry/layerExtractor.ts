@@ -124,8 +124,15 @@ class ExtractionWorker {
         throw e;
       },
     );
-    const [result] = await Promise.all([outcome, flowing]);
-    return result;
+    try {
+      const [result] = await Promise.all([outcome, flowing]);
+      return result;
+    } catch (e) {
+      // The caller removes the staging dir next: not before the worker has let go of it. A worker
+      // that has not yet seen the abort still writes there, or makes the dir again at its start.
+      await outcome.catch(() => undefined);
+      throw e;
+    }
   }
 
   /** Memory for a batch: one the worker gave back, else fresh (allocUnsafeSlow: transferable, and not zero-filled first). */
