@@ -87,24 +87,48 @@ test('a bare destination and docker:// mean the same registry push', () => {
   assert.ok(manifest.layers.every((l: any) => l.mediaType === MEDIA.ociGzip));
 });
 
-test('podman pulls what tspod pushed and gets the same image id', () => {
+/** Podman with storage of its own, removed after the file's tests. */
+function podmanInTempDir(): (args: string[]) => string {
   const dir = mkdtempSync(join(process.env.TSPOD_TEST_TMP ?? '/var/tmp', 'tspod-push-podman-'));
   podmanDirs.push(dir);
-  const podman = (args: string[]): string => {
+  return (args) => {
     const r = spawnSync('podman', ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), ...args], {
       encoding: 'utf8',
-      env: { ...process.env, CONTAINERS_CONF: '/var/tmp/pm-containers.conf' },
+      env: { ...process.env, CONTAINERS_CONF: '/dev/null' },
       timeout: 120_000,
     });
     if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
+}
+
+test('podman pulls what tspod pushed and gets the same image id', () => {
+  const podman = podmanInTempDir();
   box.ok(['push', '--tls-verify=false', CONFIGURED, `${plain.host}/tspod/configured:v1`]);
   for (const [name, image] of [['busybox:v1', fx.busybox], ['configured:v1', fx.configured]] as const) {
     podman(['pull', '-q', '--tls-verify=false', `${plain.host}/tspod/${name}`]);
     const id = podman(['image', 'inspect', '--format', '{{.Id}}', `${plain.host}/tspod/${name}`]).trim();
     assert.equal(id, image.configDigest.slice(7));
     assert.equal(box.ok(['image', 'inspect', '--format', '{{.Id}}', image.refName]).trim(), id);
+  }
+});
+
+test('tspod pulls what podman pushed and gets the same image id and repo digest', () => {
+  const podman = podmanInTempDir();
+  const pulling = new Sandbox('pull-podman');
+  try {
+    podman(['load', '-q', '-i', fx.multilayer.ociArchive]);
+    const ref = `${plain.host}/podman/multilayer:v1`;
+    podman(['push', '-q', '--tls-verify=false', fx.multilayer.refName, ref]);
+    const { digest } = rawManifest(`docker://${ref}`);
+    const id = pulling.ok(['pull', '-q', '--tls-verify=false', ref]).trim();
+    assert.equal(id, fx.multilayer.configDigest.slice(7));
+    assert.equal(id, podman(['image', 'inspect', '--format', '{{.Id}}', fx.multilayer.refName]).trim());
+    const inspected = JSON.parse(pulling.ok(['image', 'inspect', ref]))[0] as { RepoDigests: string[]; RootFS: { Layers: string[] } };
+    assert.ok(inspected.RepoDigests.includes(`${plain.host}/podman/multilayer@${digest}`), inspected.RepoDigests.join(' '));
+    assert.deepEqual(inspected.RootFS.Layers, fx.multilayer.diffIds);
+  } finally {
+    pulling.cleanup();
   }
 });
 
