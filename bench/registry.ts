@@ -59,7 +59,7 @@ const med = (what: string, who: string) => median(samples[what]![who]!);
  */
 type PipelineKind = 'plain' | 'tee' | 'verify';
 
-function plainPipeline(registry: TestRegistry, repo: string, digests: string[], dest: string, kind: PipelineKind): Promise<number> {
+function referencePipeline(registry: TestRegistry, repo: string, digests: string[], dest: string, kind: PipelineKind): Promise<number> {
   const start = process.hrtime.bigint();
   return Promise.all(
     digests.map((digest, i) => {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of ['plain', 'tee', 'verify'] as const) {
         const dest = join(work, `plain/${r}`);
-        record(kind, 'pipeline', await plainPipeline(registry, 'bench/big', manifest.layers.map((l) => l.digest), dest, kind));
+        record(kind, 'pipeline', await referencePipeline(registry, 'bench/big', manifest.layers.map((l) => l.digest), dest, kind));
         rmSync(dest, { recursive: true, force: true });
       }
       for (const e of rotated(engines, r)) {
